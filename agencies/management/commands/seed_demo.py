@@ -1,0 +1,305 @@
+"""python manage.py seed_demo [--officers N] [--real-dates]
+
+Realistic demo data in seconds, safe to run again: ministries, departments and disbursement
+units (central and regional), officers in every registration state, Token Keys for the
+officers who still use one, and demo accounts for each role. By default the schedule is shifted
+so that today falls inside the registration window (the UI shows a "demo schedule" banner).
+"""
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+import pyotp
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from agencies.demo_data import FIRST_NAMES, LAST_NAMES, MINISTRIES, PROVINCES
+from agencies.models import Agency, Officer
+from agencies.policy import Kind, Region, Role, path_for
+from gfms_portal import crypto
+from gfms_portal.clock import bangkok_date, now
+from registration.policy import CIRCULAR_SCHEDULE
+from registration.services import change_schedule
+from tokens.demo import DEMO_SERIAL_PREFIX, demo_public_key_pem
+from tokens.models import SoftToken, SoftTokenStatus, TokenKey
+
+DEMO_PASSWORD = "gfms-demo-2568"  # noqa: S105  (printed for the demo; never a real account)
+# A fixed secret for the demo's registered officer, so people can add it to an authenticator.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPGFMSDEMOTOTP2567"  # noqa: S105
+OFFICERS_PER_UNIT = 20
+SHARE_REGISTERED = 0.35
+SHARE_PENDING = 0.10
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    what: str
+
+
+def citizen_id(rng: random.Random) -> str:
+    digits = [rng.randint(1, 8)] + [rng.randint(0, 9) for _ in range(11)]
+    total = sum(digit * (13 - index) for index, digit in enumerate(digits))
+    return "".join(map(str, digits)) + str((11 - total % 11) % 10)
+
+
+class Command(BaseCommand):
+    help = "Create realistic demo data (idempotent) and print the demo logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--officers", type=int, default=5000, help="how many officers (default 5,000)"
+        )
+        parser.add_argument(
+            "--real-dates",
+            action="store_true",
+            help="keep the circular's dates instead of shifting them around today",
+        )
+
+    def handle(self, *args: object, **options: object) -> None:
+        count = int(options["officers"])  # type: ignore[call-overload]
+        if not 10 <= count <= 1_000_000:
+            raise CommandError("--officers must be between 10 and 1,000,000")
+        at = now()
+        rng = random.Random(2568)  # the same demo on every machine
+        password_hash = make_password(DEMO_PASSWORD)  # one hash for all: Argon2 is slow on purpose
+        with transaction.atomic():
+            units = self._agencies(max(10, count // OFFICERS_PER_UNIT), rng)
+            created = self._officers(units, count, rng, password_hash, at)
+            accounts = self._demo_accounts(units, password_hash, at)
+            self._schedule(at, real_dates=bool(options["real_dates"]))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo data ready: {Agency.objects.count():,} agencies, "
+                f"{Officer.objects.count():,} officers ({created:,} new)"
+            )
+        )
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+        for account in accounts:
+            self.stdout.write(f"  {account.username:<22} {account.role:<14} {account.what}")
+        self.stdout.write(
+            f"\nThe registered demo officer's authenticator secret: {DEMO_TOTP_SECRET}"
+        )
+
+    # --- the tree ----------------------------------------------------------------------------
+
+    def _agencies(self, unit_count: int, rng: random.Random) -> list[Agency]:
+        existing = {agency.code: agency for agency in Agency.objects.all()}
+        departments: list[Agency] = []
+        for ministry_code, name_th, name_en, department_rows in MINISTRIES:
+            ministry = self._agency(existing, ministry_code, name_th, name_en, None)
+            for suffix, dept_th, dept_en in department_rows:
+                departments.append(
+                    self._agency(existing, ministry_code + suffix, dept_th, dept_en, ministry)
+                )
+        new_units = []
+        for index in range(unit_count):
+            department = departments[index % len(departments)]
+            number = index // len(departments) + 1
+            code = f"{department.code}{number:05d}"
+            if code in existing:
+                continue
+            regional = number > 1 and rng.random() < 0.7
+            province = PROVINCES[rng.randrange(len(PROVINCES))] if regional else "กรุงเทพมหานคร"
+            suffix_th = f"สำนักงานจังหวัด{province}" if regional else "ส่วนกลาง"
+            suffix_en = "provincial office" if regional else "central office"
+            new_units.append(
+                Agency(
+                    code=code,
+                    kind=Kind.UNIT,
+                    parent=department,
+                    path=path_for(code),
+                    name_th=f"{department.name_th} {suffix_th} หน่วยที่ {number}",
+                    name_en=f"{department.name_en}, {suffix_en} no. {number}",
+                    region=Region.REGIONAL if regional else Region.CENTRAL,
+                    province=province,
+                )
+            )
+        Agency.objects.bulk_create(new_units, batch_size=2000)
+        return list(Agency.objects.filter(kind=Kind.UNIT).order_by("code")[:unit_count])
+
+    @staticmethod
+    def _agency(
+        existing: dict[str, Agency], code: str, name_th: str, name_en: str, parent: Agency | None
+    ) -> Agency:
+        if code not in existing:
+            existing[code] = Agency.objects.create(
+                code=code,
+                kind=Kind.MINISTRY if parent is None else Kind.DEPARTMENT,
+                parent=parent,
+                path=path_for(code),
+                name_th=name_th,
+                name_en=name_en,
+            )
+        return existing[code]
+
+    # --- officers ------------------------------------------------------------------------------
+
+    def _officers(
+        self,
+        units: list[Agency],
+        count: int,
+        rng: random.Random,
+        password_hash: str,
+        at: dt.datetime,
+    ) -> int:
+        existing = set(
+            Officer.objects.filter(username__startswith="u").values_list("username", flat=True)
+        )
+        new: list[Officer] = []
+        states: dict[str, str] = {}
+        for index in range(count):
+            unit = units[index % len(units)]
+            username = f"u{unit.code}-{index // len(units) + 1:03d}"
+            roll = rng.random()
+            state = (
+                "registered"
+                if roll < SHARE_REGISTERED
+                else "pending"
+                if roll < SHARE_REGISTERED + SHARE_PENDING
+                else "not_started"
+            )
+            first_th, first_en = FIRST_NAMES[rng.randrange(len(FIRST_NAMES))]
+            last_th, last_en = LAST_NAMES[rng.randrange(len(LAST_NAMES))]
+            cid = citizen_id(rng)
+            if username in existing:
+                continue
+            officer = Officer(
+                username=username,
+                name_th=f"{first_th} {last_th}",
+                name_en=f"{first_en} {last_en}",
+                email=f"{username}@demo.example",
+                unit=unit,
+                role=Role.OFFICER,
+                password=password_hash,
+            )
+            officer.set_citizen_id(cid)
+            new.append(officer)
+            states[username] = state
+        Officer.objects.bulk_create(new, batch_size=2000)
+        self._tokens(new, states, rng, at)
+        return len(new)
+
+    def _tokens(
+        self, officers: list[Officer], states: dict[str, str], rng: random.Random, at: dt.datetime
+    ) -> None:
+        soft_tokens = []
+        token_keys = []
+        for officer in officers:
+            state = states[officer.username]
+            if state == "registered":
+                confirmed = at - dt.timedelta(days=rng.randint(0, 40), minutes=rng.randint(0, 600))
+                soft_tokens.append(
+                    SoftToken(
+                        officer=officer,
+                        secret_encrypted=crypto.encrypt(pyotp.random_base32()),
+                        status=SoftTokenStatus.ACTIVE,
+                        created_at=confirmed - dt.timedelta(minutes=3),
+                        confirmed_at=confirmed,
+                    )
+                )
+            elif state == "pending":
+                soft_tokens.append(
+                    SoftToken(
+                        officer=officer,
+                        secret_encrypted=crypto.encrypt(pyotp.random_base32()),
+                        status=SoftTokenStatus.PENDING,
+                        created_at=at - dt.timedelta(minutes=rng.randint(1, 9)),
+                    )
+                )
+            # Most officers still hold a Token Key from before the migration.
+            if rng.random() < 0.8:
+                serial = f"{DEMO_SERIAL_PREFIX}{officer.username[1:]}"
+                token_keys.append(
+                    TokenKey(
+                        serial=serial,
+                        officer=officer,
+                        unit_id=officer.unit_id,
+                        public_key_pem=demo_public_key_pem(serial),
+                        updated_at=at,
+                    )
+                )
+        SoftToken.objects.bulk_create(soft_tokens, batch_size=2000)
+        TokenKey.objects.bulk_create(token_keys, batch_size=2000)
+
+    def _demo_accounts(
+        self, units: list[Agency], password_hash: str, at: dt.datetime
+    ) -> list[DemoAccount]:
+        unit = units[0]
+        department = unit.parent
+        assert department is not None  # noqa: S101
+        rng = random.Random(543)
+        specs = [
+            ("cgd.admin", Role.CENTRAL_ADMIN, None, None, "central administrator (CGD)"),
+            ("cgd.auditor", Role.AUDITOR, None, None, "auditor (read-only)"),
+            (
+                f"admin.{department.code}",
+                Role.AGENCY_ADMIN,
+                None,
+                department,
+                f"agency administrator of {department.code} {department.name_th}",
+            ),
+            ("officer.registered", Role.OFFICER, unit, None, "officer with an active soft token"),
+            ("officer.pending", Role.OFFICER, unit, None, "officer who started registering"),
+            ("officer.new", Role.OFFICER, unit, None, "officer who has not registered yet"),
+        ]
+        accounts = []
+        for username, role, home_unit, scope, what in specs:
+            officer, created = Officer.objects.get_or_create(
+                username=username,
+                defaults={
+                    "name_th": "ผู้ใช้ตัวอย่าง " + username,
+                    "name_en": "Demo " + username,
+                    "email": f"{username}@demo.example",
+                    "unit": home_unit,
+                    "role": role,
+                    "admin_scope": scope,
+                    "password": password_hash,
+                },
+            )
+            if created:
+                officer.set_citizen_id(citizen_id(rng))
+                officer.save(update_fields=["citizen_id_encrypted", "citizen_id_hash"])
+                if username == "officer.registered":
+                    self._token(officer, DEMO_TOTP_SECRET, SoftTokenStatus.ACTIVE, at)
+                elif username == "officer.pending":
+                    self._token(officer, pyotp.random_base32(), SoftTokenStatus.PENDING, at)
+            accounts.append(DemoAccount(username, role, what))
+        return accounts
+
+    @staticmethod
+    def _token(officer: Officer, secret: str, status: str, at: dt.datetime) -> None:
+        SoftToken.objects.create(
+            officer=officer,
+            secret_encrypted=crypto.encrypt(secret),
+            status=status,
+            created_at=at,
+            confirmed_at=at if status == SoftTokenStatus.ACTIVE else None,
+        )
+
+    # --- schedule ------------------------------------------------------------------------------
+
+    def _schedule(self, at: dt.datetime, *, real_dates: bool) -> None:
+        if real_dates:
+            dates = CIRCULAR_SCHEDULE
+        else:
+            today = bangkok_date(at)
+            closes = today + dt.timedelta(days=20)
+            dates = CIRCULAR_SCHEDULE.replace(
+                opens=today - dt.timedelta(days=40),
+                closes=closes,
+                soft_token_only_from=closes + dt.timedelta(days=1),
+                return_due=closes + dt.timedelta(days=49),
+            )
+        change_schedule(
+            at=at,
+            actor_label="seed_demo",
+            opens=dates.opens,
+            closes=dates.closes,
+            soft_token_only_from=dates.soft_token_only_from,
+            return_due=dates.return_due,
+            is_demo=not real_dates,
+        )

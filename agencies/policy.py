@@ -1,0 +1,148 @@
+"""Pure rules about the organisation and officers: codes, citizen IDs, administrator scope.
+
+No ORM queries, no clock, no request: plain values in, answers out. (The enums are Django
+TextChoices so that models and forms can use them directly.)
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+# GFMIS codes: ministry 2 digits, department (parent agency) 5 digits that start with the
+# ministry's code, disbursement unit 10 digits that start with the department's code.
+CODE_LENGTH = {"ministry": 2, "department": 5, "unit": 10}
+_DIGITS = re.compile(r"^\d+$")
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")
+
+
+class Kind(TextChoices):
+    MINISTRY = "ministry", _("Ministry")
+    DEPARTMENT = "department", _("Department (parent agency)")
+    UNIT = "unit", _("Disbursement unit")
+
+
+class Region(TextChoices):
+    CENTRAL = "central", _("Central")
+    REGIONAL = "regional", _("Regional")
+
+
+class Role(TextChoices):
+    OFFICER = "officer", _("Officer")
+    AGENCY_ADMIN = "agency_admin", _("Agency administrator")
+    CENTRAL_ADMIN = "central_admin", _("Central administrator (CGD)")
+    AUDITOR = "auditor", _("Auditor (read-only)")
+
+
+def kind_for_code(code: str) -> Kind:
+    """The level of the tree a GFMIS code belongs to, from its length."""
+    if not _DIGITS.match(code):
+        raise ValueError(f"agency code '{code}' must contain digits only")
+    for kind, length in CODE_LENGTH.items():
+        if len(code) == length:
+            return Kind(kind)
+    raise ValueError(
+        f"agency code '{code}' has {len(code)} digits: a ministry has 2, a department 5, "
+        "a disbursement unit 10"
+    )
+
+
+def parent_code_for(code: str) -> str | None:
+    """The parent's code (None for a ministry): a code's parent is its own prefix."""
+    kind = kind_for_code(code)
+    if kind is Kind.MINISTRY:
+        return None
+    if kind is Kind.DEPARTMENT:
+        return code[: CODE_LENGTH["ministry"]]
+    return code[: CODE_LENGTH["department"]]
+
+
+def path_for(code: str) -> str:
+    """The materialised path of a code: "03/03004/0300400001/". A subtree is a prefix."""
+    parts = [code]
+    parent = parent_code_for(code)
+    while parent is not None:
+        parts.insert(0, parent)
+        parent = parent_code_for(parent)
+    return "/".join(parts) + "/"
+
+
+def is_valid_citizen_id(value: str) -> bool:
+    """13 digits whose last is the check digit: (11 - Σ dᵢ·(13-i) mod 11) mod 10."""
+    if len(value) != 13 or not value.isascii() or not value.isdigit():
+        return False
+    total = sum(int(digit) * (13 - index) for index, digit in enumerate(value[:12]))
+    return (11 - total % 11) % 10 == int(value[12])
+
+
+def normalise_citizen_id(value: str) -> str:
+    """Drop the dashes and spaces people type ("1-2345-67890-12-1")."""
+    return re.sub(r"[\s-]", "", value or "")
+
+
+def mask_citizen_id(value: str) -> str:
+    """Show only the last four digits: "X-XXXX-XXXX0-12-1"."""
+    if len(value) != 13:
+        return "X-XXXX-XXXXX-XX-X"
+    return f"X-XXXX-XXXX{value[9]}-{value[10:12]}-{value[12]}"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking, as far as scope is concerned."""
+
+    role: Role
+    scope_path: str | None = None  # the administered node's path (agency administrators)
+
+
+def sees_everything(viewer: Viewer) -> bool:
+    return viewer.role in (Role.CENTRAL_ADMIN, Role.AUDITOR)
+
+
+def can_see_agency(viewer: Viewer, agency_path: str) -> bool:
+    """An agency administrator sees its node and everything below; CGD sees everything."""
+    if sees_everything(viewer):
+        return True
+    if viewer.role is Role.AGENCY_ADMIN and viewer.scope_path:
+        return agency_path.startswith(viewer.scope_path)
+    return False
+
+
+REGION_ALIASES = {
+    "central": Region.CENTRAL,
+    "ส่วนกลาง": Region.CENTRAL,
+    "regional": Region.REGIONAL,
+    "ส่วนภูมิภาค": Region.REGIONAL,
+}
+
+
+def agency_problems(
+    *, code: str, parent_code: str | None, region: str, province: str
+) -> dict[str, str]:
+    """What is wrong with an agency record, by field (empty when it is valid).
+
+    `parent_code`, when given, must be the code's own prefix; `region` is "central" or
+    "regional" (Thai accepted) and only for disbursement units, and a regional unit names its
+    province.
+    """
+    try:
+        kind = kind_for_code(code)
+    except ValueError as error:
+        return {"code": str(error)}
+    problems: dict[str, str] = {}
+    expected_parent = parent_code_for(code)
+    if parent_code and parent_code != expected_parent:
+        problems["parent_code"] = (
+            f"parent '{parent_code}' does not match code '{code}': "
+            f"its parent must be '{expected_parent}'"
+        )
+    if region and region not in REGION_ALIASES:
+        problems["region"] = f"region '{region}' is not 'central' or 'regional'"
+    elif kind is Kind.UNIT and not region:
+        problems["region"] = "a disbursement unit is 'central' or 'regional'"
+    elif kind is not Kind.UNIT and region:
+        problems["region"] = "only a disbursement unit has a region"
+    elif REGION_ALIASES.get(region) is Region.REGIONAL and not province:
+        problems["province"] = "a regional unit needs its province"
+    return problems

@@ -1,0 +1,39 @@
+"""Administrator scope, enforced here and nowhere else.
+
+Every administrator page, count and export starts from one of these querysets, so an agency
+administrator can never see an officer or an agency outside its own subtree. Anything outside
+the scope answers 404 (not 403), so codes of other agencies cannot be probed.
+"""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from agencies.models import Agency, Officer
+from agencies.policy import Role, Viewer, can_see_agency, sees_everything
+
+
+def agencies_visible_to(viewer: Viewer) -> QuerySet[Agency]:
+    agencies = Agency.objects.all()
+    if sees_everything(viewer):
+        return agencies
+    if viewer.role == Role.AGENCY_ADMIN and viewer.scope_path:
+        return agencies.filter(path__startswith=viewer.scope_path)
+    return agencies.none()
+
+
+def officers_visible_to(viewer: Viewer) -> QuerySet[Officer]:
+    officers = Officer.objects.all()
+    if sees_everything(viewer):
+        return officers
+    if viewer.role == Role.AGENCY_ADMIN and viewer.scope_path:
+        return officers.filter(unit__path__startswith=viewer.scope_path)
+    return officers.none()
+
+
+def get_visible_agency(viewer: Viewer, code: str) -> Agency:
+    """The agency with `code` if the viewer may see it; otherwise 404, whether or not it
+    exists."""
+    agency = Agency.objects.filter(code=code).first()
+    if agency is None or not can_see_agency(viewer, agency.path):
+        raise Http404("no such agency")
+    return agency

@@ -1,0 +1,17 @@
+"""System checks that keep a development configuration out of production."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+
+@register(Tags.security, deploy=True)
+def check_keys_from_environment(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+    if settings.GFMS_USING_DEV_KEYS:
+        return [
+            Error(
+                "SECRET_KEY and GFMS_ENCRYPTION_KEYS must come from the environment in "
+                "production; the generated development keys in var/ are in use.",
+                id="gfms.E001",
+            )
+        ]
+    return []

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from agencies import views as agency_views
+from registration import views as registration_views
+
+admin.site.site_header = _("GFMS Soft Token Portal — administration")
+admin.site.site_title = _("GFMS Soft Token Portal")
+
+urlpatterns = [
+    path("", registration_views.home, name="home"),
+    path("account/", agency_views.account, name="account"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

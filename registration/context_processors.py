@@ -1,0 +1,16 @@
+from django.http import HttpRequest
+
+from gfms_portal.clock import now
+from registration.models import Schedule
+from registration.policy import is_registration_open
+
+
+def schedule(request: HttpRequest) -> dict[str, object]:
+    """The schedule and the current phase, for the banner and the home page."""
+    current = Schedule.load()
+    at = now()
+    return {
+        "schedule": current,
+        "phase": current.phase_at(at),
+        "registration_open": is_registration_open(at, current.dates),
+    }

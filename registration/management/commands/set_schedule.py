@@ -1,0 +1,75 @@
+"""python manage.py set_schedule [--opens D] [--closes D] [--soft-token-only-from D]
+[--return-due D] [--show]
+
+Dates are YYYY-MM-DD with a CE or Buddhist-era year (2568-04-11 = 2025-04-11).
+"""
+
+import datetime as dt
+import getpass
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from gfms_portal.clock import now
+from gfms_portal.thaidate import format_be_date, parse_date
+from registration.models import Schedule
+from registration.policy import FIELD_LABELS
+from registration.services import SCHEDULE_FIELDS, change_schedule
+
+
+
+class Command(BaseCommand):
+    help = "Show or change the migration schedule (CE or Buddhist-era years accepted)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--opens", help="first day of registration")
+        parser.add_argument("--closes", help="last day of registration (inclusive)")
+        parser.add_argument("--soft-token-only-from", help="first day of soft-token-only logins")
+        parser.add_argument("--return-due", help="last day to return Token Keys (inclusive)")
+        parser.add_argument("--show", action="store_true", help="print the current schedule")
+
+    def handle(self, *args: object, **options: object) -> None:
+        changes: dict[str, dt.date] = {}
+        for name in SCHEDULE_FIELDS:
+            text = options.get(name)
+            if text:
+                try:
+                    changes[name] = parse_date(str(text))
+                except ValueError as error:
+                    flag = "--" + name.replace("_", "-")
+                    raise CommandError(f"{flag}: {error}") from None
+        if changes:
+            at = now()
+            try:
+                _schedule, changed = change_schedule(
+                    at=at, actor_label=f"set_schedule ({getpass.getuser()})", **changes
+                )
+            except ValidationError as error:
+                lines = [
+                    f"--{name.replace('_', '-')}: {'; '.join(messages)}"
+                    for name, messages in error.message_dict.items()
+                ]
+                raise CommandError(
+                    "schedule not changed:\n  " + "\n  ".join(lines)
+                ) from None
+            self.stdout.write("schedule changed" if changed else "schedule unchanged")
+        elif not options["show"]:
+            raise CommandError(
+                "nothing to do: give --show or at least one of --opens, --closes, "
+                "--soft-token-only-from, --return-due"
+            )
+        self._show()
+
+    def _show(self) -> None:
+        schedule = Schedule.load()
+        dates = schedule.dates
+        width = max(len(str(label)) for label in FIELD_LABELS.values())
+        for name, label in FIELD_LABELS.items():
+            day = getattr(dates, name)
+            self.stdout.write(
+                f"{label!s:<{width}}  {day.isoformat()}  "
+                f"{format_be_date(day, lang='th')}"
+            )
+        self.stdout.write(f"{'phase now':<{width}}  {schedule.phase_at(now())}")
+        if schedule.is_demo:
+            self.stdout.write("(demo schedule: shifted by seed_demo)")

@@ -1,0 +1,89 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SoftTokenStatus(models.TextChoices):
+    PENDING = "pending", _("Pending confirmation")
+    ACTIVE = "active", _("Active")
+    REVOKED = "revoked", _("Revoked")
+
+
+class SoftToken(models.Model):
+    """A TOTP authenticator bound to an officer. The secret is encrypted at rest
+    (gfms_portal.crypto) and never logged. An officer with an active token is "registered"."""
+
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("officer"),
+        on_delete=models.PROTECT,
+        related_name="soft_tokens",
+    )
+    secret_encrypted = models.TextField(editable=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=SoftTokenStatus.choices, default=SoftTokenStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("created"))
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # The last TOTP time step accepted: a code is accepted only for a later step (no replay).
+    last_used_step = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("soft token")
+        verbose_name_plural = _("soft tokens")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["officer"],
+                condition=models.Q(status="active"),
+                name="one_active_soft_token_per_officer",
+            )
+        ]
+        indexes = [models.Index(fields=["officer", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} {self.status}"
+
+
+class TokenKeyState(models.TextChoices):
+    IN_USE = "in_use", _("In use")
+    DUE_FOR_RETURN = "due_for_return", _("Due for return")
+    HANDED_OVER = "handed_over", _("Handed to parent agency")
+    IN_SHIPMENT = "in_shipment", _("In shipment")
+    RECEIVED = "received", _("Received by CGD")
+    LOST = "lost", _("Reported lost")
+    DAMAGED = "damaged", _("Damaged")
+
+
+class TokenKey(models.Model):
+    """A hardware GFMS Token Key: an inventory item with the public key of its key pair."""
+
+    serial = models.CharField(_("serial"), max_length=64, unique=True)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned officer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="token_keys",
+    )
+    unit = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="token_keys",
+    )
+    public_key_pem = models.TextField(_("public key (PEM)"))
+    state = models.CharField(
+        _("state"), max_length=20, choices=TokenKeyState.choices, default=TokenKeyState.IN_USE
+    )
+    updated_at = models.DateTimeField(_("last changed"))
+
+    class Meta:
+        verbose_name = _("Token Key")
+        verbose_name_plural = _("Token Keys")
+        ordering = ["serial"]
+        indexes = [models.Index(fields=["unit", "state"])]
+
+    def __str__(self) -> str:
+        return self.serial
