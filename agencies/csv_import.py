@@ -71,8 +71,7 @@ def read_rows(path: Path, *, required: tuple[str, ...], optional: tuple[str, ...
         problems.append(f"missing column(s): {', '.join(missing)}")
     if unknown:
         problems.append(
-            f"unknown column(s): {', '.join(unknown)} "
-            f"(expected: {', '.join(required + optional)})"
+            f"unknown column(s): {', '.join(unknown)} (expected: {', '.join(required + optional)})"
         )
     if duplicated:
         problems.append(f"column(s) given twice: {', '.join(duplicated)}")
@@ -92,12 +91,12 @@ def read_rows(path: Path, *, required: tuple[str, ...], optional: tuple[str, ...
         if not any(cell.strip() for cell in cells):
             continue  # blank line
         if len(cells) != len(header):
-            errors.append(
-                f"line {line}: {len(cells)} field(s) where the header has {len(header)}"
-            )
+            errors.append(f"line {line}: {len(cells)} field(s) where the header has {len(header)}")
             continue
         values = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
-        rows.append(Row(line=line, values={name: values.get(name, "") for name in required + optional}))
+        rows.append(
+            Row(line=line, values={name: values.get(name, "") for name in required + optional})
+        )
     if errors:
         raise ImportFailed(_rejection(path, errors))
     return rows
@@ -163,9 +162,7 @@ def apply_rows(
     return summary
 
 
-def _with_progress(
-    rows: list[Row], progress: Callable[[int, int], None] | None
-) -> Iterator[Row]:
+def _with_progress(rows: list[Row], progress: Callable[[int, int], None] | None) -> Iterator[Row]:
     """Report every 1,000 rows on files large enough for anyone to wonder."""
     step = 1000 if progress is not None and len(rows) >= 5000 else 0
     for index, row in enumerate(rows, start=1):
@@ -175,10 +172,12 @@ def _with_progress(
 
 
 def report(summary: ImportSummary, noun: str) -> str:
-    verb = "would be" if summary.dry_run else "were"
-    parts = [
-        f"{summary.counts[outcome]} {verb} {outcome}"
-        for outcome in (Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED)
-    ]
-    prefix = "dry run, nothing changed: " if summary.dry_run else ""
-    return f"{prefix}{summary.rows} {noun}: " + ", ".join(parts)
+    created, updated, unchanged = (
+        summary.counts[outcome] for outcome in (Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED)
+    )
+    if summary.dry_run:
+        return (
+            f"dry run, nothing changed: {summary.rows} {noun}: {created} to create, "
+            f"{updated} to update, {unchanged} unchanged"
+        )
+    return f"{summary.rows} {noun}: {created} created, {updated} updated, {unchanged} unchanged"

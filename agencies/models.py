@@ -132,9 +132,7 @@ class Officer(AbstractBaseUser):
 
         errors = {}
         if self.username and not USERNAME_PATTERN.match(self.username):
-            errors["username"] = _(
-                "Use 3–64 characters: letters, digits, dot, underscore or dash."
-            )
+            errors["username"] = _("Use 3–64 characters: letters, digits, dot, underscore or dash.")
         if self.role == Role.AGENCY_ADMIN and self.admin_scope_id is None:
             errors["admin_scope"] = _("An agency administrator needs an agency to administer.")
         if self.role == Role.OFFICER and self.unit_id is None:

@@ -128,9 +128,7 @@ class OfficerImportContext:
         )
 
 
-def officer_record_problems(
-    record: OfficerRecord, agencies: dict[str, Agency]
-) -> dict[str, str]:
+def officer_record_problems(record: OfficerRecord, agencies: dict[str, Agency]) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not USERNAME_PATTERN.match(record.username):
         problems["username"] = (
@@ -169,12 +167,13 @@ def officer_record_problems(
         try:
             identify_hasher(record.password_hash)
         except ValueError:
-            problems["password_hash"] = (
-                "not a password hash in a known Django format (algorithm$…); "
-                "plain passwords are never accepted"
-            )
+            problems["password_hash"] = NOT_A_HASH
     return problems
 
+
+NOT_A_HASH = (
+    "not a password hash in a known Django format (algorithm$…); plain passwords are never accepted"
+)
 
 # Fields whose change could redirect an identity check or grant power: audited one by one.
 SENSITIVE_OFFICER_FIELDS = ("email", "citizen_id_hash", "role", "admin_scope", "password", "unit")
@@ -215,7 +214,9 @@ def upsert_officer(
     if record.password_hash:
         values["password"] = record.password_hash
     sensitive = [
-        name for name in SENSITIVE_OFFICER_FIELDS if name in values and getattr(officer, name) != values[name]
+        name
+        for name in SENSITIVE_OFFICER_FIELDS
+        if name in values and getattr(officer, name) != values[name]
     ]
     outcome = _apply_changes(officer, values)
     if sensitive:

@@ -47,7 +47,7 @@ def format_be_date(value: dt.date | dt.datetime, *, long: bool = False, lang: st
 
 
 def format_be_datetime(value: dt.datetime, *, lang: str = "") -> str:
-    """"11 เม.ย. 2568 23:59 น." in Asia/Bangkok time."""
+    """ "11 เม.ย. 2568 23:59 น." in Asia/Bangkok time."""
     local = value.astimezone(BANGKOK)
     lang = (lang or get_language() or "th")[:2]
     suffix = " น." if lang == "th" else ""

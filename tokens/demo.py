@@ -12,7 +12,9 @@ _P256_ORDER = int("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632
 
 def demo_private_key(serial: str) -> ec.EllipticCurvePrivateKey:
     if not serial.startswith(DEMO_SERIAL_PREFIX):
-        raise ValueError(f"'{serial}' is not a demo device (serials start with {DEMO_SERIAL_PREFIX})")
+        raise ValueError(
+            f"'{serial}' is not a demo device (serials start with {DEMO_SERIAL_PREFIX})"
+        )
     digest = hashlib.sha256(f"gfms demo device {serial}".encode()).digest()
     scalar = int.from_bytes(digest, "big") % (_P256_ORDER - 1) + 1
     return ec.derive_private_key(scalar, ec.SECP256R1())

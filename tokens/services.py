@@ -68,8 +68,10 @@ def upsert_token_key(
         return Outcome.UNCHANGED
     if device.state != TokenKeyState.IN_USE:
         raise RecordError(
-            {"serial": f"Token Key '{record.serial}' is {device.get_state_display()}; "
-             "it cannot be reassigned"}
+            {
+                "serial": f"Token Key '{record.serial}' is {device.get_state_display()}; "
+                "it cannot be reassigned"
+            }
         )
     for name in changed:
         setattr(device, name, values[name])

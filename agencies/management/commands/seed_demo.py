@@ -8,7 +8,6 @@ so that today falls inside the registration window (the UI shows a "demo schedul
 
 import datetime as dt
 import random
-from dataclasses import dataclass
 
 import pyotp
 from django.contrib.auth.hashers import make_password
@@ -31,13 +30,10 @@ DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPGFMSDEMOTOTP2567"  # noqa: S105
 OFFICERS_PER_UNIT = 20
 SHARE_REGISTERED = 0.35
 SHARE_PENDING = 0.10
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    username: str
-    role: str
-    what: str
+DEMO_USERNAMES = [
+    "cgd.admin", "cgd.auditor", "agency.admin", "officer.registered", "officer.pending",
+    "officer.new",
+]  # fmt: skip
 
 
 def citizen_id(rng: random.Random) -> str:
@@ -54,6 +50,11 @@ class Command(BaseCommand):
             "--officers", type=int, default=5000, help="how many officers (default 5,000)"
         )
         parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="seed only when there are no officers yet (make run); always print the logins",
+        )
+        parser.add_argument(
             "--real-dates",
             action="store_true",
             help="keep the circular's dates instead of shifting them around today",
@@ -63,25 +64,32 @@ class Command(BaseCommand):
         count = int(options["officers"])  # type: ignore[call-overload]
         if not 10 <= count <= 1_000_000:
             raise CommandError("--officers must be between 10 and 1,000,000")
+        if options["if_empty"] and Officer.objects.exists():
+            self.stdout.write("the database already has officers: not seeding again")
+        else:
+            self._seed(count, real_dates=bool(options["real_dates"]))
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+        for account in Officer.objects.filter(username__in=DEMO_USERNAMES).order_by("role"):
+            scope = f" {account.admin_scope}" if account.admin_scope else ""
+            self.stdout.write(f"  {account.username:<22} {account.get_role_display()}{scope}")
+        self.stdout.write(
+            f"\nThe registered demo officer's authenticator secret: {DEMO_TOTP_SECRET}"
+        )
+
+    def _seed(self, count: int, *, real_dates: bool) -> None:
         at = now()
         rng = random.Random(2568)  # the same demo on every machine
         password_hash = make_password(DEMO_PASSWORD)  # one hash for all: Argon2 is slow on purpose
         with transaction.atomic():
             units = self._agencies(max(10, count // OFFICERS_PER_UNIT), rng)
             created = self._officers(units, count, rng, password_hash, at)
-            accounts = self._demo_accounts(units, password_hash, at)
-            self._schedule(at, real_dates=bool(options["real_dates"]))
+            self._demo_accounts(units, password_hash, at)
+            self._schedule(at, real_dates=real_dates)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo data ready: {Agency.objects.count():,} agencies, "
                 f"{Officer.objects.count():,} officers ({created:,} new)"
             )
-        )
-        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
-        for account in accounts:
-            self.stdout.write(f"  {account.username:<22} {account.role:<14} {account.what}")
-        self.stdout.write(
-            f"\nThe registered demo officer's authenticator secret: {DEMO_TOTP_SECRET}"
         )
 
     # --- the tree ----------------------------------------------------------------------------
@@ -225,34 +233,25 @@ class Command(BaseCommand):
         SoftToken.objects.bulk_create(soft_tokens, batch_size=2000)
         TokenKey.objects.bulk_create(token_keys, batch_size=2000)
 
-    def _demo_accounts(
-        self, units: list[Agency], password_hash: str, at: dt.datetime
-    ) -> list[DemoAccount]:
+    def _demo_accounts(self, units: list[Agency], password_hash: str, at: dt.datetime) -> None:
         unit = units[0]
         department = unit.parent
         assert department is not None  # noqa: S101
         rng = random.Random(543)
         specs = [
-            ("cgd.admin", Role.CENTRAL_ADMIN, None, None, "central administrator (CGD)"),
-            ("cgd.auditor", Role.AUDITOR, None, None, "auditor (read-only)"),
-            (
-                f"admin.{department.code}",
-                Role.AGENCY_ADMIN,
-                None,
-                department,
-                f"agency administrator of {department.code} {department.name_th}",
-            ),
-            ("officer.registered", Role.OFFICER, unit, None, "officer with an active soft token"),
-            ("officer.pending", Role.OFFICER, unit, None, "officer who started registering"),
-            ("officer.new", Role.OFFICER, unit, None, "officer who has not registered yet"),
-        ]
-        accounts = []
-        for username, role, home_unit, scope, what in specs:
+            ("cgd.admin", "มานพ ผู้ดูแลกลาง", "Manop CGD-Admin", Role.CENTRAL_ADMIN, None, None),
+            ("cgd.auditor", "อรทัย ตรวจสอบ", "Orathai Auditor", Role.AUDITOR, None, None),
+            ("agency.admin", "วรรณา ดูแลหน่วย", "Wanna Agency-Admin", Role.AGENCY_ADMIN, None, department),
+            ("officer.registered", "สมศักดิ์ ลงทะเบียนแล้ว", "Somsak Registered", Role.OFFICER, unit, None),
+            ("officer.pending", "สุนีย์ รอยืนยัน", "Sunee Pending", Role.OFFICER, unit, None),
+            ("officer.new", "ประยูร ยังไม่ลงทะเบียน", "Prayoon New", Role.OFFICER, unit, None),
+        ]  # fmt: skip
+        for username, name_th, name_en, role, home_unit, scope in specs:
             officer, created = Officer.objects.get_or_create(
                 username=username,
                 defaults={
-                    "name_th": "ผู้ใช้ตัวอย่าง " + username,
-                    "name_en": "Demo " + username,
+                    "name_th": name_th,
+                    "name_en": name_en,
                     "email": f"{username}@demo.example",
                     "unit": home_unit,
                     "role": role,
@@ -267,8 +266,6 @@ class Command(BaseCommand):
                     self._token(officer, DEMO_TOTP_SECRET, SoftTokenStatus.ACTIVE, at)
                 elif username == "officer.pending":
                     self._token(officer, pyotp.random_base32(), SoftTokenStatus.PENDING, at)
-            accounts.append(DemoAccount(username, role, what))
-        return accounts
 
     @staticmethod
     def _token(officer: Officer, secret: str, status: str, at: dt.datetime) -> None:

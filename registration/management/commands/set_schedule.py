@@ -17,7 +17,6 @@ from registration.policy import FIELD_LABELS
 from registration.services import SCHEDULE_FIELDS, change_schedule
 
 
-
 class Command(BaseCommand):
     help = "Show or change the migration schedule (CE or Buddhist-era years accepted)."
 
@@ -49,9 +48,7 @@ class Command(BaseCommand):
                     f"--{name.replace('_', '-')}: {'; '.join(messages)}"
                     for name, messages in error.message_dict.items()
                 ]
-                raise CommandError(
-                    "schedule not changed:\n  " + "\n  ".join(lines)
-                ) from None
+                raise CommandError("schedule not changed:\n  " + "\n  ".join(lines)) from None
             self.stdout.write("schedule changed" if changed else "schedule unchanged")
         elif not options["show"]:
             raise CommandError(
@@ -67,8 +64,7 @@ class Command(BaseCommand):
         for name, label in FIELD_LABELS.items():
             day = getattr(dates, name)
             self.stdout.write(
-                f"{label!s:<{width}}  {day.isoformat()}  "
-                f"{format_be_date(day, lang='th')}"
+                f"{label!s:<{width}}  {day.isoformat()}  {format_be_date(day, lang='th')}"
             )
         self.stdout.write(f"{'phase now':<{width}}  {schedule.phase_at(now())}")
         if schedule.is_demo:

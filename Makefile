@@ -1,0 +1,59 @@
+# One Makefile for developers and CI (.ci/run calls these targets).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install install-dev run test lint format check-migrations check-compose messages ci clean
+
+help:
+	@echo "make run    - install, migrate, seed the demo (first time) and serve on http://$(HOST):$(PORT)"
+	@echo "make test   - install test dependencies and run the whole suite"
+	@echo "make lint   - ruff (lint + format check)"
+
+$(BIN)/uv:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.x)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+
+# --inexact keeps uv itself in the environment; --frozen installs exactly uv.lock.
+install: $(BIN)/uv
+	$(BIN)/uv sync --frozen --inexact --no-dev --quiet
+
+install-dev: $(BIN)/uv
+	$(BIN)/uv sync --frozen --inexact --quiet
+
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo --if-empty
+	DEBUG=$${DEBUG:-true} $(MANAGE) runserver $(HOST):$(PORT)
+
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-migrations: install-dev
+	$(MANAGE) makemigrations --check --dry-run
+
+check-compose: install-dev
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+# Regenerate the translation catalogue from the code, then compile it (needs GNU gettext).
+messages: install-dev
+	$(MANAGE) makemessages --locale th --no-obsolete --add-location file
+	$(MANAGE) compilemessages --locale th
+
+ci: lint check-migrations check-compose test
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

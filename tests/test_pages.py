@@ -1,0 +1,105 @@
+"""The base UI: Thai by default, English on request, BE dates, login, account, admin access."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from registration.models import Schedule
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client: Client, username: str) -> None:
+    response = client.post(reverse("login"), {"username": username, "password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:500]
+
+
+@time_machine.travel(dt.datetime(2025, 3, 1, 3, 0, tzinfo=dt.UTC), tick=False)
+def test_home_is_thai_by_default_with_be_dates(client: Client) -> None:
+    response = client.get("/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="th">' in body
+    assert "11 เมษายน 2568" in body  # registration closes, long BE date
+    assert "12 เม.ย. 2568" in body  # soft token only from
+    assert "เข้าสู่ระบบ" in body  # "Log in"
+    assert 'name="viewport"' in body
+
+
+@time_machine.travel(dt.datetime(2025, 3, 1, 3, 0, tzinfo=dt.UTC), tick=False)
+def test_language_switch_to_english(client: Client) -> None:
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"}, follow=True)
+    body = response.content.decode()
+    assert '<html lang="en">' in body
+    assert "Log in" in body
+    assert "11 Apr 2025 (BE 2568)" in body
+
+
+@time_machine.travel(dt.datetime(2025, 1, 20, tzinfo=dt.UTC), tick=False)
+def test_home_before_window_says_when_registration_opens(client: Client) -> None:
+    assert "10 กุมภาพันธ์ 2568" in client.get("/").content.decode()
+
+
+@time_machine.travel(dt.datetime(2025, 4, 11, 17, 0, tzinfo=dt.UTC), tick=False)
+def test_home_at_cutover_says_soft_token_only(client: Client) -> None:
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "phase-soft_token_only" in response.content.decode()
+
+
+def test_demo_banner_only_for_demo_schedule(client: Client) -> None:
+    assert "banner-demo" not in client.get("/").content.decode()
+    Schedule.objects.filter(pk=Schedule.load().pk).update(is_demo=True)
+    assert "banner-demo" in client.get("/").content.decode()
+
+
+def test_thai_font_is_served_by_us(client: Client) -> None:
+    css = b"".join(client.get("/static/css/portal.css").streaming_content).decode()  # type: ignore[attr-defined]
+    assert 'font-family: "Sarabun"' in css
+    font = client.get("/static/fonts/sarabun/Sarabun-Regular.ttf")
+    assert font.status_code == 200
+    assert b"".join(font.streaming_content)[:4] == b"\x00\x01\x00\x00"  # type: ignore[attr-defined]
+
+
+def test_wrong_password_is_refused_without_saying_which_part(client: Client, charlie) -> None:  # type: ignore[no-untyped-def]
+    wrong_password = client.post(reverse("login"), {"username": "charlie", "password": "nope"})
+    unknown_user = client.post(reverse("login"), {"username": "nobody", "password": "nope"})
+    assert wrong_password.status_code == unknown_user.status_code == 200
+    errors = [r.context["form"].non_field_errors() for r in (wrong_password, unknown_user)]
+    assert errors[0] == errors[1]
+
+
+def test_account_page_masks_citizen_id(client: Client, charlie) -> None:  # type: ignore[no-untyped-def]
+    login(client, "charlie")
+    body = client.get(reverse("account")).content.decode()
+    assert charlie.masked_citizen_id in body
+    assert "X-XXXX-XXXX" in body
+    from gfms_portal import crypto
+
+    assert crypto.decrypt(charlie.citizen_id_encrypted) not in body
+
+
+def test_account_requires_login(client: Client) -> None:
+    response = client.get(reverse("account"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_only_central_admin_reaches_django_admin(client: Client, alice, bob, charlie) -> None:  # type: ignore[no-untyped-def]
+    login(client, "alice")
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/agencies/officer/").status_code == 200
+    assert client.get("/admin/agencies/agency/").status_code == 200
+    for username in ("bob", "charlie"):
+        other = Client()
+        login(other, username)
+        response = other.get("/admin/")
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]
+
+
+def test_healthz(client: Client) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
