@@ -50,8 +50,8 @@ check-compose: install-dev
 
 # Regenerate the translation catalogue from the code, then compile it (needs GNU gettext).
 messages: install-dev
-	$(MANAGE) makemessages --locale th --no-obsolete --add-location file
-	$(MANAGE) compilemessages --locale th
+	$(MANAGE) makemessages --locale th --no-obsolete --add-location file --ignore ".venv/*" --ignore "tests/*"
+	$(MANAGE) compilemessages --locale th --ignore ".venv/*"
 
 ci: lint check-migrations check-compose test
 

@@ -11,6 +11,8 @@ from agencies.policy import (
     normalise_citizen_id,
     path_for,
 )
+from agencies.services import record_admin_change
+from gfms_portal.clock import now
 
 
 class AgencyForm(forms.ModelForm):
@@ -81,6 +83,9 @@ class OfficerAdmin(admin.ModelAdmin):
     raw_id_fields = ["unit", "admin_scope"]
     readonly_fields = ["masked_citizen_id", "last_login", "date_joined"]
     list_select_related = ["unit"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        record_admin_change(obj, changed=form.changed_data, actor=request.user, at=now())
 
     @admin.display(description=_("Citizen ID (masked)"))
     def masked_citizen_id(self, obj: Officer) -> str:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from django.contrib.auth.hashers import identify_hasher
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import transaction
 
 from agencies.models import CITIZEN_ID_PURPOSE, Agency, Officer
 from agencies.policy import (
@@ -234,3 +235,20 @@ def _unusable_password() -> str:
     officer = Officer()
     officer.set_unusable_password()
     return officer.password
+
+
+def record_admin_change(
+    officer: Officer, *, changed: list[str], actor: Officer, at: dt.datetime
+) -> None:
+    """Save an officer edited in the Django admin, with the audit row in the same transaction.
+    The audit lists which fields changed, never their values (a citizen ID stays out of it)."""
+    with transaction.atomic():
+        created = officer.pk is None
+        officer.save()
+        record_event(
+            "officer.created_by_admin" if created else "officer.changed_by_admin",
+            at=at,
+            actor=actor,
+            officer=officer,
+            data={"fields": sorted(changed)},
+        )

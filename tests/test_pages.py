@@ -103,3 +103,50 @@ def test_only_central_admin_reaches_django_admin(client: Client, alice, bob, cha
 
 def test_healthz(client: Client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_schedule_change_in_admin_is_validated_and_audited(client: Client, alice) -> None:  # type: ignore[no-untyped-def]
+    from audit.models import AuditEvent
+
+    login(client, "alice")
+    url = f"/admin/registration/schedule/{Schedule.load().pk}/change/"
+    form = {
+        "opens_date": "2568-02-10",
+        "closes_date": "2568-04-18",
+        "soft_token_only_from_date": "2568-04-19",
+        "return_due_date": "2568-05-30",
+    }
+    assert client.post(url, form).status_code == 302
+    assert Schedule.load().dates.closes == dt.date(2025, 4, 18)
+    event = AuditEvent.objects.get(action="schedule.changed")
+    assert event.actor == alice
+    # A wrong order is refused and nothing changes.
+    client.post(url, form | {"soft_token_only_from_date": "2568-04-01"})
+    assert Schedule.load().dates.closes == dt.date(2025, 4, 18)
+    assert AuditEvent.objects.filter(action="schedule.changed").count() == 1
+
+
+def test_officer_edit_in_admin_is_audited(client: Client, alice, charlie) -> None:  # type: ignore[no-untyped-def]
+    from audit.models import AuditEvent
+
+    login(client, "alice")
+    url = f"/admin/agencies/officer/{charlie.pk}/change/"
+    form = {
+        "username": "charlie",
+        "name_th": charlie.name_th,
+        "name_en": charlie.name_en,
+        "email": "charlie.new@agency.example",
+        "phone": "",
+        "unit": charlie.unit_id,
+        "role": "officer",
+        "admin_scope": "",
+        "is_active": "on",
+        "citizen_id": "",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    charlie.refresh_from_db()
+    assert charlie.email == "charlie.new@agency.example"
+    event = AuditEvent.objects.get(action="officer.changed_by_admin")
+    assert event.data == {"fields": ["email"]}
+    assert event.actor == alice

@@ -1,0 +1,101 @@
+import datetime as dt
+from io import StringIO
+
+import pyotp
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.test import Client
+
+from agencies.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from agencies.models import Agency, Officer
+from agencies.policy import Kind, Role, is_valid_citizen_id
+from gfms_portal import crypto
+from registration.models import Schedule
+from registration.policy import CIRCULAR_SCHEDULE, Phase
+from tokens.demo import demo_private_key
+from tokens.models import SoftToken, SoftTokenStatus, TokenKey
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 11, 26, 4, 0, tzinfo=dt.UTC)
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--officers", "600", *args, stdout=out)
+    return out.getvalue()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_seed_creates_a_tree_officers_in_every_state_and_prints_logins() -> None:
+    output = seed()
+    assert Officer.objects.filter(role=Role.OFFICER).count() == 600 + 3
+    assert Agency.objects.filter(kind=Kind.UNIT).count() == 30
+    assert Agency.objects.filter(kind=Kind.UNIT, region="regional").exists()
+    statuses = set(SoftToken.objects.values_list("status", flat=True))
+    assert statuses == {SoftTokenStatus.ACTIVE, SoftTokenStatus.PENDING}
+    assert Officer.objects.filter(soft_tokens__isnull=True, role=Role.OFFICER).exists()
+    for username in ("cgd.admin", "agency.admin", "officer.registered", "officer.new"):
+        assert username in output
+    assert DEMO_PASSWORD in output
+    officer = Officer.objects.filter(role=Role.OFFICER).first()
+    assert officer is not None
+    assert is_valid_citizen_id(crypto.decrypt(officer.citizen_id_encrypted))
+
+
+@time_machine.travel(NOW, tick=False)
+def test_seed_is_idempotent() -> None:
+    seed()
+    counts = (Agency.objects.count(), Officer.objects.count(), SoftToken.objects.count())
+    assert "(0 new)" in seed()
+    assert (Agency.objects.count(), Officer.objects.count(), SoftToken.objects.count()) == counts
+
+
+@time_machine.travel(NOW, tick=False)
+def test_if_empty_skips_a_seeded_database_but_prints_logins() -> None:
+    seed()
+    output = seed("--if-empty")
+    assert "not seeding again" in output
+    assert "cgd.admin" in output
+
+
+@time_machine.travel(NOW, tick=False)
+def test_demo_schedule_puts_today_in_the_window() -> None:
+    seed()
+    schedule = Schedule.load()
+    assert schedule.is_demo
+    assert schedule.phase_at(NOW) == Phase.WINDOW
+    assert "banner-demo" in Client().get("/").content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_real_dates_keep_the_circular() -> None:
+    seed("--real-dates")
+    schedule = Schedule.load()
+    assert schedule.dates == CIRCULAR_SCHEDULE
+    assert not schedule.is_demo
+
+
+@time_machine.travel(NOW, tick=False)
+def test_printed_central_admin_login_works() -> None:
+    seed()
+    client = Client()
+    response = client.post("/login/", {"username": "cgd.admin", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+@time_machine.travel(NOW, tick=False)
+def test_registered_demo_officer_has_the_printed_secret_and_demo_keys_verify() -> None:
+    seed()
+    token = SoftToken.objects.get(officer__username="officer.registered")
+    assert crypto.decrypt(token.secret_encrypted) == DEMO_TOTP_SECRET
+    assert pyotp.TOTP(DEMO_TOTP_SECRET).now().isdigit()
+    device = TokenKey.objects.first()
+    assert device is not None
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    public = serialization.load_pem_public_key(device.public_key_pem.encode())
+    signature = demo_private_key(device.serial).sign(b"challenge", ec.ECDSA(hashes.SHA256()))
+    public.verify(signature, b"challenge", ec.ECDSA(hashes.SHA256()))  # type: ignore[call-arg, union-attr]
