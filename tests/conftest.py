@@ -78,3 +78,9 @@ def dave(cgd_tree) -> Officer:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def erin(cgd_tree) -> Officer:  # type: ignore[no-untyped-def]
     return OfficerFactory(username="erin", role=Role.AUDITOR, unit=None)
+
+
+def pytest_report_header(config) -> str:  # type: ignore[no-untyped-def]
+    from django.conf import settings
+
+    return f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"

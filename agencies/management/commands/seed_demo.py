@@ -30,10 +30,14 @@ DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPGFMSDEMOTOTP2567"  # noqa: S105
 OFFICERS_PER_UNIT = 20
 SHARE_REGISTERED = 0.35
 SHARE_PENDING = 0.10
-DEMO_USERNAMES = [
-    "cgd.admin", "cgd.auditor", "agency.admin", "officer.registered", "officer.pending",
-    "officer.new",
-]  # fmt: skip
+DEMO_LOGINS = {
+    "cgd.admin": "central administrator (CGD): sees everything, Django admin at /admin/",
+    "cgd.auditor": "auditor: read-only, sees everything",
+    "agency.admin": "agency administrator of one department and its units",
+    "officer.registered": "officer with an active soft token (secret below)",
+    "officer.pending": "officer who started registering but has not confirmed",
+    "officer.new": "officer who has not registered yet",
+}
 
 
 def citizen_id(rng: random.Random) -> str:
@@ -68,10 +72,15 @@ class Command(BaseCommand):
             self.stdout.write("the database already has officers: not seeding again")
         else:
             self._seed(count, real_dates=bool(options["real_dates"]))
-        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
-        for account in Officer.objects.filter(username__in=DEMO_USERNAMES).order_by("role"):
-            scope = f" {account.admin_scope}" if account.admin_scope else ""
-            self.stdout.write(f"  {account.username:<22} {account.get_role_display()}{scope}")
+        self.stdout.write(
+            f"\nDemo logins at http://127.0.0.1:8000/login/ (password: {DEMO_PASSWORD})"
+        )
+        existing = set(
+            Officer.objects.filter(username__in=DEMO_LOGINS).values_list("username", flat=True)
+        )
+        for username, what in DEMO_LOGINS.items():
+            if username in existing:
+                self.stdout.write(f"  {username:<20} {what}")
         self.stdout.write(
             f"\nThe registered demo officer's authenticator secret: {DEMO_TOTP_SECRET}"
         )
