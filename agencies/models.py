@@ -115,7 +115,11 @@ class Officer(AbstractBaseUser):
         verbose_name_plural = _("officers")
         ordering = ["username"]
         constraints = [
-            models.UniqueConstraint(Lower("username"), name="officer_username_ci_unique"),
+            models.UniqueConstraint(
+                Lower("username"),
+                name="officer_username_ci_unique",
+                violation_error_message=_("An officer with this GFMS user id already exists."),
+            ),
             models.CheckConstraint(
                 condition=~models.Q(role=Role.AGENCY_ADMIN) | models.Q(admin_scope__isnull=False),
                 name="agency_admin_has_scope",

@@ -150,3 +150,20 @@ def test_officer_edit_in_admin_is_audited(client: Client, alice, charlie) -> Non
     event = AuditEvent.objects.get(action="officer.changed_by_admin")
     assert event.data == {"fields": ["email"]}
     assert event.actor == alice
+
+
+def test_admin_refuses_a_duplicate_username_in_any_case(client: Client, alice, charlie) -> None:  # type: ignore[no-untyped-def]
+    login(client, "alice")
+    response = client.post(
+        "/admin/agencies/officer/add/",
+        {
+            "username": "CHARLIE",
+            "name_th": "ซ้ำ",
+            "email": "dup@agency.example",
+            "unit": charlie.unit_id,
+            "role": "officer",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode() or "มีอยู่แล้ว" in response.content.decode()
