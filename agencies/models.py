@@ -48,9 +48,15 @@ class Agency(models.Model):
 
 
 class OfficerManager(BaseUserManager["Officer"]):
+    def by_username(self, username: str) -> models.QuerySet["Officer"]:
+        """GFMS user ids match case-insensitively. LOWER(username) = … uses the unique
+        functional index; `username__iexact` (UPPER) would scan the table."""
+        return self.annotate(username_lower=Lower("username")).filter(
+            username_lower=username.lower()
+        )
+
     def get_by_natural_key(self, username: str | None) -> "Officer":
-        # GFMS user ids are matched case-insensitively, as the unique constraint is.
-        return self.get(username__iexact=username)
+        return self.by_username(username or "").get()
 
     def create_user(self, username: str, password: str | None = None, **fields) -> "Officer":  # type: ignore[no-untyped-def]
         officer = self.model(username=username, **fields)
@@ -102,6 +108,10 @@ class Officer(AbstractBaseUser):
         help_text=_("Agency administrators see this node and everything below it."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Lockout (auth_gateway.policy): consecutive failed logins, and until when the account is
+    # locked. Changed only with atomic UPDATEs (auth_gateway.services).
+    failed_logins = models.PositiveIntegerField(_("consecutive failed logins"), default=0)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
     date_joined = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = OfficerManager()

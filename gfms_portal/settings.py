@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "gfms_portal",
     "audit",
     "agencies",
@@ -105,7 +107,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A query that hangs must become a 503 at the gateway, not a stuck login.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={int(os.environ.get('DB_STATEMENT_TIMEOUT_MS', '5000'))}"
+    )
+    DATABASES["default"]["OPTIONS"]["connect_timeout"] = 5
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A local demo only: persistent connections are pointless, and the timeout lets the
     # eager Celery tasks and the request share the file without "database is locked".
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -120,6 +128,7 @@ LOGOUT_REDIRECT_URL = "home"
 # Argon2id first; the others verify hashes migrated from GFMS (import_officers accepts any of
 # them) and are upgraded to Argon2 on the officer's next successful login.
 PASSWORD_HASHERS = [
+    "gfms_portal.hashers.Argon2idHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
@@ -216,14 +225,43 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
+    # The gateway accepts service keys only (auth_gateway.api); never a browser session.
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "auth_gateway.api.errors.fail_closed",
     "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "GFMS Soft Token auth gateway",
+    "DESCRIPTION": (
+        "The login decisions the GFMS front-end asks for. Every call carries "
+        "`Authorization: Bearer <service key>` (`manage.py create_service_client`)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "MethodEnum": "auth_gateway.policy.Method",
+        "PhaseEnum": "registration.policy.Phase",
+        "ReasonEnum": "auth_gateway.policy.Reason",
+        "DecisionEnum": "auth_gateway.policy.Decision",
+    },
 }
 
 # Product settings.
 GFMS_TOTP_ISSUER = os.environ.get("GFMS_TOTP_ISSUER", "GFMS Thai")
+# Where officers register (quoted in the gateway's guidance messages).
+GFMS_PORTAL_URL = os.environ.get("GFMS_PORTAL_URL", "http://127.0.0.1:8000/")
+# The demo GFMS login page (/demo/gfms-login/): on in DEBUG, else only when asked for.
+GFMS_DEMO_FRONTEND = env_bool("GFMS_DEMO_FRONTEND", default=DEBUG)
 
 LOGGING = {
     "version": 1,

@@ -10,7 +10,8 @@ from agencies.policy import Kind, Region, Role, path_for
 from gfms_portal import crypto
 from tokens.models import SoftToken, SoftTokenStatus
 
-DEMO_SECRET = "JBSWY3DPEHPK3PXP"
+# RFC 6238's SHA-1 test secret "12345678901234567890", in base32 (160 bits).
+DEMO_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 
 _rng = random.Random(13)
 

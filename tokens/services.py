@@ -1,16 +1,20 @@
-"""What happens to hardware Token Keys (inventory import for now; the return flow builds on
-this)."""
+"""What happens to soft tokens and hardware Token Keys: verification with one-time use of
+each TOTP time step, seed import and key rotation, and the Token Key inventory."""
 
 import datetime as dt
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.db.models import Q
 
 from agencies.models import Officer
 from agencies.services import Outcome, RecordError
-from tokens.models import TokenKey, TokenKeyState
+from gfms_portal import crypto
+from tokens import totp
+from tokens.models import SoftToken, SoftTokenStatus, TokenKey, TokenKeyState
 
 SERIAL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,63}$")
 MIN_RSA_BITS = 2048
@@ -78,3 +82,35 @@ def upsert_token_key(
     device.updated_at = at
     device.save(update_fields=[*changed, "updated_at"])
     return Outcome.UPDATED
+
+
+# --- soft tokens ---------------------------------------------------------------------------------
+
+
+class TotpResult(StrEnum):
+    OK = "ok"
+    INVALID = "invalid"
+    REUSED = "reused"
+
+
+def active_soft_token(officer_id: int) -> SoftToken | None:
+    return SoftToken.objects.filter(officer_id=officer_id, status=SoftTokenStatus.ACTIVE).first()
+
+
+def verify_soft_token(token: SoftToken, code: str, *, at: dt.datetime) -> TotpResult:
+    """Check `code` against the token and consume its time step.
+
+    One conditional UPDATE decides: the step is recorded only if it is later than the last
+    step accepted, so two requests racing with the same code can never both succeed, on
+    PostgreSQL or SQLite. A code for a step already used (or older) is REUSED.
+    """
+    steps = totp.matching_steps(crypto.decrypt(token.secret_encrypted), code, at=at)
+    if not steps:
+        return TotpResult.INVALID
+    step = max(steps)
+    consumed = (
+        SoftToken.objects.filter(pk=token.pk, status=SoftTokenStatus.ACTIVE)
+        .filter(Q(last_used_step__isnull=True) | Q(last_used_step__lt=step))
+        .update(last_used_step=step)
+    )
+    return TotpResult.OK if consumed else TotpResult.REUSED

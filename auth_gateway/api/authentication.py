@@ -1,0 +1,73 @@
+"""Service-client authentication: `Authorization: Bearer <key>`, nothing else (never a browser
+session)."""
+
+import hashlib
+import logging
+
+from django.core.cache import cache
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, throttling
+from rest_framework.request import Request
+
+from auth_gateway.models import ServiceClient
+from gfms_portal.clock import now
+
+logger = logging.getLogger(__name__)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ServiceClientAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[ServiceClient, None]:
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        scheme, _, key = header.partition(" ")
+        if scheme != self.keyword or not key.strip():
+            raise exceptions.NotAuthenticated("Authorization: Bearer <service key> is required.")
+        client = ServiceClient.objects.filter(
+            key_hash=hash_key(key.strip()), revoked_at__isnull=True
+        ).first()
+        if client is None:
+            raise exceptions.AuthenticationFailed("Unknown or revoked service key.")
+        return client, None
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="gfms-auth-gateway"'
+
+
+class ServiceClientScheme(OpenApiAuthenticationExtension):
+    target_class = ServiceClientAuthentication
+    name = "serviceKey"
+
+    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+        return {"type": "http", "scheme": "bearer", "description": "Service client key"}
+
+
+class ClientQuota(throttling.BaseThrottle):
+    """A per-client quota per minute, counted in the shared cache (Redis in production).
+
+    If the cache itself fails, the request goes on unthrottled (and is logged): the quota
+    protects capacity, it never decides a login, and a cache outage must not refuse every
+    login in the country.
+    """
+
+    def allow_request(self, request: Request, view: object) -> bool:
+        client = request.user
+        if not isinstance(client, ServiceClient):
+            return True
+        minute = int(now().timestamp()) // 60
+        key = f"gateway-quota:{client.pk}:{minute}"
+        try:
+            cache.add(key, 0, timeout=120)
+            used = cache.incr(key)
+        except Exception:
+            logger.exception("quota cache unavailable; request not throttled")
+            return True
+        self.retry_after = 60 - int(now().timestamp()) % 60
+        return used <= client.requests_per_minute
+
+    def wait(self) -> float | None:
+        return getattr(self, "retry_after", 60)

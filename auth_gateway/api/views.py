@@ -1,0 +1,169 @@
+"""The gateway API (contract v1). Thin adapters: validate, call one service, shape the answer.
+
+Any unexpected failure becomes 503 through auth_gateway.api.errors — never an allow.
+"""
+
+import uuid
+
+from django.db import connection
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from auth_gateway.api.authentication import ClientQuota, ServiceClientAuthentication
+from auth_gateway.api.serializers import (
+    ChallengeRequestSerializer,
+    ChallengeResponseSerializer,
+    CheckRequestSerializer,
+    CheckResponseSerializer,
+    ErrorSerializer,
+    HealthSerializer,
+    MethodsQuerySerializer,
+    MethodsResponseSerializer,
+)
+from auth_gateway.messages import guidance
+from auth_gateway.policy import AAL, Decision
+from auth_gateway.services import (
+    LoginAnswer,
+    LoginAttempt,
+    check_login,
+    encode_challenge,
+    issue_challenge,
+    methods_for,
+)
+from gfms_portal.clock import now
+
+COMMON_ERRORS = {
+    400: OpenApiResponse(description="Malformed input; field errors by name"),
+    401: OpenApiResponse(ErrorSerializer, description="Missing, unknown or revoked service key"),
+    429: OpenApiResponse(ErrorSerializer, description="The client exceeded its quota"),
+    503: OpenApiResponse(ErrorSerializer, description="Internal failure: never an allow"),
+}
+
+
+def gateway(view):  # type: ignore[no-untyped-def]
+    """Service key required; quota applies."""
+    view = throttle_classes([ClientQuota])(view)
+    view = permission_classes([IsAuthenticated])(view)
+    return authentication_classes([ServiceClientAuthentication])(view)
+
+
+@extend_schema(
+    operation_id="auth_check",
+    summary="Decide one GFMS login",
+    request=CheckRequestSerializer,
+    responses={200: CheckResponseSerializer, **COMMON_ERRORS},
+)
+@api_view(["POST"])
+@gateway
+def check(request: Request) -> Response:
+    incoming = CheckRequestSerializer(data=request.data)
+    incoming.is_valid(raise_exception=True)
+    data = incoming.validated_data
+    attempt = LoginAttempt(
+        username=data["username"],
+        password=data["password"],
+        method=data["method"],
+        otp=data.get("otp", ""),
+        challenge_id=data.get("challenge_id"),
+        signature=data.get("signature", b""),
+        client_ip=data.get("client_ip"),
+        request_id=data.get("request_id") or uuid.uuid4().hex,
+    )
+    return Response(answer_json(check_login(attempt, client=request.user, at=now())))
+
+
+def answer_json(answer: LoginAnswer) -> dict[str, object]:
+    allowed = answer.decision == Decision.ALLOW
+    officer = answer.officer
+    return {
+        "decision": answer.decision.value,
+        "reason": answer.reason.value,
+        "phase": answer.phase.value,
+        "allowed_methods": [method.value for method in answer.allowed_methods],
+        "aal": AAL[answer.method] if allowed and answer.method else None,
+        "officer": (
+            {
+                "username": officer.username,
+                "name_th": officer.name_th,
+                "name_en": officer.name_en,
+                "unit_code": officer.unit.code if officer.unit else None,
+                "role": officer.role,
+            }
+            if officer is not None
+            else None
+        ),
+        "message": guidance(
+            answer.reason,
+            phase=answer.phase,
+            schedule=answer.schedule,
+            locked_until=answer.locked_until,
+        ),
+        "request_id": answer.request_id,
+    }
+
+
+@extend_schema(
+    operation_id="auth_challenge",
+    summary="A one-time challenge for a Token Key signature (valid 120 s)",
+    request=ChallengeRequestSerializer,
+    responses={200: ChallengeResponseSerializer, **COMMON_ERRORS},
+)
+@api_view(["POST"])
+@gateway
+def challenge(request: Request) -> Response:
+    incoming = ChallengeRequestSerializer(data=request.data)
+    incoming.is_valid(raise_exception=True)
+    issued = issue_challenge(
+        incoming.validated_data["username"], incoming.validated_data["serial"], at=now()
+    )
+    return Response(
+        {
+            "challenge_id": str(issued.id),
+            "challenge": encode_challenge(issued.challenge),
+            "expires_at": issued.expires_at.isoformat(),
+        }
+    )
+
+
+@extend_schema(
+    operation_id="auth_methods",
+    summary="Which login methods to offer this officer now",
+    parameters=[MethodsQuerySerializer],
+    responses={200: MethodsResponseSerializer, **COMMON_ERRORS},
+)
+@api_view(["GET"])
+@gateway
+def methods(request: Request) -> Response:
+    query = MethodsQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    answer = methods_for(query.validated_data["username"], at=now())
+    return Response(
+        {
+            "phase": answer.phase.value,
+            "allowed_methods": [method.value for method in answer.allowed_methods],
+            "registered": answer.registered,
+        }
+    )
+
+
+@extend_schema(
+    operation_id="health",
+    summary="Database reachable?",
+    responses={200: HealthSerializer, 503: ErrorSerializer},
+    auth=[],
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def health(request: Request) -> Response:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return Response({"status": "ok", "database": "ok"})

@@ -1,0 +1,104 @@
+"""What the GFMS front-end shows the officer for each answer, in Thai and English.
+
+Both languages are always returned; each is rendered from the translation catalogue so that
+Thai wording is reviewed in one place (locale/th).
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from auth_gateway.policy import LOCKED_UNTIL_UNLOCKED, Reason
+from gfms_portal.thaidate import format_be_date, format_be_datetime
+from registration.policy import MigrationSchedule, Phase
+
+
+def guidance(
+    reason: Reason,
+    *,
+    phase: Phase,
+    schedule: MigrationSchedule,
+    locked_until: dt.datetime | None = None,
+) -> dict[str, str]:
+    return {lang: _render(reason, phase, schedule, locked_until, lang) for lang in ("th", "en")}
+
+
+def _render(
+    reason: Reason,
+    phase: Phase,
+    schedule: MigrationSchedule,
+    locked_until: dt.datetime | None,
+    lang: str,
+) -> str:
+    with translation.override(lang):
+        values = {
+            "portal": settings.GFMS_PORTAL_URL,
+            "opens": format_be_date(schedule.opens, lang=lang),
+            "closes": format_be_date(schedule.closes, lang=lang),
+            "soft_token_only_from": format_be_date(schedule.soft_token_only_from, lang=lang),
+        }
+        if reason == Reason.NOT_REGISTERED:
+            return _not_registered(phase) % values
+        if reason == Reason.LOCKED:
+            if locked_until is None or locked_until >= LOCKED_UNTIL_UNLOCKED:
+                return _(
+                    "Your account is locked after repeated failed logins. Ask your agency "
+                    "administrator to unlock it."
+                )
+            return _(
+                "Your account is locked after repeated failed logins until %(until)s. "
+                "Try again after that."
+            ) % {"until": format_be_datetime(locked_until, lang=lang)}
+        return MESSAGES[reason]() % values
+
+
+def _not_registered(phase: Phase) -> str:
+    if phase == Phase.BEFORE_WINDOW:
+        return _(
+            "Soft-token registration opens on %(opens)s. Until then, log in with your Token Key "
+            "or your password."
+        )
+    if phase == Phase.WINDOW:
+        return _(
+            "You have not registered a soft token yet. Log in with your Token Key or your "
+            "password, and register at %(portal)s by %(closes)s: from %(soft_token_only_from)s "
+            "GFMS accepts soft-token logins only."
+        )
+    return _(
+        "Since %(soft_token_only_from)s GFMS accepts soft-token logins only, and you have not "
+        "registered one. Ask your agency administrator for a late-registration code, then "
+        "register at %(portal)s."
+    )
+
+
+MESSAGES = {
+    Reason.OK: lambda: _("Login allowed."),
+    Reason.INVALID_CREDENTIALS: lambda: _(
+        "Wrong user id or password. Repeated failures lock the account for a while."
+    ),
+    Reason.METHOD_NOT_ALLOWED: lambda: _(
+        "You have registered a soft token: log in with the 6-digit code from the authenticator "
+        "app on your phone. The Token Key and password-only logins no longer work for you."
+    ),
+    Reason.INVALID_OTP: lambda: _(
+        "The one-time code is wrong. Use the current 6-digit code from your authenticator app "
+        "and check that your phone sets its clock automatically."
+    ),
+    Reason.OTP_REUSED: lambda: _(
+        "This code has already been used. Wait for the next code (at most 30 seconds) and try "
+        "again."
+    ),
+    Reason.INVALID_SIGNATURE: lambda: _(
+        "The Token Key signature could not be verified. Check that your own Token Key is "
+        "plugged in and try again."
+    ),
+    Reason.CHALLENGE_EXPIRED: lambda: _(
+        "The Token Key login took too long or was already used. Start the login again."
+    ),
+    Reason.TOKEN_KEY_NOT_USABLE: lambda: _(
+        "This Token Key cannot be used: it is not assigned to you, or it was reported lost or "
+        "handed back. Contact your agency administrator."
+    ),
+}

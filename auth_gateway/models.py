@@ -1,0 +1,95 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from auth_gateway.policy import Decision, Method, Reason
+from registration.policy import Phase
+
+
+class ServiceClient(models.Model):
+    """A system allowed to call the gateway (the GFMS front-end). Its key is shown once and
+    stored only as a SHA-256 hash (the key holds 256 random bits, so a slow hash buys
+    nothing)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    key_prefix = models.CharField(_("key prefix"), max_length=16, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    requests_per_minute = models.PositiveIntegerField(
+        _("quota (requests per minute)"), default=30_000
+    )
+    created_at = models.DateTimeField(_("created"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("service client")
+        verbose_name_plural = _("service clients")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_authenticated(self) -> bool:  # lets DRF treat the client as request.user
+        return True
+
+
+class LoginDecision(models.Model):
+    """Every answer the gateway gave, written in the same transaction as the counters it
+    changed. No password, code, signature or citizen ID is ever stored here."""
+
+    at = models.DateTimeField(_("when"), db_index=True)
+    username = models.CharField(_("user id as given"), max_length=150)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="login_decisions",
+    )
+    unit = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices)
+    phase = models.CharField(_("phase"), max_length=16, choices=Phase.choices)
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
+    reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
+    client = models.ForeignKey(
+        ServiceClient, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    client_ip = models.GenericIPAddressField(_("officer's IP"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("login decision")
+        verbose_name_plural = _("login decisions")
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["officer", "-at"]),
+            models.Index(fields=["unit", "method", "-at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.method} {self.decision}"
+
+
+class TokenKeyChallenge(models.Model):
+    """A one-time challenge for a Token Key signature: bound to the user id and serial it was
+    asked for, valid 120 seconds, usable once. Issued for any user id (known or not) so that
+    asking for one reveals nothing."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    username = models.CharField(max_length=150)
+    serial = models.CharField(max_length=64)
+    challenge = models.BinaryField()
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Token Key challenge")
+        verbose_name_plural = _("Token Key challenges")
+
+    def __str__(self) -> str:
+        return f"{self.serial} for {self.username}"

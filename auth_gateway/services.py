@@ -1,0 +1,343 @@
+"""The login check: load, ask the policy, verify, write the counters and the decision record
+in one transaction.
+
+Order matters for user enumeration: nothing about the account is revealed before its password
+has been verified. Unknown user ids, inactive accounts and wrong passwords (locked or not) all
+get `invalid_credentials`, and an unknown user id still pays for one password hash so that
+the time taken does not tell them apart either.
+"""
+
+import base64
+import datetime as dt
+import secrets
+import uuid
+from dataclasses import dataclass, field
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import connection, transaction
+
+from agencies.models import Officer
+from audit.services import record_event
+from auth_gateway.api.authentication import hash_key
+from auth_gateway.models import LoginDecision, ServiceClient, TokenKeyChallenge
+from auth_gateway.policy import (
+    Decision,
+    Method,
+    Reason,
+    allowed_methods,
+    is_locked,
+    lock_after,
+    method_refusal,
+    verdict,
+)
+from registration.models import Schedule
+from registration.policy import MigrationSchedule, Phase, phase_at
+from tokens.models import SoftToken, TokenKey, TokenKeyState
+from tokens.services import TotpResult, active_soft_token, verify_soft_token
+
+CHALLENGE_BYTES = 32  # 256 random bits
+CHALLENGE_LIFETIME = dt.timedelta(seconds=120)
+# Devices that may still sign a login: not lost, damaged, handed over, shipped or received.
+USABLE_TOKEN_KEY_STATES = (TokenKeyState.IN_USE, TokenKeyState.DUE_FOR_RETURN)
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    username: str
+    password: str
+    method: Method
+    otp: str = ""
+    challenge_id: uuid.UUID | None = None
+    signature: bytes = b""
+    client_ip: str | None = None
+    request_id: str = ""
+
+
+@dataclass(frozen=True)
+class LoginAnswer:
+    decision: Decision
+    reason: Reason
+    phase: Phase
+    allowed_methods: tuple[Method, ...]
+    schedule: MigrationSchedule
+    request_id: str
+    officer: Officer | None = None  # only on allow
+    locked_until: dt.datetime | None = None  # only with reason `locked`
+    method: Method | None = None
+
+
+@dataclass
+class _Check:
+    """What one check has learnt so far."""
+
+    attempt: LoginAttempt
+    at: dt.datetime
+    client: ServiceClient | None
+    schedule: MigrationSchedule
+    phase: Phase
+    officer: Officer | None = None
+    token: SoftToken | None = None
+    allowed: tuple[Method, ...] = field(default_factory=tuple)
+
+
+_dummy_hash: str | None = None
+
+
+def _waste_a_password_hash(password: str) -> None:
+    """Spend the time of one real password check (unknown user ids must not answer faster)."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = make_password("gfms dummy password for timing")
+    check_password(password, _dummy_hash)
+
+
+def check_login(
+    attempt: LoginAttempt, *, client: ServiceClient | None, at: dt.datetime
+) -> LoginAnswer:
+    schedule = Schedule.load().dates
+    check = _Check(attempt, at, client, schedule, phase_at(at, schedule))
+    officer = (
+        Officer.objects.by_username(attempt.username)
+        .filter(is_active=True)
+        .select_related("unit")
+        .first()
+    )
+    if officer is None:
+        _waste_a_password_hash(attempt.password)
+        return _finish(check, Reason.INVALID_CREDENTIALS)
+    check.officer = officer
+    if not officer.check_password(attempt.password):
+        return _finish(check, Reason.INVALID_CREDENTIALS)
+    # From here on the password is right: the answer may say what is wrong.
+    if is_locked(officer.locked_until, at=at):
+        return _finish(check, Reason.LOCKED)
+    check.token = active_soft_token(officer.pk)
+    check.allowed = allowed_methods(check.phase, registered=check.token is not None)
+    if refusal := method_refusal(check.phase, check.token is not None, attempt.method):
+        return _finish(check, refusal)
+    return _finish(check, None)
+
+
+def _second_factor(check: _Check) -> Reason:
+    """Runs inside the decision's transaction: consuming a code or a challenge commits
+    together with the decision record, or not at all."""
+    attempt = check.attempt
+    if attempt.method == Method.PASSWORD:
+        return Reason.OK
+    if attempt.method == Method.SOFT_TOKEN:
+        assert check.token is not None  # noqa: S101  (method_refusal guarantees it)
+        result = verify_soft_token(check.token, attempt.otp, at=check.at)
+        return {
+            TotpResult.OK: Reason.OK,
+            TotpResult.INVALID: Reason.INVALID_OTP,
+            TotpResult.REUSED: Reason.OTP_REUSED,
+        }[result]
+    assert check.officer is not None  # noqa: S101
+    return _verify_token_key(check.officer, attempt, at=check.at)
+
+
+def _finish(check: _Check, reason: Reason | None) -> LoginAnswer:
+    """Verify the second factor if still needed, update the lockout counters and write the
+    decision record — all in one transaction. Any database error propagates (the API answers
+    503): an answer that could not be recorded is never given."""
+    officer = check.officer
+    locked_until = None
+    with transaction.atomic():
+        if reason is None:
+            reason = _second_factor(check)
+        outcome = verdict(reason)
+        if officer is not None and outcome.counts_as_failure:
+            _count_failure(officer, at=check.at)
+        elif (
+            officer is not None
+            and outcome.decision == Decision.ALLOW
+            and (officer.failed_logins or officer.locked_until)
+        ):
+            Officer.objects.filter(pk=officer.pk).update(failed_logins=0, locked_until=None)
+        if reason == Reason.LOCKED and officer is not None:
+            locked_until = officer.locked_until
+        LoginDecision.objects.create(
+            at=check.at,
+            username=check.attempt.username[:150],
+            officer=officer,
+            unit_id=officer.unit_id if officer else None,
+            method=check.attempt.method,
+            phase=check.phase,
+            decision=outcome.decision,
+            reason=reason,
+            client=check.client,
+            client_ip=check.attempt.client_ip or None,
+            request_id=check.attempt.request_id,
+        )
+    allowed = outcome.decision == Decision.ALLOW
+    return LoginAnswer(
+        decision=outcome.decision,
+        reason=reason,
+        phase=check.phase,
+        # Nothing about the account before the password is verified.
+        allowed_methods=() if reason == Reason.INVALID_CREDENTIALS else check.allowed,
+        schedule=check.schedule,
+        request_id=check.attempt.request_id,
+        officer=officer if allowed else None,
+        locked_until=locked_until,
+        method=check.attempt.method,
+    )
+
+
+def _count_failure(officer: Officer, *, at: dt.datetime) -> None:
+    """One atomic increment decides the count, however many requests race."""
+    table = Officer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET failed_logins = failed_logins + 1 WHERE id = %s "  # noqa: S608  (table name from the model)
+            "RETURNING failed_logins",
+            [officer.pk],
+        )
+        (failures,) = cursor.fetchone()
+    until = lock_after(failures, at=at)
+    if until is not None:
+        Officer.objects.filter(pk=officer.pk).update(locked_until=until)
+        record_event(
+            "officer.locked",
+            at=at,
+            actor_label="auth_gateway",
+            officer=officer,
+            data={"failed_logins": failures, "locked_until": until.isoformat()},
+        )
+
+
+# --- Token Keys ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedChallenge:
+    id: uuid.UUID
+    challenge: bytes
+    expires_at: dt.datetime
+
+
+def issue_challenge(username: str, serial: str, *, at: dt.datetime) -> IssuedChallenge:
+    """A fresh challenge bound to (user id, serial). Issued whether or not they exist."""
+    challenge = TokenKeyChallenge.objects.create(
+        username=username.lower(),
+        serial=serial,
+        challenge=secrets.token_bytes(CHALLENGE_BYTES),
+        created_at=at,
+        expires_at=at + CHALLENGE_LIFETIME,
+    )
+    return IssuedChallenge(challenge.id, bytes(challenge.challenge), challenge.expires_at)
+
+
+def _verify_token_key(officer: Officer, attempt: LoginAttempt, *, at: dt.datetime) -> Reason:
+    # Consume the challenge first (one conditional UPDATE): used once, even by racing requests.
+    consumed = TokenKeyChallenge.objects.filter(
+        pk=attempt.challenge_id,
+        username=attempt.username.lower(),
+        used_at__isnull=True,
+        expires_at__gt=at,
+    ).update(used_at=at)
+    if not consumed:
+        return Reason.CHALLENGE_EXPIRED
+    challenge = TokenKeyChallenge.objects.get(pk=attempt.challenge_id)
+    device = TokenKey.objects.filter(serial=challenge.serial, officer=officer).first()
+    if device is None or device.state not in USABLE_TOKEN_KEY_STATES:
+        return Reason.TOKEN_KEY_NOT_USABLE
+    if not signature_is_valid(device.public_key_pem, bytes(challenge.challenge), attempt.signature):
+        return Reason.INVALID_SIGNATURE
+    return Reason.OK
+
+
+def signature_is_valid(public_key_pem: str, message: bytes, signature: bytes) -> bool:
+    """ECDSA P-256 with SHA-256 (DER, or the raw 64-byte r‖s that PKCS#11 tokens produce) or
+    RSA PKCS#1 v1.5 with SHA-256."""
+    key = serialization.load_pem_public_key(public_key_pem.encode())
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            if len(signature) == 64:
+                signature = utils.encode_dss_signature(
+                    int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+                )
+            key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+        elif isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
+        else:
+            return False
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def encode_challenge(challenge: bytes) -> str:
+    return base64.b64encode(challenge).decode()
+
+
+# --- methods --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MethodsAnswer:
+    phase: Phase
+    allowed_methods: tuple[Method, ...]
+    registered: bool
+
+
+def methods_for(username: str, *, at: dt.datetime) -> MethodsAnswer:
+    """What the login form should offer. An unknown user id gets the answer of an officer who
+    has not registered, so this does not tell which user ids exist."""
+    schedule = Schedule.load().dates
+    phase = phase_at(at, schedule)
+    officer_id = (
+        Officer.objects.by_username(username)
+        .filter(is_active=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    registered = officer_id is not None and active_soft_token(officer_id) is not None
+    return MethodsAnswer(phase, allowed_methods(phase, registered), registered)
+
+
+# --- service clients ------------------------------------------------------------------------------
+
+KEY_PREFIX = "gfms_"
+
+
+class ServiceClientError(Exception):
+    pass
+
+
+def create_service_client(
+    name: str, *, at: dt.datetime, actor_label: str
+) -> tuple[ServiceClient, str]:
+    """A new client and its key. The key is returned once and stored only as a hash."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ServiceClientError("a client name is 1–100 characters")
+    if ServiceClient.objects.filter(name=name).exists():
+        raise ServiceClientError(f"a service client named '{name}' already exists")
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        client = ServiceClient.objects.create(
+            name=name, key_prefix=key[:12], key_hash=hash_key(key), created_at=at
+        )
+        record_event(
+            "service_client.created", at=at, actor_label=actor_label, data={"client": name}
+        )
+    return client, key
+
+
+def revoke_service_client(name: str, *, at: dt.datetime, actor_label: str) -> ServiceClient:
+    with transaction.atomic():
+        client = ServiceClient.objects.select_for_update().filter(name=name).first()
+        if client is None:
+            raise ServiceClientError(f"no service client named '{name}'")
+        if client.revoked_at is not None:
+            raise ServiceClientError(f"service client '{name}' is already revoked")
+        client.revoked_at = at
+        client.save(update_fields=["revoked_at"])
+        record_event(
+            "service_client.revoked", at=at, actor_label=actor_label, data={"client": name}
+        )
+    return client
