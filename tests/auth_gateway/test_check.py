@@ -1,0 +1,344 @@
+"""POST /api/v1/auth/check: the contract, the phase rules, lockout, enumeration, fail-closed."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+
+from agencies.models import Officer
+from audit.models import AuditEvent
+from auth_gateway.models import LoginDecision
+from auth_gateway.policy import LOCKED_UNTIL_UNLOCKED
+from tests.auth_gateway.conftest import AFTER_CUTOVER, IN_WINDOW, code_at, soft_token_login
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+CHECK = "/api/v1/auth/check"
+
+
+def without_request_id(body: dict) -> dict:  # type: ignore[type-arg]
+    return {key: value for key, value in body.items() if key != "request_id"}
+
+
+# --- service keys ---------------------------------------------------------------------------------
+
+
+def test_missing_wrong_and_revoked_keys_are_401(client: Client, service_key: str) -> None:
+    body = {"username": "x", "password": "y", "method": "password"}
+    assert client.post(CHECK, body, content_type="application/json").status_code == 401
+    for header in ("Bearer nope", f"Token {service_key}", service_key, "Bearer "):
+        response = client.post(
+            CHECK, body, content_type="application/json", HTTP_AUTHORIZATION=header
+        )
+        assert response.status_code == 401, header
+        assert response["WWW-Authenticate"].startswith("Bearer")
+    from django.core.management import call_command
+
+    call_command("create_service_client", "--revoke", "gfms-frontend")
+    response = client.post(
+        CHECK, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {service_key}"
+    )
+    assert response.status_code == 401
+
+
+def test_browser_session_is_never_accepted(client: Client, alice: Officer) -> None:
+    client.force_login(alice)
+    body = {"username": "alice", "password": PASSWORD, "method": "password"}
+    assert client.post(CHECK, body, content_type="application/json").status_code == 401
+
+
+# --- malformed input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({}, {"username", "password", "method"}),
+        ({"username": "a", "password": "b", "method": "fingerprint"}, {"method"}),
+        ({"username": "a", "password": "b", "method": "soft_token"}, {"otp"}),
+        ({"username": "a", "password": "b", "method": "soft_token", "otp": "12345"}, {"otp"}),
+        ({"username": "a", "password": "b", "method": "token_key"}, {"challenge_id", "signature"}),
+        (
+            {
+                "username": "a",
+                "password": "b",
+                "method": "token_key",
+                "challenge_id": "x",
+                "signature": "%%%",
+            },
+            {"challenge_id", "signature"},
+        ),
+        (
+            {"username": "a", "password": "b", "method": "password", "client_ip": "999.1.1.1"},
+            {"client_ip"},
+        ),
+        ({"username": "a" * 151, "password": "b", "method": "password"}, {"username"}),
+    ],
+)
+def test_malformed_input_is_400_with_field_errors(api, body, fields) -> None:  # type: ignore[no-untyped-def]
+    response = api(CHECK, body)
+    assert response.status_code == 400
+    assert set(response.json()) == fields
+    assert not LoginDecision.objects.exists()
+
+
+def test_body_that_is_not_json_is_400(api) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client as C  # noqa: F401
+
+    response = api(CHECK, None)
+    assert response.status_code == 400
+
+
+# --- allow -----------------------------------------------------------------------------------------
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_soft_token_allow_answers_the_whole_contract(api, registered: Officer) -> None:  # type: ignore[no-untyped-def]
+    response = api(
+        CHECK, soft_token_login("charlie", IN_WINDOW, client_ip="10.1.2.3", request_id="req-1")
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body == {
+        "decision": "allow",
+        "reason": "ok",
+        "phase": "window",
+        "allowed_methods": ["soft_token"],
+        "aal": 2,
+        "officer": {
+            "username": "charlie",
+            "name_th": registered.name_th,
+            "name_en": registered.name_en,
+            "unit_code": "0300400001",
+            "role": "officer",
+        },
+        "message": body["message"],
+        "request_id": "req-1",
+    }
+    assert set(body["message"]) == {"th", "en"}
+    decision = LoginDecision.objects.get()
+    assert (decision.username, decision.method, decision.decision, decision.reason) == (
+        "charlie", "soft_token", "allow", "ok",
+    )  # fmt: skip
+    assert decision.client_ip == "10.1.2.3"
+    assert decision.request_id == "req-1"
+    assert decision.client.name == "gfms-frontend"
+    assert decision.unit.code == "0300400001"
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_username_is_case_insensitive(api, registered: Officer) -> None:  # type: ignore[no-untyped-def]
+    assert api(CHECK, soft_token_login("CHARLIE", IN_WINDOW)).json()["decision"] == "allow"
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_previous_and_next_step_codes_are_accepted(api, registered: Officer) -> None:  # type: ignore[no-untyped-def]
+    body = soft_token_login("charlie", IN_WINDOW, otp=code_at(IN_WINDOW, -1))
+    assert api(CHECK, body).json()["reason"] == "ok"
+    body = soft_token_login("charlie", IN_WINDOW, otp=code_at(IN_WINDOW, +1))
+    assert api(CHECK, body).json()["reason"] == "ok"
+    body = soft_token_login("charlie", IN_WINDOW, otp=code_at(IN_WINDOW, +2))
+    assert api(CHECK, body).json()["reason"] == "invalid_otp"
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_replayed_code_is_refused(api, registered: Officer) -> None:  # type: ignore[no-untyped-def]
+    assert api(CHECK, soft_token_login("charlie", IN_WINDOW)).json()["reason"] == "ok"
+    replay = api(CHECK, soft_token_login("charlie", IN_WINDOW)).json()
+    assert (replay["decision"], replay["reason"]) == ("deny", "otp_reused")
+    assert replay["officer"] is None
+    assert replay["aal"] is None
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_unregistered_officer_may_use_password_in_the_window(api, dave: Officer) -> None:  # type: ignore[no-untyped-def]
+    body = api(CHECK, {"username": "dave", "password": PASSWORD, "method": "password"}).json()
+    assert (body["decision"], body["reason"], body["aal"]) == ("allow", "ok", 1)
+    assert body["allowed_methods"] == ["token_key", "password"]
+
+
+# --- refusals by phase ----------------------------------------------------------------------------
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_registered_officer_cannot_fall_back_to_password(api, registered: Officer) -> None:  # type: ignore[no-untyped-def]
+    body = api(CHECK, {"username": "charlie", "password": PASSWORD, "method": "password"}).json()
+    assert (body["decision"], body["reason"]) == ("deny", "method_not_allowed")
+    assert body["allowed_methods"] == ["soft_token"]
+    assert "Soft Token" in body["message"]["th"] or "OTP" in body["message"]["th"]
+
+
+@time_machine.travel(AFTER_CUTOVER, tick=False)
+def test_unregistered_officer_is_refused_after_cutover_with_guidance(api, dave: Officer) -> None:  # type: ignore[no-untyped-def]
+    body = api(CHECK, {"username": "dave", "password": PASSWORD, "method": "password"}).json()
+    assert (body["decision"], body["reason"], body["phase"]) == (
+        "deny",
+        "not_registered",
+        "soft_token_only",
+    )
+    assert body["allowed_methods"] == []
+    assert "12 เม.ย. 2568" in body["message"]["th"]
+    assert "late-registration code" in body["message"]["en"]
+
+
+@pytest.mark.parametrize(
+    ("moment", "phase", "decision"),
+    [
+        (dt.datetime(2025, 4, 11, 16, 59, 59, tzinfo=dt.UTC), "window", "allow"),
+        (dt.datetime(2025, 4, 11, 17, 0, 0, tzinfo=dt.UTC), "soft_token_only", "deny"),
+        (dt.datetime(2025, 2, 9, 16, 59, 59, tzinfo=dt.UTC), "before_window", "allow"),
+        (dt.datetime(2025, 2, 9, 17, 0, 0, tzinfo=dt.UTC), "window", "allow"),
+    ],
+)
+def test_password_login_at_the_boundaries(api, dave: Officer, moment, phase, decision) -> None:  # type: ignore[no-untyped-def]
+    with time_machine.travel(moment, tick=False):
+        body = api(CHECK, {"username": "dave", "password": PASSWORD, "method": "password"}).json()
+    assert (body["phase"], body["decision"]) == (phase, decision)
+
+
+# --- enumeration and lockout ----------------------------------------------------------------------
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_unknown_wrong_password_and_locked_answer_identically(
+    api, registered: Officer, dave: Officer
+) -> None:  # type: ignore[no-untyped-def]
+    Officer.objects.filter(pk=dave.pk).update(locked_until=IN_WINDOW + dt.timedelta(minutes=10))
+    attempts = [
+        {"username": "nobody", "password": "guess", "method": "soft_token", "otp": "123456"},
+        {"username": "charlie", "password": "guess", "method": "soft_token", "otp": "123456"},
+        {"username": "dave", "password": "guess", "method": "soft_token", "otp": "123456"},
+    ]
+    answers = [api(CHECK, attempt | {"request_id": "same"}) for attempt in attempts]
+    assert {a.status_code for a in answers} == {200}
+    bodies = [a.json() for a in answers]
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert bodies[0]["reason"] == "invalid_credentials"
+    assert bodies[0]["allowed_methods"] == []
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_inactive_officer_looks_unknown(api, dave: Officer) -> None:  # type: ignore[no-untyped-def]
+    Officer.objects.filter(pk=dave.pk).update(is_active=False)
+    body = api(CHECK, {"username": "dave", "password": PASSWORD, "method": "password"}).json()
+    assert body["reason"] == "invalid_credentials"
+
+
+def test_lockout_escalates_and_only_success_resets(api, registered: Officer) -> None:  # type: ignore[no-untyped-def]
+    wrong = {"username": "charlie", "password": "wrong", "method": "soft_token", "otp": "000000"}
+    with time_machine.travel(IN_WINDOW, tick=False) as clock:
+        for _ in range(9):
+            assert api(CHECK, wrong).json()["reason"] == "invalid_credentials"
+        assert Officer.objects.get(pk=registered.pk).locked_until is None
+        api(CHECK, wrong)  # the 10th failure locks for 15 minutes
+        officer = Officer.objects.get(pk=registered.pk)
+        assert officer.failed_logins == 10
+        assert officer.locked_until == IN_WINDOW + dt.timedelta(minutes=15)
+        assert AuditEvent.objects.filter(action="officer.locked", officer=registered).count() == 1
+        # Locked: the right password and code are still refused, and now it says why.
+        body = api(CHECK, soft_token_login("charlie", IN_WINDOW)).json()
+        assert (body["decision"], body["reason"]) == ("deny", "locked")
+        assert "10:15" in body["message"]["th"]  # 10:00 Bangkok + 15 minutes
+        # ...but a wrong password while locked answers like any wrong password.
+        assert api(CHECK, wrong).json()["reason"] == "invalid_credentials"
+        # After the lock, nine more failures (20 in all) lock for 30 minutes.
+        clock.move_to(IN_WINDOW + dt.timedelta(minutes=16))
+        for _ in range(9):
+            api(CHECK, wrong)
+        officer = Officer.objects.get(pk=registered.pk)
+        assert officer.failed_logins == 20
+        assert officer.locked_until == IN_WINDOW + dt.timedelta(minutes=16 + 30)
+        # After that lock, a success resets everything.
+        moment = IN_WINDOW + dt.timedelta(minutes=47)
+        clock.move_to(moment)
+        assert api(CHECK, soft_token_login("charlie", moment)).json()["decision"] == "allow"
+        officer = Officer.objects.get(pk=registered.pk)
+        assert (officer.failed_logins, officer.locked_until) == (0, None)
+
+
+def test_hundredth_failure_locks_until_unlocked(api, dave: Officer) -> None:  # type: ignore[no-untyped-def]
+    Officer.objects.filter(pk=dave.pk).update(failed_logins=99)
+    with time_machine.travel(IN_WINDOW, tick=False):
+        api(CHECK, {"username": "dave", "password": "wrong", "method": "password"})
+        assert Officer.objects.get(pk=dave.pk).locked_until == LOCKED_UNTIL_UNLOCKED
+    with time_machine.travel(IN_WINDOW + dt.timedelta(days=30), tick=False):
+        body = api(CHECK, {"username": "dave", "password": PASSWORD, "method": "password"}).json()
+    assert body["reason"] == "locked"
+    assert "administrator" in body["message"]["en"]
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_policy_refusals_do_not_count_as_failures(api, registered: Officer) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(12):
+        api(CHECK, {"username": "charlie", "password": PASSWORD, "method": "password"})
+    assert Officer.objects.get(pk=registered.pk).failed_logins == 0
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_wrong_codes_count_as_failures(api, registered: Officer) -> None:  # type: ignore[no-untyped-def]
+    api(CHECK, soft_token_login("charlie", IN_WINDOW, otp=code_at(IN_WINDOW, 5)))
+    assert Officer.objects.get(pk=registered.pk).failed_logins == 1
+
+
+# --- secrets never leak ---------------------------------------------------------------------------
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_no_secret_in_decision_records_audit_or_logs(api, registered: Officer, caplog) -> None:  # type: ignore[no-untyped-def]
+    from gfms_portal import crypto
+
+    code = code_at(IN_WINDOW)
+    api(CHECK, soft_token_login("charlie", IN_WINDOW))
+    api(
+        CHECK,
+        {"username": "charlie", "password": "wrong-secret-pw", "method": "soft_token", "otp": code},
+    )
+    stored = " ".join(str(row) for row in LoginDecision.objects.values_list()) + " ".join(
+        str(row) for row in AuditEvent.objects.values_list()
+    )
+    citizen_id = crypto.decrypt(registered.citizen_id_encrypted)
+    for secret in (PASSWORD, "wrong-secret-pw", code, citizen_id):
+        assert secret not in stored
+        assert secret not in caplog.text
+
+
+# --- fail closed ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_decision_that_cannot_be_recorded_is_503_and_not_allow(api, registered: Officer) -> None:  # type: ignore[no-untyped-def]
+    table = LoginDecision._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_away")
+    try:
+        with time_machine.travel(IN_WINDOW, tick=False):
+            response = api(CHECK, soft_token_login("charlie", IN_WINDOW))
+    finally:
+        connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table}_away RENAME TO {table}")
+    assert response.status_code == 503
+    assert "allow" not in response.content.decode().replace("not allowed", "")
+    # The code was not consumed either: the transaction rolled back with the failed record.
+    with time_machine.travel(IN_WINDOW, tick=False):
+        assert api(CHECK, soft_token_login("charlie", IN_WINDOW)).json()["decision"] == "allow"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unreachable_database_is_503(api, registered: Officer, settings) -> None:  # type: ignore[no-untyped-def]
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's in-memory test database cannot be made unreachable (CI: PostgreSQL)")
+    original = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict["PORT"] = "1"  # nothing listens there
+    try:
+        with time_machine.travel(IN_WINDOW, tick=False):
+            response = api(CHECK, soft_token_login("charlie", IN_WINDOW))
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(original)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
