@@ -1,0 +1,113 @@
+"""Races on PostgreSQL: many requests at once with one code, one challenge, or wrong passwords.
+
+Each thread has its own database connection (Django's are per thread), so these are real
+concurrent transactions. SQLite serialises writers, which would hide the bugs: these tests
+run on PostgreSQL (CI) and are skipped on SQLite.
+"""
+
+import base64
+import threading
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+import time_machine
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.db import connection
+from django.test import Client
+
+from agencies.models import Officer
+from auth_gateway.models import LoginDecision
+from tests.auth_gateway.conftest import IN_WINDOW, b64, soft_token_login
+from tests.conftest import PASSWORD
+from tokens.demo import demo_private_key
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PARALLEL = 24
+
+
+@pytest.fixture(autouse=True)
+def postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency is tested on PostgreSQL (CI sets DATABASE_URL)")
+
+
+def race(service_key: str, bodies: Callable[[int], dict]) -> list[dict]:  # type: ignore[type-arg]
+    """POST PARALLEL checks at the same instant; return the JSON answers."""
+    barrier = threading.Barrier(PARALLEL)
+    answers: list[dict] = []  # type: ignore[type-arg]
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker(index: int) -> None:
+        from django.db import connections
+
+        try:
+            client = Client()
+            body = bodies(index)
+            barrier.wait(timeout=30)
+            response = client.post(
+                "/api/v1/auth/check",
+                body,
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {service_key}",
+            )
+            with lock:
+                answers.append(response.json() | {"status": response.status_code})
+        except BaseException as error:  # report in the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(PARALLEL)]
+    with time_machine.travel(IN_WINDOW, tick=False):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert not errors, errors
+    assert len(answers) == PARALLEL
+    return answers
+
+
+def test_one_code_many_parallel_requests_exactly_one_allow(
+    service_key: str, registered: Officer
+) -> None:
+    answers = race(service_key, lambda i: soft_token_login("charlie", IN_WINDOW))
+    assert {a["status"] for a in answers} == {200}
+    assert Counter(a["decision"] for a in answers) == {"allow": 1, "deny": PARALLEL - 1}
+    assert {a["reason"] for a in answers if a["decision"] == "deny"} == {"otp_reused"}
+    assert LoginDecision.objects.filter(decision="allow").count() == 1
+    assert LoginDecision.objects.count() == PARALLEL
+
+
+def test_one_challenge_many_parallel_signatures_exactly_one_allow(
+    api, service_key: str, device
+) -> None:  # type: ignore[no-untyped-def]
+    with time_machine.travel(IN_WINDOW, tick=False):
+        challenge = api(
+            "/api/v1/auth/challenge", {"username": "dave", "serial": "DEMO-DAVE-1"}
+        ).json()
+    signature = demo_private_key("DEMO-DAVE-1").sign(
+        base64.b64decode(challenge["challenge"]), ec.ECDSA(hashes.SHA256())
+    )
+    body = {
+        "username": "dave",
+        "password": PASSWORD,
+        "method": "token_key",
+        "challenge_id": challenge["challenge_id"],
+        "signature": b64(signature),
+    }
+    answers = race(service_key, lambda i: body)
+    assert Counter(a["decision"] for a in answers) == {"allow": 1, "deny": PARALLEL - 1}
+    assert {a["reason"] for a in answers if a["decision"] == "deny"} == {"challenge_expired"}
+
+
+def test_parallel_failures_are_all_counted(service_key: str, registered: Officer) -> None:
+    wrong = {"username": "charlie", "password": "wrong", "method": "soft_token", "otp": "000000"}
+    answers = race(service_key, lambda i: wrong)
+    assert {a["reason"] for a in answers} == {"invalid_credentials"}
+    officer = Officer.objects.get(pk=registered.pk)
+    assert officer.failed_logins == PARALLEL
+    assert officer.locked_until is not None  # the 10th and 20th failures locked it
