@@ -76,3 +76,17 @@ def lookup_hash_candidates(value: str, *, purpose: str) -> list[str]:
         f"{key_id}:{hmac.new(key, message, hashlib.sha256).hexdigest()}"
         for key_id, key in lookup_keys
     ]
+
+
+def rotate(token: str) -> str:
+    """Re-encrypt `token` with the newest key (it must decrypt with one of the listed keys)."""
+    fernets, _ = _configured()
+    try:
+        return MultiFernet(fernets).rotate(token.encode()).decode()
+    except InvalidToken:
+        raise DecryptionError("stored value cannot be decrypted with the configured keys") from None
+
+
+def newest_key_id() -> str:
+    _, lookup_keys = _configured()
+    return lookup_keys[0][0]

@@ -5,13 +5,16 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import parse_qs, urlparse
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.db import transaction
 from django.db.models import Q
 
 from agencies.models import Officer
 from agencies.services import Outcome, RecordError
+from audit.services import record_event
 from gfms_portal import crypto
 from tokens import totp
 from tokens.models import SoftToken, SoftTokenStatus, TokenKey, TokenKeyState
@@ -114,3 +117,131 @@ def verify_soft_token(token: SoftToken, code: str, *, at: dt.datetime) -> TotpRe
         .update(last_used_step=step)
     )
     return TotpResult.OK if consumed else TotpResult.REUSED
+
+
+# --- seeds enrolled elsewhere ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SoftTokenRecord:
+    username: str
+    secret: str  # base32, or an otpauth:// URI
+
+
+def seed_from(value: str) -> str:
+    """The base32 seed in `value` (a seed or an otpauth URI), checked against what the gateway
+    verifies: SHA-1, 6 digits, 30 s, at least 128 bits. Raises ValueError with the reason."""
+    value = value.strip()
+    if value.lower().startswith("otpauth://"):
+        parsed = urlparse(value)
+        if parsed.netloc.lower() != "totp":
+            raise ValueError("only otpauth://totp/ URIs are supported (not HOTP)")
+        params = {key.lower(): values[-1] for key, values in parse_qs(parsed.query).items()}
+        expected = {"algorithm": "SHA1", "digits": str(totp.DIGITS), "period": str(totp.PERIOD)}
+        for name, wanted in expected.items():
+            if params.get(name, wanted).upper() != wanted:
+                raise ValueError(f"{name}={params[name]} is not supported (only {wanted})")
+        value = params.get("secret", "")
+        if not value:
+            raise ValueError("the URI has no secret")
+    seed = totp.normalise_secret(value)
+    bits = totp.secret_bits(seed)
+    if bits < totp.MIN_SECRET_BITS:
+        raise ValueError(
+            f"the seed has only {bits} bits; at least {totp.MIN_SECRET_BITS} are required"
+        )
+    return seed
+
+
+def import_soft_token(
+    record: SoftTokenRecord, *, officers: dict[str, Officer], at: dt.datetime, actor_label: str
+) -> Outcome:
+    """Bind an already-enrolled seed as the officer's active soft token, replacing (revoking)
+    any other active one, with an audit row. The seed itself is never stored unencrypted,
+    printed or audited."""
+    problems: dict[str, str] = {}
+    officer = officers.get(record.username.lower())
+    if officer is None:
+        problems["username"] = f"officer '{record.username}' does not exist"
+    try:
+        seed = seed_from(record.secret)
+    except ValueError as error:
+        problems["secret"] = str(error)
+    if problems:
+        raise RecordError(problems)
+    assert officer is not None  # noqa: S101
+    current = active_soft_token(officer.pk)
+    if current is not None and crypto.decrypt(current.secret_encrypted) == seed:
+        return Outcome.UNCHANGED
+    if current is not None:
+        SoftToken.objects.filter(pk=current.pk).update(
+            status=SoftTokenStatus.REVOKED, revoked_at=at
+        )
+    SoftToken.objects.create(
+        officer=officer,
+        secret_encrypted=crypto.encrypt(seed),
+        status=SoftTokenStatus.ACTIVE,
+        created_at=at,
+        confirmed_at=at,
+    )
+    record_event(
+        "soft_token.imported",
+        at=at,
+        actor_label=actor_label,
+        officer=officer,
+        data={"replaced": current is not None},
+    )
+    return Outcome.UPDATED if current is not None else Outcome.CREATED
+
+
+# --- key rotation -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RotationReport:
+    soft_tokens: int
+    citizen_ids: int
+
+
+def rotate_encryption_key(*, batch_size: int = 500) -> RotationReport:
+    """Re-encrypt every TOTP seed and citizen ID with the newest key (and re-hash citizen IDs
+    with it), in small transactions so the system keeps running. Each row is written with a
+    conditional UPDATE on its old ciphertext, so a row changed meanwhile is left for the next
+    run instead of being overwritten."""
+    from agencies.models import CITIZEN_ID_PURPOSE
+
+    newest = crypto.newest_key_id()
+    tokens_done = 0
+    for ids in _batches(SoftToken.objects.order_by("pk").values_list("pk", flat=True), batch_size):
+        with transaction.atomic():
+            for pk, old in SoftToken.objects.filter(pk__in=ids).values_list(
+                "pk", "secret_encrypted"
+            ):
+                new = crypto.rotate(old)
+                tokens_done += SoftToken.objects.filter(pk=pk, secret_encrypted=old).update(
+                    secret_encrypted=new
+                )
+    citizen_done = 0
+    officers = Officer.objects.exclude(citizen_id_encrypted="").order_by("pk")
+    for ids in _batches(officers.values_list("pk", flat=True), batch_size):
+        with transaction.atomic():
+            rows = Officer.objects.filter(pk__in=ids).values_list("pk", "citizen_id_encrypted")
+            for pk, old in rows:
+                citizen_id = crypto.decrypt(old)
+                new_hash = crypto.lookup_hash(citizen_id, purpose=CITIZEN_ID_PURPOSE)
+                assert new_hash.startswith(newest)  # noqa: S101
+                citizen_done += Officer.objects.filter(pk=pk, citizen_id_encrypted=old).update(
+                    citizen_id_encrypted=crypto.rotate(old), citizen_id_hash=new_hash
+                )
+    return RotationReport(tokens_done, citizen_done)
+
+
+def _batches(ids, size: int):  # type: ignore[no-untyped-def]
+    batch: list[int] = []
+    for pk in ids.iterator(chunk_size=size):
+        batch.append(pk)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
