@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from agencies import views as agency_views
+from auth_gateway import demo
 from gfms_portal.health import healthz
 from registration import views as registration_views
 
@@ -21,6 +22,8 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
+    path("demo/gfms-login/", demo.gfms_login, name="demo-gfms-login"),
+    path("demo/gfms-login/phase", demo.demo_phase, name="demo-gfms-phase"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("auth_gateway.urls")),

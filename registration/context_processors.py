@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest
 
 from gfms_portal.clock import now
@@ -13,4 +14,5 @@ def schedule(request: HttpRequest) -> dict[str, object]:
         "schedule": current,
         "phase": current.phase_at(at),
         "registration_open": is_registration_open(at, current.dates),
+        "demo_frontend": settings.GFMS_DEMO_FRONTEND,
     }

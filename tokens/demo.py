@@ -27,3 +27,13 @@ def demo_public_key_pem(serial: str) -> str:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
+
+
+def sign_with_demo_key(serial: str, challenge: bytes) -> str:
+    """Base64 ECDSA P-256/SHA-256 signature of `challenge` by the demo device `serial`."""
+    import base64
+
+    from cryptography.hazmat.primitives import hashes
+
+    signature = demo_private_key(serial).sign(challenge, ec.ECDSA(hashes.SHA256()))
+    return base64.b64encode(signature).decode()

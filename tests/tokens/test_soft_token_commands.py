@@ -23,7 +23,9 @@ def run(tmp_path: Path, text: str, *args: str) -> str:
     return out.getvalue()
 
 
-def test_import_seed_and_uri_then_reimport_unchanged(tmp_path: Path, charlie: Officer, dave: Officer) -> None:
+def test_import_seed_and_uri_then_reimport_unchanged(
+    tmp_path: Path, charlie: Officer, dave: Officer
+) -> None:
     text = f"username,secret\ncharlie,{URI}\ndave,{DEMO_SECRET.lower()}\n"
     assert "2 created" in run(tmp_path, text)
     token = SoftToken.objects.get(officer=charlie, status=SoftTokenStatus.ACTIVE)
@@ -74,7 +76,9 @@ def test_dry_run_changes_nothing(tmp_path: Path, charlie: Officer) -> None:
     assert not SoftToken.objects.exists()
 
 
-def test_rotation_re_encrypts_everything_with_the_new_key(settings, charlie: Officer, dave: Officer) -> None:  # type: ignore[no-untyped-def]
+def test_rotation_re_encrypts_everything_with_the_new_key(
+    settings, charlie: Officer, dave: Officer
+) -> None:  # type: ignore[no-untyped-def]
     old_key = settings.GFMS_ENCRYPTION_KEYS[0]
     SoftTokenFactory(officer=charlie)
     new_key = Fernet.generate_key().decode()

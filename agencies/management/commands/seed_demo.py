@@ -30,13 +30,15 @@ DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPGFMSDEMOTOTP2567"  # noqa: S105
 OFFICERS_PER_UNIT = 20
 SHARE_REGISTERED = 0.35
 SHARE_PENDING = 0.10
+# The demo officers who still hold a Token Key (sign its challenges with sign_challenge).
+DEMO_TOKEN_KEYS = {"officer.new": "DEMO-TK-0001", "officer.pending": "DEMO-TK-0002"}
 DEMO_LOGINS = {
     "cgd.admin": "central administrator (CGD): sees everything, Django admin at /admin/",
     "cgd.auditor": "auditor: read-only, sees everything",
     "agency.admin": "agency administrator of one department and its units",
     "officer.registered": "officer with an active soft token (secret below)",
-    "officer.pending": "officer who started registering but has not confirmed",
-    "officer.new": "officer who has not registered yet",
+    "officer.pending": "officer who started registering, not confirmed; Token Key DEMO-TK-0002",
+    "officer.new": "officer who has not registered yet; Token Key DEMO-TK-0001",
 }
 
 
@@ -83,6 +85,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {username:<20} {what}")
         self.stdout.write(
             f"\nThe registered demo officer's authenticator secret: {DEMO_TOTP_SECRET}"
+            "\nTry the GFMS login as a client sees it: http://127.0.0.1:8000/demo/gfms-login/"
         )
 
     def _seed(self, count: int, *, real_dates: bool) -> None:
@@ -275,6 +278,15 @@ class Command(BaseCommand):
                     self._token(officer, DEMO_TOTP_SECRET, SoftTokenStatus.ACTIVE, at)
                 elif username == "officer.pending":
                     self._token(officer, pyotp.random_base32(), SoftTokenStatus.PENDING, at)
+                if username in DEMO_TOKEN_KEYS:
+                    serial = DEMO_TOKEN_KEYS[username]
+                    TokenKey.objects.create(
+                        serial=serial,
+                        officer=officer,
+                        unit=home_unit,
+                        public_key_pem=demo_public_key_pem(serial),
+                        updated_at=at,
+                    )
 
     @staticmethod
     def _token(officer: Officer, secret: str, status: str, at: dt.datetime) -> None:

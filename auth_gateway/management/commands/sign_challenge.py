@@ -7,16 +7,9 @@ tokens.demo), so people can try the token_key flow without hardware.
 import base64
 import binascii
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tokens.demo import demo_private_key
-
-
-def sign_with_demo_key(serial: str, challenge: bytes) -> str:
-    signature = demo_private_key(serial).sign(challenge, ec.ECDSA(hashes.SHA256()))
-    return base64.b64encode(signature).decode()
+from tokens.demo import sign_with_demo_key
 
 
 class Command(BaseCommand):
