@@ -7,6 +7,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from agencies.models import Officer
 from registration.models import Schedule
 from tests.conftest import PASSWORD
 
@@ -166,4 +167,5 @@ def test_admin_refuses_a_duplicate_username_in_any_case(client: Client, alice, c
         },
     )
     assert response.status_code == 200
-    assert "already exists" in response.content.decode() or "มีอยู่แล้ว" in response.content.decode()
+    assert "มีผู้ใช้งานที่ใช้รหัสผู้ใช้ GFMS นี้อยู่แล้ว" in response.content.decode()
+    assert Officer.objects.filter(username__iexact="charlie").count() == 1
