@@ -49,10 +49,10 @@ class Agency(models.Model):
 
 class OfficerManager(BaseUserManager["Officer"]):
     def by_username(self, username: str) -> models.QuerySet["Officer"]:
-        """GFMS user ids match case-insensitively. LOWER(username) = … uses the unique
-        functional index; `username__iexact` (UPPER) would scan the table."""
+        """GFMS user ids match case-insensitively, surrounding spaces ignored. LOWER(username)
+        = … uses the unique functional index; `username__iexact` (UPPER) would scan."""
         return self.annotate(username_lower=Lower("username")).filter(
-            username_lower=username.lower()
+            username_lower=username.strip().lower()
         )
 
     def get_by_natural_key(self, username: str | None) -> "Officer":

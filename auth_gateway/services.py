@@ -222,7 +222,7 @@ class IssuedChallenge:
 def issue_challenge(username: str, serial: str, *, at: dt.datetime) -> IssuedChallenge:
     """A fresh challenge bound to (user id, serial). Issued whether or not they exist."""
     challenge = TokenKeyChallenge.objects.create(
-        username=username.lower(),
+        username=username.strip().lower(),
         serial=serial,
         challenge=secrets.token_bytes(CHALLENGE_BYTES),
         created_at=at,
@@ -235,7 +235,7 @@ def _verify_token_key(officer: Officer, attempt: LoginAttempt, *, at: dt.datetim
     # Consume the challenge first (one conditional UPDATE): used once, even by racing requests.
     consumed = TokenKeyChallenge.objects.filter(
         pk=attempt.challenge_id,
-        username=attempt.username.lower(),
+        username=attempt.username.strip().lower(),
         used_at__isnull=True,
         expires_at__gt=at,
     ).update(used_at=at)

@@ -248,6 +248,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "auth_gateway.api.schema.require_request_bodies",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "MethodEnum": "auth_gateway.policy.Method",
         "PhaseEnum": "registration.policy.Phase",

@@ -1,20 +1,61 @@
 import base64
 import binascii
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from auth_gateway.policy import Decision, Method, Reason
 from registration.policy import Phase
 
 SERIAL_REGEX = r"^[A-Za-z0-9][A-Za-z0-9-]{2,63}$"
+# ASCII digits only: Python's \d also matches Thai and other digits ("๑๒๓๔๕๖").
+OTP_REGEX = r"^[0-9]{6}$"
+
+
+class StrictCharField(serializers.CharField):
+    """A string, and only a string: DRF's CharField would turn 123 or true into "123" or
+    "True", which a login API should refuse instead of guessing."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictRegexField(StrictCharField, serializers.RegexField):
+    pass
+
+
+@extend_schema_field(OpenApiTypes.BYTE)
+class Base64Field(StrictCharField):
+    """Standard base64 (RFC 4648 §4), decoded to bytes."""
+
+    def to_internal_value(self, data: object) -> bytes:  # type: ignore[override]
+        text = super().to_internal_value(data)
+        try:
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError("The signature must be base64.") from None
+
+
+@extend_schema_field({"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]})
+class StrictIPAddressField(serializers.IPAddressField):
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class CheckRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150, help_text="GFMS user id")
-    password = serializers.CharField(max_length=1024, trim_whitespace=False)
+    # Not trimmed here: "\x1c" would trim to a blank and a 400; the service strips user ids.
+    username = StrictCharField(max_length=150, trim_whitespace=False, help_text="GFMS user id")
+    password = StrictCharField(max_length=1024, trim_whitespace=False)
     method = serializers.ChoiceField(choices=Method.choices)
-    otp = serializers.RegexField(
-        r"^\d{6}$",
+    otp = StrictRegexField(
+        OTP_REGEX,
         required=False,
         help_text="6-digit code from the authenticator app (method soft_token)",
         error_messages={"invalid": "The one-time code is 6 digits."},
@@ -22,19 +63,13 @@ class CheckRequestSerializer(serializers.Serializer):
     challenge_id = serializers.UUIDField(
         required=False, help_text="from /api/v1/auth/challenge (method token_key)"
     )
-    signature = serializers.CharField(
+    signature = Base64Field(
         required=False,
         max_length=4096,
         help_text="base64 signature over the challenge bytes (method token_key)",
     )
-    client_ip = serializers.IPAddressField(required=False, allow_null=True)
-    request_id = serializers.CharField(required=False, max_length=100, allow_blank=True)
-
-    def validate_signature(self, value: str) -> bytes:
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise serializers.ValidationError("The signature must be base64.") from None
+    client_ip = StrictIPAddressField(required=False, allow_null=True)
+    request_id = StrictCharField(required=False, max_length=100, allow_blank=True)
 
     def validate(self, attrs: dict) -> dict:  # type: ignore[type-arg]
         method = attrs["method"]
@@ -76,8 +111,8 @@ class CheckResponseSerializer(serializers.Serializer):
 
 
 class ChallengeRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    serial = serializers.RegexField(
+    username = StrictCharField(max_length=150, trim_whitespace=False)
+    serial = StrictRegexField(
         SERIAL_REGEX, error_messages={"invalid": "A serial is 3–64 letters, digits or dashes."}
     )
 
@@ -89,7 +124,13 @@ class ChallengeResponseSerializer(serializers.Serializer):
 
 
 class MethodsQuerySerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
+    username = StrictCharField(max_length=150, trim_whitespace=False)
+
+    def validate(self, attrs: dict) -> dict:  # type: ignore[type-arg]
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: "Unknown parameter." for name in unknown})
+        return attrs
 
 
 class MethodsResponseSerializer(serializers.Serializer):
@@ -105,3 +146,40 @@ class HealthSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+# --- the request as documented: one shape per method (the view validates with
+# CheckRequestSerializer, which applies the same rules) ----------------------------------------
+
+
+class _CheckCommon(serializers.Serializer):
+    username = StrictCharField(max_length=150, trim_whitespace=False, help_text="GFMS user id")
+    password = StrictCharField(max_length=1024, trim_whitespace=False)
+    client_ip = StrictIPAddressField(required=False, allow_null=True)
+    request_id = StrictCharField(required=False, max_length=100, allow_blank=True)
+
+
+class SoftTokenCheckSerializer(_CheckCommon):
+    method = serializers.ChoiceField(choices=[Method.SOFT_TOKEN.value])
+    otp = StrictRegexField(OTP_REGEX, help_text="6-digit code from the authenticator app")
+
+
+class TokenKeyCheckSerializer(_CheckCommon):
+    method = serializers.ChoiceField(choices=[Method.TOKEN_KEY.value])
+    challenge_id = serializers.UUIDField(help_text="from /api/v1/auth/challenge")
+    signature = Base64Field(max_length=4096, help_text="signature over the challenge bytes")
+
+
+class PasswordCheckSerializer(_CheckCommon):
+    method = serializers.ChoiceField(choices=[Method.PASSWORD.value])
+
+
+CHECK_REQUEST_SCHEMA = PolymorphicProxySerializer(
+    component_name="CheckRequest",
+    serializers={
+        Method.SOFT_TOKEN.value: SoftTokenCheckSerializer,
+        Method.TOKEN_KEY.value: TokenKeyCheckSerializer,
+        Method.PASSWORD.value: PasswordCheckSerializer,
+    },
+    resource_type_field_name="method",
+)

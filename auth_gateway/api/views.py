@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from auth_gateway.api.authentication import ClientQuota, ServiceClientAuthentication
 from auth_gateway.api.serializers import (
+    CHECK_REQUEST_SCHEMA,
     ChallengeRequestSerializer,
     ChallengeResponseSerializer,
     CheckRequestSerializer,
@@ -58,7 +59,7 @@ def gateway(view):  # type: ignore[no-untyped-def]
 @extend_schema(
     operation_id="auth_check",
     summary="Decide one GFMS login",
-    request=CheckRequestSerializer,
+    request=CHECK_REQUEST_SCHEMA,
     responses={200: CheckResponseSerializer, **COMMON_ERRORS},
 )
 @api_view(["POST"])

@@ -75,6 +75,10 @@ def test_browser_session_is_never_accepted(client: Client, alice: Officer) -> No
             {"client_ip"},
         ),
         ({"username": "a" * 151, "password": "b", "method": "password"}, {"username"}),
+        # Strings only: 0 or true are not coerced into "0" or "True".
+        ({"username": 0, "password": True, "method": "password"}, {"username", "password"}),
+        # ASCII digits only: Thai digits are digits to Python's \d, not to an authenticator.
+        ({"username": "a", "password": "b", "method": "soft_token", "otp": "๑๒๓๔๕๖"}, {"otp"}),
     ],
 )
 def test_malformed_input_is_400_with_field_errors(api, body, fields) -> None:  # type: ignore[no-untyped-def]

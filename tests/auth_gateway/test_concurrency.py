@@ -77,7 +77,8 @@ def test_one_code_many_parallel_requests_exactly_one_allow(
     answers = race(service_key, lambda i: soft_token_login("charlie", IN_WINDOW))
     assert {a["status"] for a in answers} == {200}
     assert Counter(a["decision"] for a in answers) == {"allow": 1, "deny": PARALLEL - 1}
-    assert {a["reason"] for a in answers if a["decision"] == "deny"} == {"otp_reused"}
+    # Each replay counts as a failure, so the account may lock part-way through the race.
+    assert {a["reason"] for a in answers if a["decision"] == "deny"} <= {"otp_reused", "locked"}
     assert LoginDecision.objects.filter(decision="allow").count() == 1
     assert LoginDecision.objects.count() == PARALLEL
 
@@ -101,7 +102,10 @@ def test_one_challenge_many_parallel_signatures_exactly_one_allow(
     }
     answers = race(service_key, lambda i: body)
     assert Counter(a["decision"] for a in answers) == {"allow": 1, "deny": PARALLEL - 1}
-    assert {a["reason"] for a in answers if a["decision"] == "deny"} == {"challenge_expired"}
+    assert {a["reason"] for a in answers if a["decision"] == "deny"} <= {
+        "challenge_expired",
+        "locked",
+    }
 
 
 def test_parallel_failures_are_all_counted(service_key: str, registered: Officer) -> None:

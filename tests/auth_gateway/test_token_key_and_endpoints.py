@@ -216,6 +216,9 @@ def test_methods(api, registered: Officer, dave: Officer, moment, username, expe
 
 def test_methods_needs_a_username_and_a_key(api, client: Client) -> None:  # type: ignore[no-untyped-def]
     assert api("/api/v1/auth/methods", {}, method="get").status_code == 400
+    unknown = api("/api/v1/auth/methods", {"username": "dave", "user": "x"}, method="get")
+    assert unknown.status_code == 400
+    assert set(unknown.json()) == {"user"}
     assert client.get("/api/v1/auth/methods", {"username": "dave"}).status_code == 401
 
 
