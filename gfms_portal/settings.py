@@ -251,6 +251,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "auth_gateway.api.schema.require_request_bodies",
+        "auth_gateway.api.schema.forbid_nul_characters",
     ],
     "ENUM_NAME_OVERRIDES": {
         "MethodEnum": "auth_gateway.policy.Method",

@@ -54,7 +54,7 @@ def test_method_refusal(phase: Phase, registered: bool, method: Method) -> None:
     assert method_refusal(phase, registered, method) == TABLE[phase, registered, method]
 
 
-@pytest.mark.parametrize(("phase", "registered"), itertools.product(Phase, (False, True)))
+@pytest.mark.parametrize(("phase", "registered"), list(itertools.product(Phase, (False, True))))
 def test_allowed_methods_agree_with_the_table(phase: Phase, registered: bool) -> None:
     expected = {m for m in Method if TABLE[phase, registered, m] is None}
     assert set(allowed_methods(phase, registered)) == expected
