@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev browser run test lint format check-migrations check-compose messages ci clean
+.PHONY: help install install-dev browser bench run test lint format check-migrations check-compose messages ci clean
 
 help:
 	@echo "make run    - install, migrate, seed the demo (first time) and serve on http://$(HOST):$(PORT)"
@@ -61,6 +61,13 @@ check-compose: install-dev
 messages: install-dev
 	$(MANAGE) makemessages --locale th --no-obsolete --add-location file --ignore ".venv/*" --ignore "tests/*"
 	$(MANAGE) compilemessages --locale th --ignore ".venv/*"
+
+# The gateway benchmark (bench/gateway.py) on PostgreSQL; figures go in docs/performance.md.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gfms_bench
+bench: install-dev
+	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$(notdir $(BENCH_DATABASE_URL))'" | grep -q 1 \
+	  || psql "$(dir $(BENCH_DATABASE_URL))postgres" -c "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/gateway.py $(BENCH_ARGS)
 
 ci: lint check-migrations check-compose test
 

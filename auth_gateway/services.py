@@ -36,7 +36,7 @@ from auth_gateway.policy import (
 from registration.models import Schedule
 from registration.policy import MigrationSchedule, Phase, phase_at
 from tokens.models import SoftToken, TokenKey, TokenKeyState
-from tokens.services import TotpResult, active_soft_token, verify_soft_token
+from tokens.services import TotpResult, active_token_of, verify_soft_token, with_active_token
 
 CHALLENGE_BYTES = 32  # 256 random bits
 CHALLENGE_LIFETIME = dt.timedelta(seconds=120)
@@ -99,12 +99,10 @@ def check_login(
 ) -> LoginAnswer:
     schedule = Schedule.load().dates
     check = _Check(attempt, at, client, schedule, phase_at(at, schedule))
-    officer = (
-        Officer.objects.by_username(attempt.username)
-        .filter(is_active=True)
-        .select_related("unit")
-        .first()
-    )
+    # One query: the officer, its unit and its active soft token.
+    officer = with_active_token(
+        Officer.objects.by_username(attempt.username).filter(is_active=True).select_related("unit")
+    ).first()
     if officer is None:
         _waste_a_password_hash(attempt.password)
         return _finish(check, Reason.INVALID_CREDENTIALS)
@@ -114,7 +112,7 @@ def check_login(
     # From here on the password is right: the answer may say what is wrong.
     if is_locked(officer.locked_until, at=at):
         return _finish(check, Reason.LOCKED)
-    check.token = active_soft_token(officer.pk)
+    check.token = active_token_of(officer)
     check.allowed = allowed_methods(check.phase, registered=check.token is not None)
     if refusal := method_refusal(check.phase, check.token is not None, attempt.method):
         return _finish(check, refusal)
@@ -289,13 +287,10 @@ def methods_for(username: str, *, at: dt.datetime) -> MethodsAnswer:
     has not registered, so this does not tell which user ids exist."""
     schedule = Schedule.load().dates
     phase = phase_at(at, schedule)
-    officer_id = (
-        Officer.objects.by_username(username)
-        .filter(is_active=True)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    registered = officer_id is not None and active_soft_token(officer_id) is not None
+    officer = with_active_token(
+        Officer.objects.by_username(username).filter(is_active=True)
+    ).first()
+    registered = officer is not None and active_token_of(officer) is not None
     return MethodsAnswer(phase, allowed_methods(phase, registered), registered)
 
 

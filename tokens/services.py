@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, FilteredRelation, Q, QuerySet
 
 from agencies.models import Officer
 from agencies.services import Outcome, RecordError
@@ -98,6 +98,31 @@ class TotpResult(StrEnum):
 
 def active_soft_token(officer_id: int) -> SoftToken | None:
     return SoftToken.objects.filter(officer_id=officer_id, status=SoftTokenStatus.ACTIVE).first()
+
+
+def with_active_token(officers: QuerySet[Officer]) -> QuerySet[Officer]:
+    """Officers with their active soft token in the same query (a LEFT JOIN; at most one
+    active token per officer, by constraint). Read it with `active_token_of`."""
+    return officers.annotate(
+        active_token=FilteredRelation(
+            "soft_tokens", condition=Q(soft_tokens__status=SoftTokenStatus.ACTIVE)
+        ),
+        active_token_pk=F("active_token__pk"),
+        active_token_secret=F("active_token__secret_encrypted"),
+    )
+
+
+def active_token_of(officer: Officer) -> SoftToken | None:
+    """The active token loaded by `with_active_token` (no query)."""
+    pk = getattr(officer, "active_token_pk", None)
+    if pk is None:
+        return None
+    return SoftToken(
+        pk=pk,
+        officer_id=officer.pk,
+        secret_encrypted=officer.active_token_secret,  # type: ignore[attr-defined]
+        status=SoftTokenStatus.ACTIVE,
+    )
 
 
 def verify_soft_token(token: SoftToken, code: str, *, at: dt.datetime) -> TotpResult:
