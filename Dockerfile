@@ -12,4 +12,4 @@ RUN SECRET_KEY=build GFMS_ENCRYPTION_KEYS=$(python -c "import base64,os;print(ba
 RUN useradd --system --uid 1000 gfms && mkdir -p /app/var && chown gfms /app/var
 USER gfms
 EXPOSE 8000
-CMD ["gunicorn", "gfms_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "gfms_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

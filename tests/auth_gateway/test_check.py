@@ -346,3 +346,23 @@ def test_unreachable_database_is_503(api, registered: Officer, settings) -> None
         connection.settings_dict.update(original)
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
+
+
+# --- the hot path ---------------------------------------------------------------------------------
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_an_allowed_soft_token_check_takes_five_statements(api, registered: Officer) -> None:  # type: ignore[no-untyped-def]
+    """Service key, schedule, officer with unit and active token, consume the time step,
+    write the decision. (DESIGN.md: count the statements on the hot path.)"""
+    from django.test.utils import CaptureQueriesContext
+
+    api(CHECK, soft_token_login("charlie", IN_WINDOW, otp=code_at(IN_WINDOW, -1)))  # warm caches
+    with CaptureQueriesContext(connection) as queries:
+        body = api(CHECK, soft_token_login("charlie", IN_WINDOW)).json()
+    assert body["decision"] == "allow"
+    statements = [
+        q["sql"] for q in queries.captured_queries
+        if not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))
+    ]  # fmt: skip
+    assert len(statements) == 5, statements
