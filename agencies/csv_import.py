@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, transaction
 
 from agencies.services import Outcome, RecordError
 from audit.services import record_event
+from gfms_portal.clock import now
 
 
 @dataclass(frozen=True)
@@ -181,3 +182,41 @@ def report(summary: ImportSummary, noun: str) -> str:
             f"{updated} to update, {unchanged} unchanged"
         )
     return f"{summary.rows} {noun}: {created} created, {updated} updated, {unchanged} unchanged"
+
+
+class ImportCommand(BaseCommand):
+    """A CSV import command: FILE [--dry-run], all-or-nothing, audited, with progress.
+
+    Subclasses name their columns, the column that identifies a row, the audit action and
+    the noun to report, and return from `prepare` the function that applies one row.
+    """
+
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    key_column = ""
+    audit_action = ""
+    noun = ""
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--dry-run", action="store_true", help="report, change nothing")
+
+    def prepare(self, rows: list[Row], *, path: Path, at: dt.datetime) -> Callable[[Row], Outcome]:
+        raise NotImplementedError
+
+    def handle(self, *args: object, **options: object) -> None:
+        path: Path = options["file"]  # type: ignore[assignment]
+        at = now()
+        rows = read_rows(path, required=self.required, optional=self.optional)
+        apply = self.prepare(rows, path=path, at=at)
+        summary = apply_rows(
+            path,
+            rows,
+            apply,
+            key=lambda row: row.values[self.key_column],
+            dry_run=bool(options["dry_run"]),
+            at=at,
+            audit_action=self.audit_action,
+            progress=lambda done, total: self.stderr.write(f"  {done:,}/{total:,} rows"),
+        )
+        self.stdout.write(report(summary, self.noun))

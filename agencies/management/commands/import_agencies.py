@@ -3,18 +3,14 @@
 Columns: code, name_th, name_en, region, province, parent_code (see docs/import.md).
 """
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandParser
-
-from agencies.csv_import import Row, apply_rows, read_rows, report
+from agencies.csv_import import ImportCommand, Row
 from agencies.models import Agency
 from agencies.policy import kind_for_code
 from agencies.services import AgencyRecord, Outcome, upsert_agency
-from gfms_portal.clock import now
-
-REQUIRED = ("code", "name_th")
-OPTIONAL = ("name_en", "region", "province", "parent_code")
 
 
 def _depth(row: Row) -> int:
@@ -24,17 +20,15 @@ def _depth(row: Row) -> int:
         return 0  # reported as a bad code when the row is applied
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = "Import the organisation tree (ministries, departments, disbursement units) from CSV."
+    required = ("code", "name_th")
+    optional = ("name_en", "region", "province", "parent_code")
+    key_column = "code"
+    audit_action = "agencies.imported"
+    noun = "agencies"
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path)
-        parser.add_argument("--dry-run", action="store_true", help="report, change nothing")
-
-    def handle(self, *args: object, **options: object) -> None:
-        path: Path = options["file"]  # type: ignore[assignment]
-        at = now()
-        rows = read_rows(path, required=REQUIRED, optional=OPTIONAL)
+    def prepare(self, rows: list[Row], *, path: Path, at: dt.datetime) -> Callable[[Row], Outcome]:
         # Parents first, whatever order the file has: a unit may come before its department.
         rows.sort(key=lambda row: (_depth(row), row.line))
         known = {agency.code: agency for agency in Agency.objects.all()}
@@ -53,14 +47,4 @@ class Command(BaseCommand):
                 known=known,
             )
 
-        summary = apply_rows(
-            path,
-            rows,
-            apply,
-            key=lambda row: row.values["code"],
-            dry_run=bool(options["dry_run"]),
-            progress=lambda done, total: self.stderr.write(f"  {done:,}/{total:,} rows"),
-            at=at,
-            audit_action="agencies.imported",
-        )
-        self.stdout.write(report(summary, "agencies"))
+        return apply

@@ -4,32 +4,26 @@ Columns: username, name_th, name_en, email, phone, unit_code, citizen_id, role, 
 password_hash (see docs/import.md).
 """
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandParser
-
-from agencies.csv_import import Row, apply_rows, read_rows, report
+from agencies.csv_import import ImportCommand, Row
 from agencies.policy import Role
 from agencies.services import OfficerImportContext, OfficerRecord, Outcome, upsert_officer
-from gfms_portal.clock import now
-
-REQUIRED = ("username", "name_th", "email")
-OPTIONAL = (
-    "name_en", "phone", "unit_code", "citizen_id", "role", "scope_code", "password_hash",
-)  # fmt: skip
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = "Import officer accounts (and optionally their GFMS password hashes) from CSV."
+    required = ("username", "name_th", "email")
+    optional = (
+        "name_en", "phone", "unit_code", "citizen_id", "role", "scope_code", "password_hash",
+    )  # fmt: skip
+    key_column = "username"
+    audit_action = "officers.imported"
+    noun = "officers"
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path)
-        parser.add_argument("--dry-run", action="store_true", help="report, change nothing")
-
-    def handle(self, *args: object, **options: object) -> None:
-        path: Path = options["file"]  # type: ignore[assignment]
-        at = now()
-        rows = read_rows(path, required=REQUIRED, optional=OPTIONAL)
+    def prepare(self, rows: list[Row], *, path: Path, at: dt.datetime) -> Callable[[Row], Outcome]:
         context = OfficerImportContext.load()
 
         def apply(row: Row) -> Outcome:
@@ -42,14 +36,4 @@ class Command(BaseCommand):
                 actor_label=f"import_officers {path.name}",
             )
 
-        summary = apply_rows(
-            path,
-            rows,
-            apply,
-            key=lambda row: row.values["username"],
-            dry_run=bool(options["dry_run"]),
-            at=at,
-            audit_action="officers.imported",
-            progress=lambda done, total: self.stderr.write(f"  {done:,}/{total:,} rows"),
-        )
-        self.stdout.write(report(summary, "officers"))
+        return apply
