@@ -148,7 +148,7 @@ def _finish(check: _Check, reason: Reason | None) -> LoginAnswer:
             reason = _second_factor(check)
         outcome = verdict(reason)
         if officer is not None and outcome.counts_as_failure:
-            _count_failure(officer, at=check.at)
+            record_failed_attempt(officer, at=check.at)
         elif (
             officer is not None
             and outcome.decision == Decision.ALLOW
@@ -185,8 +185,9 @@ def _finish(check: _Check, reason: Reason | None) -> LoginAnswer:
     )
 
 
-def _count_failure(officer: Officer, *, at: dt.datetime) -> None:
-    """One atomic increment decides the count, however many requests race."""
+def record_failed_attempt(officer: Officer, *, at: dt.datetime) -> None:
+    """Count one failure toward the officer's lockout (gateway, portal login and identity
+    check share the count). One atomic increment decides it, however many requests race."""
     table = Officer._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -336,3 +337,24 @@ def revoke_service_client(name: str, *, at: dt.datetime, actor_label: str) -> Se
             "service_client.revoked", at=at, actor_label=actor_label, data={"client": name}
         )
     return client
+
+
+# --- the portal's own login ------------------------------------------------------------------------
+
+
+def portal_login(username: str, password: str, *, at: dt.datetime) -> tuple[Officer | None, Reason]:
+    """Sign in to the portal (registration, status, administration) with the gateway's
+    lockout rules and the same answers for unknown user ids and wrong passwords."""
+    officer = Officer.objects.by_username(username).filter(is_active=True).first()
+    if officer is None:
+        _waste_a_password_hash(password)
+        return None, Reason.INVALID_CREDENTIALS
+    if not officer.check_password(password):
+        with transaction.atomic():
+            record_failed_attempt(officer, at=at)
+        return None, Reason.INVALID_CREDENTIALS
+    if is_locked(officer.locked_until, at=at):
+        return officer, Reason.LOCKED
+    if officer.failed_logins or officer.locked_until:
+        Officer.objects.filter(pk=officer.pk).update(failed_logins=0, locked_until=None)
+    return officer, Reason.OK

@@ -8,6 +8,7 @@ from agencies import views as agency_views
 from auth_gateway import demo
 from gfms_portal.health import healthz
 from registration import views as registration_views
+from registration.forms import PortalLoginForm
 
 admin.site.site_header = _("GFMS Soft Token Portal — administration")
 admin.site.site_title = _("GFMS Soft Token Portal")
@@ -15,9 +16,17 @@ admin.site.site_title = _("GFMS Soft Token Portal")
 urlpatterns = [
     path("", registration_views.home, name="home"),
     path("account/", agency_views.account, name="account"),
+    path("register/", registration_views.register, name="register"),
+    path("register/email/", registration_views.register_email, name="register_email"),
+    path("register/warning/", registration_views.register_warning, name="register_warning"),
+    path("register/qr/", registration_views.register_qr, name="register_qr"),
+    path("register/codes/", registration_views.register_codes, name="register_codes"),
+    path("register/done/", registration_views.register_done, name="register_done"),
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", authentication_form=PortalLoginForm
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -59,3 +60,58 @@ class Schedule(models.Model):
 
     def phase_at(self, moment: dt.datetime) -> Phase:
         return phase_at(moment, self.dates)
+
+
+class IdentityCheck(models.Model):
+    """Proof that the person at the keyboard is the officer: the citizen ID matched the agency
+    record, then a code sent to the official e-mail on record was typed back. The code is
+    stored only as a keyed hash; it is valid 10 minutes, usable once, and dies after 5 wrong
+    tries."""
+
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="identity_checks"
+    )
+    created_at = models.DateTimeField()
+    email_code_hash = models.CharField(max_length=80)
+    email_code_expires_at = models.DateTimeField()
+    email_code_attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identity check")
+        verbose_name_plural = _("identity checks")
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RegistrationCodeKind(models.TextChoices):
+    LATE = "late", _("Late registration")
+    RESET = "reset", _("Re-registration after a reset")
+
+
+class RegistrationCode(models.Model):
+    """A one-time code an administrator issues so that one officer may register outside the
+    window (late registration, up to 7 days) or again after a token reset (24 hours). Stored
+    only as a keyed hash; the officer still needs their password and the identity check."""
+
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registration_codes"
+    )
+    kind = models.CharField(max_length=8, choices=RegistrationCodeKind.choices)
+    code_hash = models.CharField(max_length=80)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registration code")
+        verbose_name_plural = _("registration codes")
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.officer_id}"

@@ -1,16 +1,35 @@
-"""What happens to the migration schedule: changes are validated, stored and audited in one
-transaction."""
+"""What happens in registration: the migration schedule, and the officer's enrollment of a
+soft token — identity check, e-mail code, QR enrollment, confirmation, recovery codes.
+
+Each step is one function that checks its preconditions, writes in one transaction together
+with its audit row and any e-mail (through the outbox), and raises RegistrationError with a
+message for the officer when it cannot go on. Nothing here trusts the browser: the state of
+the flow lives in these rows, and each step re-checks it.
+"""
 
 import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from agencies.models import Officer
+from agencies.policy import is_valid_citizen_id, normalise_citizen_id
 from audit.services import record_event
+from auth_gateway.services import record_failed_attempt
+from gfms_portal import crypto
 from gfms_portal.clock import bangkok_midnight
-from registration.models import Schedule
-from registration.policy import MigrationSchedule, schedule_problems
+from outbox.services import queue_email
+from registration.models import IdentityCheck, RegistrationCode, Schedule
+from registration.policy import MigrationSchedule, is_registration_open, schedule_problems
+from tokens import totp
+from tokens.models import RecoveryCode, SoftToken, SoftTokenStatus
 
 SCHEDULE_FIELDS = ("opens", "closes", "soft_token_only_from", "return_due")
 
@@ -50,11 +69,7 @@ def change_schedule(
             at=at,
             actor=actor,
             actor_label=actor_label,
-            data={
-                "old": _as_iso(old),
-                "new": _as_iso(new),
-                "is_demo": is_demo,
-            },
+            data={"old": _as_iso(old), "new": _as_iso(new), "is_demo": is_demo},
         )
         return schedule, True
 
@@ -69,3 +84,351 @@ def _store(schedule: Schedule, dates: MigrationSchedule, *, is_demo: bool, at: d
 
 def _as_iso(dates: MigrationSchedule) -> dict[str, str]:
     return {name: getattr(dates, name).isoformat() for name in SCHEDULE_FIELDS}
+
+
+# --- enrollment -----------------------------------------------------------------------------------
+
+EMAIL_CODE_LIFETIME = dt.timedelta(minutes=10)
+EMAIL_CODE_TRIES = 5
+IDENTITY_CHECK_VALID_FOR = dt.timedelta(minutes=30)  # from the e-mail code to the QR step
+PENDING_TOKEN_LIFETIME = dt.timedelta(minutes=10)
+RECOVERY_CODES = 10
+SKEW_SEARCH_STEPS = 20  # ±10 minutes: further off than that, "wrong code" is the likelier story
+EMAIL_CODE_PURPOSE = "identity-email-code"
+REGISTRATION_CODE_PURPOSE = "registration-code"
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+class RegistrationError(Exception):
+    """The step cannot go on; `message` is for the officer (already translated)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+
+def normalise_code(typed: str) -> str:
+    """Thai digits to ASCII, spaces and dashes removed: "๑๒๓ ๔๕๖" → "123456"."""
+    return typed.translate(THAI_DIGITS).replace(" ", "").replace("-", "").strip()
+
+
+def _hash(value: str, purpose: str) -> str:
+    return crypto.lookup_hash(value, purpose=purpose)
+
+
+def _matches(stored_hash: str, value: str, purpose: str) -> bool:
+    return stored_hash in crypto.lookup_hash_candidates(value, purpose=purpose)
+
+
+@dataclass(frozen=True)
+class Access:
+    """May this officer register now, and how."""
+
+    allowed: bool
+    needs_code: bool  # outside the window: a late-registration or reset code is required
+    reason: str  # "open", "before_window", "closed", "reset"
+
+
+def registration_access(officer: Officer, *, at: dt.datetime) -> Access:
+    schedule = Schedule.load().dates
+    if is_registration_open(at, schedule):
+        return Access(True, False, "open")
+    if at < bangkok_midnight(schedule.opens):
+        return Access(False, False, "before_window")
+    return Access(False, True, "closed")
+
+
+def find_registration_code(officer: Officer, typed: str, *, at: dt.datetime) -> RegistrationCode:
+    code = normalise_code(typed).upper()
+    for candidate in RegistrationCode.objects.filter(
+        officer=officer, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=at
+    ):
+        if _matches(candidate.code_hash, code, REGISTRATION_CODE_PURPOSE):
+            return candidate
+    raise RegistrationError(
+        "bad_registration_code",
+        _(
+            "This registration code is wrong, used or expired. Ask your agency administrator for a new one."
+        ),
+    )
+
+
+def check_identity(officer: Officer, typed_citizen_id: str, *, at: dt.datetime) -> IdentityCheck:
+    """Step 1: the citizen ID must match the agency record; then a code goes to the official
+    e-mail on record. A wrong citizen ID counts toward the lockout."""
+    citizen_id = normalise_citizen_id(typed_citizen_id.translate(THAI_DIGITS))
+    if not is_valid_citizen_id(citizen_id):
+        # Checked before any lookup: a typo is not a guess and does not count.
+        raise RegistrationError(
+            "invalid_citizen_id",
+            _("A citizen ID has 13 digits and the last one is a check digit; please check it."),
+        )
+    if not officer.has_citizen_id(citizen_id):
+        with transaction.atomic():
+            record_failed_attempt(officer, at=at)
+            record_event("registration.identity_failed", at=at, actor=officer, officer=officer)
+        raise RegistrationError(
+            "citizen_id_mismatch",
+            _(
+                "This citizen ID does not match your agency's record. Repeated mistakes lock the account for a while."
+            ),
+        )
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        check = IdentityCheck.objects.create(
+            officer=officer,
+            created_at=at,
+            email_code_hash=_hash(code, EMAIL_CODE_PURPOSE),
+            email_code_expires_at=at + EMAIL_CODE_LIFETIME,
+        )
+        record_event("registration.email_code_sent", at=at, actor=officer, officer=officer)
+        queue_email(
+            "identity_code",
+            to=officer.email,
+            template="identity_code",
+            context={"officer": officer, "code": code, "minutes": 10},
+            at=at,
+            officer=officer,
+        )
+    return check
+
+
+def verify_email_code(check: IdentityCheck, typed: str, *, at: dt.datetime) -> None:
+    """Step 2: the code from the e-mail. Valid 10 minutes, once; the 5th wrong try kills it."""
+    if check.verified_at is not None:
+        return
+    if at >= check.email_code_expires_at or check.email_code_attempts >= EMAIL_CODE_TRIES:
+        raise RegistrationError(
+            "email_code_expired", _("This e-mail code has expired. Ask for a new one.")
+        )
+    code = normalise_code(typed)
+    if (
+        len(code) == 6
+        and code.isdigit()
+        and _matches(check.email_code_hash, code, EMAIL_CODE_PURPOSE)
+    ):
+        verified = IdentityCheck.objects.filter(
+            pk=check.pk, verified_at__isnull=True, email_code_attempts__lt=EMAIL_CODE_TRIES
+        ).update(verified_at=at)
+        if verified:
+            check.verified_at = at
+            return
+    IdentityCheck.objects.filter(pk=check.pk).update(
+        email_code_attempts=F("email_code_attempts") + 1
+    )
+    check.refresh_from_db()
+    left = EMAIL_CODE_TRIES - check.email_code_attempts
+    if left <= 0:
+        raise RegistrationError(
+            "email_code_expired",
+            _("Too many wrong codes: this e-mail code no longer works. Ask for a new one."),
+        )
+    raise RegistrationError(
+        "wrong_email_code",
+        ngettext(
+            "This is not the code we sent. %(left)d try left.",
+            "This is not the code we sent. %(left)d tries left.",
+            left,
+        )
+        % {"left": left},
+    )
+
+
+def _verified_check(officer: Officer, check_id: int | None, *, at: dt.datetime) -> IdentityCheck:
+    check = IdentityCheck.objects.filter(
+        pk=check_id,
+        officer=officer,
+        verified_at__isnull=False,
+        used_at__isnull=True,
+        verified_at__gt=at - IDENTITY_CHECK_VALID_FOR,
+    ).first()
+    if check is None:
+        raise RegistrationError(
+            "identity_needed", _("Please confirm your identity first (citizen ID and e-mail code).")
+        )
+    return check
+
+
+def start_enrollment(
+    officer: Officer,
+    *,
+    check_id: int | None,
+    at: dt.datetime,
+    registration_code: RegistrationCode | None = None,
+) -> tuple[SoftToken, str]:
+    """Step 3: a new secret for the QR code, as a pending token. Any other pending token of
+    the officer (another tab, an abandoned QR) is revoked and its secret discarded."""
+    access = registration_access(officer, at=at)
+    if not access.allowed and registration_code is None:
+        raise RegistrationError(
+            "closed",
+            _(
+                "Registration is closed. Ask your agency administrator for a late-registration code."
+            ),
+        )
+    secret = totp.new_secret()
+    with transaction.atomic():
+        check = _verified_check(officer, check_id, at=at)
+        IdentityCheck.objects.filter(pk=check.pk).update(used_at=at)
+        _discard_pending(officer, at=at)
+        token = SoftToken.objects.create(
+            officer=officer,
+            secret_encrypted=crypto.encrypt(secret),
+            status=SoftTokenStatus.PENDING,
+            created_at=at,
+        )
+        record_event(
+            "soft_token.enrollment_started",
+            at=at,
+            actor=officer,
+            officer=officer,
+            data={"token": token.pk},
+        )
+    return token, secret
+
+
+def _discard_pending(officer: Officer, *, at: dt.datetime) -> None:
+    SoftToken.objects.filter(officer=officer, status=SoftTokenStatus.PENDING).update(
+        status=SoftTokenStatus.REVOKED, revoked_at=at, secret_encrypted=""
+    )
+
+
+def pending_token(officer: Officer, token_id: int | None, *, at: dt.datetime) -> SoftToken:
+    token = SoftToken.objects.filter(
+        pk=token_id,
+        officer=officer,
+        status=SoftTokenStatus.PENDING,
+        created_at__gt=at - PENDING_TOKEN_LIFETIME,
+    ).first()
+    if token is None:
+        raise RegistrationError(
+            "pending_expired",
+            _(
+                "This QR code has expired or was replaced (QR codes work for 10 minutes). Start again to get a new one."
+            ),
+        )
+    return token
+
+
+def clock_skew_message(secret: str, code: str, *, at: dt.datetime) -> str | None:
+    """If `code` is right for a nearby time, say how far off the phone's clock is."""
+    now_step = totp.time_step(at)
+    for distance in range(2, SKEW_SEARCH_STEPS + 1):
+        for step in (now_step + distance, now_step - distance):
+            if totp.code_at_step(secret, step) == code:
+                minutes = max(1, round(abs(step - now_step) * totp.PERIOD / 60))
+                if step > now_step:
+                    return ngettext(
+                        "Your phone's clock is about %(minutes)d minute fast. Set it to update automatically, then type the new code.",
+                        "Your phone's clock is about %(minutes)d minutes fast. Set it to update automatically, then type the new code.",
+                        minutes,
+                    ) % {"minutes": minutes}
+                return ngettext(
+                    "Your phone's clock is about %(minutes)d minute slow. Set it to update automatically, then type the new code.",
+                    "Your phone's clock is about %(minutes)d minutes slow. Set it to update automatically, then type the new code.",
+                    minutes,
+                ) % {"minutes": minutes}
+    return None
+
+
+def confirm_enrollment(
+    officer: Officer,
+    *,
+    token_id: int | None,
+    typed_code: str,
+    at: dt.datetime,
+    registration_code: RegistrationCode | None = None,
+) -> list[str]:
+    """Step 4: the current code from the phone. The token becomes active (any older active
+    token is revoked in the same transaction), the confirming time step counts as used, and
+    ten recovery codes are made. Returns the recovery codes — shown once, stored hashed."""
+    token = pending_token(officer, token_id, at=at)
+    secret = crypto.decrypt(token.secret_encrypted)
+    code = normalise_code(typed_code)
+    steps = totp.matching_steps(secret, code, at=at)
+    if not steps:
+        skew = clock_skew_message(secret, code, at=at) if len(code) == totp.DIGITS else None
+        raise RegistrationError(
+            "clock_skew" if skew else "wrong_code",
+            skew
+            or _(
+                "This is not the current code. Type the 6 digits the app shows now (they change every 30 seconds)."
+            ),
+        )
+    with transaction.atomic():
+        if registration_code is not None:
+            consumed = RegistrationCode.objects.filter(
+                pk=registration_code.pk,
+                used_at__isnull=True,
+                revoked_at__isnull=True,
+                expires_at__gt=at,
+            ).update(used_at=at)
+            if not consumed:
+                raise RegistrationError(
+                    "bad_registration_code",
+                    _("This registration code was already used or has expired."),
+                )
+        replaced = list(
+            SoftToken.objects.select_for_update()
+            .filter(officer=officer, status=SoftTokenStatus.ACTIVE)
+            .values_list("pk", flat=True)
+        )
+        SoftToken.objects.filter(pk__in=replaced).update(
+            status=SoftTokenStatus.REVOKED, revoked_at=at, secret_encrypted=""
+        )
+        activated = SoftToken.objects.filter(pk=token.pk, status=SoftTokenStatus.PENDING).update(
+            status=SoftTokenStatus.ACTIVE, confirmed_at=at, last_used_step=max(steps)
+        )
+        if not activated:  # another tab confirmed or replaced it a moment ago
+            transaction.set_rollback(True)
+            raise RegistrationError(
+                "pending_expired",
+                _("This QR code was already used or replaced. Check your status page."),
+            )
+        codes = _new_recovery_codes(officer, at=at)
+        record_event(
+            "soft_token.bound",
+            at=at,
+            actor=officer,
+            officer=officer,
+            data={
+                "token": token.pk,
+                "replaced": replaced,
+                "registration_code": registration_code.kind if registration_code else None,
+            },
+        )
+        queue_email(
+            "registration_done",
+            to=officer.email,
+            template="registration_done",
+            context={"officer": officer, "at": at},
+            at=at,
+            officer=officer,
+        )
+    return codes
+
+
+def _new_recovery_codes(officer: Officer, *, at: dt.datetime) -> list[str]:
+    """Ten fresh codes of 20 digits (66 bits) in groups of four; older unused codes die."""
+    RecoveryCode.objects.filter(
+        officer=officer, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=at)
+    codes = [f"{secrets.randbelow(10**20):020d}" for _ in range(RECOVERY_CODES)]
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(officer=officer, code_hash=recovery_code_hash(code), created_at=at)
+        for code in codes
+    )
+    return ["-".join(code[i : i + 4] for i in range(0, 20, 4)) for code in codes]
+
+
+def recovery_code_hash(code: str) -> str:
+    # 66 random bits: a fast hash is enough (nobody brute-forces 2^66 SHA-256 preimages).
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def expire_pending_tokens(*, at: dt.datetime) -> int:
+    """Discard the secrets of pending tokens older than 10 minutes (periodic task)."""
+    return SoftToken.objects.filter(
+        status=SoftTokenStatus.PENDING, created_at__lte=at - PENDING_TOKEN_LIFETIME
+    ).update(status=SoftTokenStatus.REVOKED, revoked_at=at, secret_encrypted="")

@@ -1,10 +1,34 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+import datetime as dt
+from urllib.parse import quote
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from gfms_portal import crypto
 from gfms_portal.clock import now
-from registration.models import Schedule
+from registration.forms import CitizenIdForm, CodeForm
+from registration.models import IdentityCheck, RegistrationCode, Schedule
 from registration.policy import days_until_close, registration_ends_at
+from registration.services import (
+    PENDING_TOKEN_LIFETIME,
+    RegistrationError,
+    check_identity,
+    confirm_enrollment,
+    find_registration_code,
+    pending_token,
+    registration_access,
+    start_enrollment,
+    verify_email_code,
+)
+from tokens.provisioning import grouped, provisioning_uri, qr_svg
+from tokens.services import active_soft_token
 
 
 @require_safe
@@ -20,3 +44,195 @@ def home(request: HttpRequest) -> HttpResponse:
             "registration_ends_at": registration_ends_at(schedule.dates),
         },
     )
+
+
+# --- the officer's enrollment ---------------------------------------------------------------------
+# The flow's state lives in database rows (identity check, pending token, registration code);
+# the session only remembers which rows belong to this browser, and every step re-checks them.
+
+CHECK_KEY = "registration_check_id"
+PENDING_KEY = "registration_token_id"
+CODE_KEY = "registration_code_id"
+RECOVERY_KEY = "registration_recovery_codes"
+
+
+def _registration_code(request: HttpRequest, at: dt.datetime) -> RegistrationCode | None:
+    code_id = request.session.get(CODE_KEY)
+    if code_id is None:
+        return None
+    return RegistrationCode.objects.filter(
+        pk=code_id,
+        officer=request.user,
+        used_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=at,
+    ).first()
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    """Step 1: who may register now, and the citizen ID check."""
+    officer = request.user
+    at = now()
+    access = registration_access(officer, at=at)
+    form = CitizenIdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if not access.allowed:
+                if not form.cleaned_data["registration_code"]:
+                    raise RegistrationError(
+                        "code_needed",
+                        _(
+                            "Registration is closed: type the registration code your administrator gave you."
+                        ),
+                    )
+                code = find_registration_code(
+                    officer, form.cleaned_data["registration_code"], at=at
+                )
+                request.session[CODE_KEY] = code.pk
+            check = check_identity(officer, form.cleaned_data["citizen_id"], at=at)
+        except RegistrationError as error:
+            form.add_error(None, error.message)
+        else:
+            request.session[CHECK_KEY] = check.pk
+            messages.success(
+                request,
+                _("We sent a 6-digit code to %(email)s.") % {"email": mask_email(officer.email)},
+            )
+            return redirect("register_email")
+    schedule = Schedule.load().dates
+    return render(
+        request,
+        "registration/register.html",
+        {
+            "form": form,
+            "access": access,
+            "dates": schedule,
+            "registered": active_soft_token(officer.pk) is not None,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def register_email(request: HttpRequest) -> HttpResponse:
+    """Step 2: the code sent to the official e-mail."""
+    check = IdentityCheck.objects.filter(
+        pk=request.session.get(CHECK_KEY), officer=request.user
+    ).first()
+    if check is None:
+        return redirect("register")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            verify_email_code(check, form.cleaned_data["code"], at=now())
+        except RegistrationError as error:
+            form.add_error("code", error.message)
+        else:
+            return redirect("register_warning")
+    return render(
+        request,
+        "registration/register_email.html",
+        {"form": form, "email": mask_email(request.user.email)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def register_warning(request: HttpRequest) -> HttpResponse:
+    """Step 3: what changes after registration; agreeing makes the secret."""
+    if request.method == "POST":
+        at = now()
+        try:
+            token, _secret = start_enrollment(
+                request.user,
+                check_id=request.session.get(CHECK_KEY),
+                at=at,
+                registration_code=_registration_code(request, at),
+            )
+        except RegistrationError as error:
+            messages.error(request, error.message)
+            return redirect("register")
+        request.session[PENDING_KEY] = token.pk
+        return redirect("register_qr")
+    return render(request, "registration/register_warning.html")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+def register_qr(request: HttpRequest) -> HttpResponse:
+    """Step 4: the QR code and the key; confirm with the current code."""
+    officer = request.user
+    at = now()
+    try:
+        token = pending_token(officer, request.session.get(PENDING_KEY), at=at)
+    except RegistrationError as error:
+        messages.error(request, error.message)
+        return redirect("register")
+    secret = crypto.decrypt(token.secret_encrypted)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = confirm_enrollment(
+                officer,
+                token_id=token.pk,
+                typed_code=form.cleaned_data["code"],
+                at=at,
+                registration_code=_registration_code(request, at),
+            )
+        except RegistrationError as error:
+            form.add_error("code", error.message)
+        else:
+            for key in (CHECK_KEY, PENDING_KEY, CODE_KEY):
+                request.session.pop(key, None)
+            # Until the next page shows them once: encrypted, never stored in the clear.
+            request.session[RECOVERY_KEY] = crypto.encrypt("\n".join(codes))
+            return redirect("register_codes")
+    uri = provisioning_uri(officer.username, secret)
+    return render(
+        request,
+        "registration/register_qr.html",
+        {
+            "form": form,
+            "qr_svg": mark_safe(qr_svg(uri)),  # noqa: S308  (drawn by us from our own data)
+            "otpauth_uri": uri,
+            "grouped_secret": grouped(secret),
+            "expires_at": token.created_at + PENDING_TOKEN_LIFETIME,
+        },
+    )
+
+
+@never_cache
+@require_safe
+@login_required
+def register_codes(request: HttpRequest) -> HttpResponse:
+    """Step 5: the ten recovery codes, shown once."""
+    sealed = request.session.pop(RECOVERY_KEY, None)
+    if not sealed:
+        return redirect("register_done")
+    codes = crypto.decrypt(sealed).split("\n")
+    text = render_to_string(
+        "registration/recovery_codes.txt", {"codes": codes, "officer": request.user, "at": now()}
+    )
+    return render(
+        request,
+        "registration/register_codes.html",
+        {"codes": codes, "download_href": "data:text/plain;charset=utf-8," + quote(text)},
+    )
+
+
+@require_safe
+@login_required
+def register_done(request: HttpRequest) -> HttpResponse:
+    token = active_soft_token(request.user.pk)
+    if token is None:
+        return redirect("register")
+    return render(request, "registration/register_done.html", {"token": token})
+
+
+def mask_email(email: str) -> str:
+    """ "somchai.j@cgd.go.th" → "so•••••@cgd.go.th": enough to recognise, not to harvest."""
+    local, _sep, domain = email.partition("@")
+    return f"{local[:2]}{'•' * max(1, len(local) - 2)}@{domain}"

@@ -87,3 +87,23 @@ class TokenKey(models.Model):
 
     def __str__(self) -> str:
         return self.serial
+
+
+class RecoveryCode(models.Model):
+    """One of ten single-use recovery codes (20 digits, 66 bits), stored only as a hash."""
+
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+        indexes = [models.Index(fields=["officer", "used_at"])]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.officer_id}"

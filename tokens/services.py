@@ -237,11 +237,14 @@ def rotate_encryption_key(*, batch_size: int = 500) -> RotationReport:
 
     newest = crypto.newest_key_id()
     tokens_done = 0
-    for ids in _batches(SoftToken.objects.order_by("pk").values_list("pk", flat=True), batch_size):
+    live = SoftToken.objects.exclude(secret_encrypted="").order_by("pk")  # revoked: discarded
+    for ids in _batches(live.values_list("pk", flat=True), batch_size):
         with transaction.atomic():
             for pk, old in SoftToken.objects.filter(pk__in=ids).values_list(
                 "pk", "secret_encrypted"
             ):
+                if not old:  # discarded meanwhile
+                    continue
                 new = crypto.rotate(old)
                 tokens_done += SoftToken.objects.filter(pk=pk, secret_encrypted=old).update(
                     secret_encrypted=new

@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from outbox.models import OutboxMessage
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "to", "sent_at", "attempts", "last_error"]
+    list_filter = ["kind"]
+    search_fields = ["to"]
+    # The body can hold a one-time code: never shown, not even to central administrators.
+    exclude = ["body"]
+    readonly_fields = [
+        "kind",
+        "officer",
+        "to",
+        "subject",
+        "created_at",
+        "sent_at",
+        "attempts",
+        "last_error",
+    ]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -1,0 +1,102 @@
+"""Queue e-mails through the outbox.
+
+`queue_email` writes the message row inside the caller's transaction and, once that commits,
+asks Celery to send it. If the broker is unreachable the request goes on at once (the
+periodic `send_pending` task picks the row up later), so registration never waits for, or
+fails because of, the mail system.
+"""
+
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from outbox.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+# After a failed publish, skip publishing for a while: the periodic task sends the rows.
+_BROKER_BACKOFF_SECONDS = 30
+_broker_down_until = 0.0
+
+
+def queue_email(
+    kind: str,
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    at: dt.datetime,
+    officer: Any = None,
+    language: str = "th",
+) -> OutboxMessage:
+    """Render templates/emails/<template>_subject.txt and _body.txt (Thai by default) and
+    queue the message. Call inside the transaction of the change it reports."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("queue_email must run inside the transaction of the change it reports")
+    with translation.override(language):
+        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+        body = render_to_string(f"emails/{template}_body.txt", context)
+    message = OutboxMessage.objects.create(
+        kind=kind, officer=officer, to=to, subject=subject, body=body, created_at=at
+    )
+    transaction.on_commit(lambda: publish(message.pk))
+    return message
+
+
+def publish(message_id: int) -> None:
+    """Hand the message to Celery; never raise, never wait long."""
+    global _broker_down_until
+    from outbox.tasks import send_message
+
+    if time.monotonic() < _broker_down_until:
+        return
+    try:
+        send_message.apply_async(args=[message_id], retry=False)
+    except Exception:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            logger.exception("sending outbox message %s failed; it will be retried", message_id)
+            return
+        _broker_down_until = time.monotonic() + _BROKER_BACKOFF_SECONDS
+        logger.warning("broker unreachable; outbox message %s waits for the retry task", message_id)
+
+
+def send_now(message_id: int, *, at: dt.datetime) -> bool:
+    """Send one message unless it was sent already. The row stays locked while the mail
+    server is talked to, so two workers can never both send it (the second skips it)."""
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, sent_at__isnull=True)
+            .first()
+        )
+        if message is None:
+            return False
+        message.attempts += 1
+        try:
+            EmailMessage(
+                message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to]
+            ).send()
+        except Exception as error:  # the mail server said no: keep the row for a retry
+            message.last_error = f"{type(error).__name__}"[:255]
+            message.save(update_fields=["attempts", "last_error"])
+            logger.warning("outbox message %s not sent: %s", message_id, type(error).__name__)
+            return False
+        message.sent_at = at
+        message.last_error = ""
+        message.save(update_fields=["attempts", "sent_at", "last_error"])
+        return True
+
+
+def pending_ids(*, older_than: dt.datetime, limit: int = 500) -> list[int]:
+    return list(
+        OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=older_than)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )

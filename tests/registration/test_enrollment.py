@@ -1,0 +1,229 @@
+"""The officer's enrollment, step by step through the portal, with real codes and e-mails."""
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import struct
+from urllib.parse import parse_qs, unquote, urlparse
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+
+from agencies.models import Officer
+from audit.models import AuditEvent
+from gfms_portal import crypto
+from registration.models import IdentityCheck, RegistrationCode
+from tests.conftest import PASSWORD
+from tokens.models import RecoveryCode, SoftToken, SoftTokenStatus
+
+pytestmark = pytest.mark.django_db
+IN_WINDOW = dt.datetime(2025, 3, 1, 3, 0, tzinfo=dt.UTC)
+BEFORE = dt.datetime(2025, 1, 20, 3, 0, tzinfo=dt.UTC)
+AFTER = dt.datetime(2025, 4, 20, 3, 0, tzinfo=dt.UTC)
+
+
+def rfc6238(secret_b32: str, moment: dt.datetime, offset: int = 0) -> str:
+    """An independent TOTP (RFC 6238, SHA-1, 6 digits, 30 s) — not the project's code."""
+    import base64
+
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    counter = int(moment.timestamp()) // 30 + offset
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    start = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[start : start + 4])[0] & 0x7FFFFFFF
+    return f"{value % 10**6:06d}"
+
+
+@pytest.fixture
+def officer_client(client: Client, charlie: Officer) -> Client:
+    response = client.post("/login/", {"username": "charlie", "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def citizen_id_of(officer: Officer) -> str:
+    return crypto.decrypt(officer.citizen_id_encrypted)
+
+
+def email_code(django_capture_on_commit_callbacks) -> str:  # type: ignore[no-untyped-def]
+    body = mail.outbox[-1].body
+    return re.search(r"\b(\d{6})\b", body).group(1)  # type: ignore[union-attr]
+
+
+def through_identity(client: Client, officer: Officer, capture) -> None:  # type: ignore[no-untyped-def]
+    with capture(execute=True):
+        response = client.post("/register/", {"citizen_id": citizen_id_of(officer)})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response["Location"] == "/register/email/"
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    response = client.post("/register/email/", {"code": code})
+    assert response["Location"] == "/register/warning/"
+
+
+def secret_from_page(client: Client) -> tuple[str, str]:
+    page = client.get("/register/qr/")
+    assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"]
+    body = page.content.decode()
+    uri = re.search(r'href="(otpauth://[^"]+)"', body).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    secret = parse_qs(urlparse(uri).query)["secret"][0]
+    return secret, uri
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_whole_enrollment_in_the_window(officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
+    assert officer_client.post("/register/warning/")["Location"] == "/register/qr/"
+    secret, uri = secret_from_page(officer_client)
+    assert unquote(urlparse(uri).path) == "/GFMS Thai:charlie"
+    assert parse_qs(urlparse(uri).query) == {
+        "secret": [secret], "issuer": ["GFMS Thai"], "algorithm": ["SHA1"], "digits": ["6"], "period": ["30"],
+    }  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post("/register/qr/", {"code": rfc6238(secret, IN_WINDOW)})
+    assert response["Location"] == "/register/codes/"
+    token = SoftToken.objects.get(officer=charlie, status=SoftTokenStatus.ACTIVE)
+    assert token.last_used_step == int(IN_WINDOW.timestamp()) // 30  # the confirming step is used
+    codes_page = officer_client.get("/register/codes/").content.decode()
+    codes = re.findall(r"<code>(\d{4}-\d{4}-\d{4}-\d{4}-\d{4})</code>", codes_page)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert RecoveryCode.objects.filter(officer=charlie, used_at__isnull=True).count() == 10
+    assert all(code.replace("-", "") not in RecoveryCode.objects.values_list("code_hash", flat=True) for code in codes)
+    assert "data:text/plain" in codes_page
+    # Shown once: the page does not show them again.
+    assert officer_client.get("/register/codes/")["Location"] == "/register/done/"
+    assert "registration_done" in [m.subject and "registered" for m in mail.outbox] or len(mail.outbox) == 2
+    actions = set(AuditEvent.objects.filter(officer=charlie).values_list("action", flat=True))
+    assert {"registration.email_code_sent", "soft_token.enrollment_started", "soft_token.bound"} <= actions
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_wrong_citizen_id_counts_toward_lockout_and_typos_do_not(officer_client: Client, charlie: Officer) -> None:
+    response = officer_client.post("/register/", {"citizen_id": "1101700207031"})  # bad check digit
+    assert "check digit" in response.content.decode() or "หลักตรวจสอบ" in response.content.decode()
+    assert Officer.objects.get(pk=charlie.pk).failed_logins == 0
+    other = "1101700207030" if citizen_id_of(charlie) != "1101700207030" else "1234567890121"
+    response = officer_client.post("/register/", {"citizen_id": other})
+    assert response.status_code == 200
+    assert Officer.objects.get(pk=charlie.pk).failed_logins == 1
+    assert not IdentityCheck.objects.exists()
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_citizen_id_with_thai_digits_and_dashes(officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    thai = citizen_id_of(charlie).translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
+    typed = f"{thai[0]}-{thai[1:5]}-{thai[5:10]}-{thai[10:12]}-{thai[12]}"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post("/register/", {"citizen_id": typed})
+    assert response["Location"] == "/register/email/"
+
+
+def test_email_code_expires_and_dies_after_five_wrong_tries(officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    with time_machine.travel(IN_WINDOW, tick=False) as clock:
+        with django_capture_on_commit_callbacks(execute=True):
+            officer_client.post("/register/", {"citizen_id": citizen_id_of(charlie)})
+        code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+        wrong = "000000" if code != "000000" else "111111"
+        for _ in range(5):
+            officer_client.post("/register/email/", {"code": wrong})
+        response = officer_client.post("/register/email/", {"code": code})
+        assert response.status_code == 200  # the right code no longer works
+        assert IdentityCheck.objects.get().verified_at is None
+        # A fresh code, typed with spaces and Thai digits after 11 minutes: expired.
+        with django_capture_on_commit_callbacks(execute=True):
+            officer_client.post("/register/", {"citizen_id": citizen_id_of(charlie)})
+        code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+        clock.move_to(IN_WINDOW + dt.timedelta(minutes=11))
+        response = officer_client.post("/register/email/", {"code": code})
+        assert response.status_code == 200
+        assert IdentityCheck.objects.filter(verified_at__isnull=False).count() == 0
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_email_code_with_spaces_and_thai_digits(officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks(execute=True):
+        officer_client.post("/register/", {"citizen_id": citizen_id_of(charlie)})
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    typed = " ".join(code.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")))
+    assert officer_client.post("/register/email/", {"code": typed})["Location"] == "/register/warning/"
+
+
+def test_pending_token_expires_after_ten_minutes(officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    with time_machine.travel(IN_WINDOW, tick=False) as clock:
+        through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
+        officer_client.post("/register/warning/")
+        secret, _uri = secret_from_page(officer_client)
+        later = IN_WINDOW + dt.timedelta(minutes=10)
+        clock.move_to(later)
+        response = officer_client.post("/register/qr/", {"code": rfc6238(secret, later)})
+        assert response["Location"] == "/register/"
+    assert not SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.ACTIVE).exists()
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_clock_skew_is_explained(officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
+    officer_client.post("/register/warning/")
+    secret, _uri = secret_from_page(officer_client)
+    response = officer_client.post("/register/qr/", {"code": rfc6238(secret, IN_WINDOW, offset=6)}, HTTP_ACCEPT_LANGUAGE="en")
+    body = response.content.decode()
+    assert "3 minutes fast" in body or "เร็วไปประมาณ 3 นาที" in body
+    response = officer_client.post("/register/qr/", {"code": rfc6238(secret, IN_WINDOW, offset=-4)})
+    assert "2" in response.content.decode()
+    assert not SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.ACTIVE).exists()
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_two_tabs_leave_one_consistent_token(officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
+    officer_client.post("/register/warning/")
+    first_secret, _ = secret_from_page(officer_client)
+    through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
+    officer_client.post("/register/warning/")
+    second_secret, _ = secret_from_page(officer_client)
+    assert first_secret != second_secret
+    # The first QR no longer works; the second does.
+    officer_client.post("/register/qr/", {"code": rfc6238(first_secret, IN_WINDOW)})
+    assert not SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.ACTIVE).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        officer_client.post("/register/qr/", {"code": rfc6238(second_secret, IN_WINDOW)})
+    assert SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.ACTIVE).count() == 1
+    assert SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.PENDING).count() == 0
+    # The back button after confirming: the QR page sends the officer back to the start.
+    assert officer_client.get("/register/qr/")["Location"] == "/register/"
+
+
+@time_machine.travel(BEFORE, tick=False)
+def test_before_the_window_says_when_it_opens(officer_client: Client) -> None:
+    body = officer_client.get("/register/").content.decode()
+    assert "10 กุมภาพันธ์ 2568" in body
+    assert 'name="citizen_id"' not in body
+
+
+@time_machine.travel(AFTER, tick=False)
+def test_after_the_window_a_late_registration_code_is_needed(officer_client: Client, charlie: Officer, alice: Officer, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    response = officer_client.post("/register/", {"citizen_id": citizen_id_of(charlie)})
+    assert response.status_code == 200
+    assert not IdentityCheck.objects.exists()
+    RegistrationCode.objects.create(
+        officer=charlie, kind="late", code_hash=crypto.lookup_hash("LATE2568CODE", purpose="registration-code"),
+        issued_by=alice, issued_at=AFTER, expires_at=AFTER + dt.timedelta(days=7),
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post("/register/", {"citizen_id": citizen_id_of(charlie), "registration_code": "late 2568 code"})
+    assert response["Location"] == "/register/email/"
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    officer_client.post("/register/email/", {"code": code})
+    officer_client.post("/register/warning/")
+    secret, _ = secret_from_page(officer_client)
+    with django_capture_on_commit_callbacks(execute=True):
+        officer_client.post("/register/qr/", {"code": rfc6238(secret, AFTER)})
+    assert SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.ACTIVE).exists()
+    assert RegistrationCode.objects.get().used_at == AFTER
+
+
+def test_registration_needs_login(client: Client) -> None:
+    assert client.get("/register/")["Location"].startswith("/login/")
