@@ -81,8 +81,26 @@ class OfficerAdmin(admin.ModelAdmin):
     list_filter = ["role", "is_active"]
     search_fields = ["username", "name_th", "name_en", "email"]
     raw_id_fields = ["unit", "admin_scope"]
-    readonly_fields = ["masked_citizen_id", "last_login", "date_joined"]
+    readonly_fields = [
+        "masked_citizen_id",
+        "failed_logins",
+        "locked_until",
+        "last_login",
+        "date_joined",
+    ]
     list_select_related = ["unit"]
+    actions = ["unlock"]
+
+    @admin.action(description=_("Unlock the selected accounts (reset failed logins)"))
+    def unlock(self, request, queryset):  # type: ignore[no-untyped-def]
+        from auth_gateway.services import unlock_officer
+
+        at = now()
+        for officer in queryset:
+            unlock_officer(officer, actor=request.user, at=at)
+        self.message_user(
+            request, _("%(count)d account(s) unlocked.") % {"count": queryset.count()}
+        )
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         record_admin_change(obj, changed=form.changed_data, actor=request.user, at=now())

@@ -146,7 +146,13 @@ def apply_rows(
             except RecordError as error:
                 errors.append((row.line, str(error)))
             except IntegrityError as error:
-                errors.append((row.line, f"conflicts with existing data ({error})"))
+                # Only the constraint's name: the database's own text can quote stored values.
+                constraint = getattr(
+                    getattr(error.__cause__, "diag", None), "constraint_name", None
+                )
+                errors.append(
+                    (row.line, f"conflicts with existing data ({constraint or 'a unique value'})")
+                )
         if errors:
             transaction.set_rollback(True)
             raise ImportFailed(

@@ -1,37 +1,26 @@
 """What the GFMS front-end shows the officer for each answer, in Thai and English.
 
+A locked account is never described here: it answers like a wrong password (no password
+oracle), and the officer is told of the lock by e-mail (templates/emails/account_locked_*).
+
 Both languages are always returned; each is rendered from the translation catalogue so that
 Thai wording is reviewed in one place (locale/th).
 """
-
-import datetime as dt
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from auth_gateway.policy import LOCKED_UNTIL_UNLOCKED, Reason
-from gfms_portal.thaidate import format_be_date, format_be_datetime
+from auth_gateway.policy import Reason
+from gfms_portal.thaidate import format_be_date
 from registration.policy import MigrationSchedule, Phase
 
 
-def guidance(
-    reason: Reason,
-    *,
-    phase: Phase,
-    schedule: MigrationSchedule,
-    locked_until: dt.datetime | None = None,
-) -> dict[str, str]:
-    return {lang: _render(reason, phase, schedule, locked_until, lang) for lang in ("th", "en")}
+def guidance(reason: Reason, *, phase: Phase, schedule: MigrationSchedule) -> dict[str, str]:
+    return {lang: _render(reason, phase, schedule, lang) for lang in ("th", "en")}
 
 
-def _render(
-    reason: Reason,
-    phase: Phase,
-    schedule: MigrationSchedule,
-    locked_until: dt.datetime | None,
-    lang: str,
-) -> str:
+def _render(reason: Reason, phase: Phase, schedule: MigrationSchedule, lang: str) -> str:
     with translation.override(lang):
         values = {
             "portal": settings.GFMS_PORTAL_URL,
@@ -41,16 +30,6 @@ def _render(
         }
         if reason == Reason.NOT_REGISTERED:
             return _not_registered(phase) % values
-        if reason == Reason.LOCKED:
-            if locked_until is None or locked_until >= LOCKED_UNTIL_UNLOCKED:
-                return _(
-                    "Your account is locked after repeated failed logins. Ask your agency "
-                    "administrator to unlock it."
-                )
-            return _(
-                "Your account is locked after repeated failed logins until %(until)s. "
-                "Try again after that."
-            ) % {"until": format_be_datetime(locked_until, lang=lang)}
         return MESSAGES[reason]() % values
 
 
@@ -76,7 +55,8 @@ def _not_registered(phase: Phase) -> str:
 MESSAGES = {
     Reason.OK: lambda: _("Login allowed."),
     Reason.INVALID_CREDENTIALS: lambda: _(
-        "Wrong user id or password. Repeated failures lock the account for a while."
+        "Wrong user id or password, or the account is locked for a while after repeated "
+        "failures (we e-mail you when that happens)."
     ),
     Reason.METHOD_NOT_ALLOWED: lambda: _(
         "You have registered a soft token: log in with the 6-digit code from the authenticator "

@@ -24,6 +24,7 @@ from audit.services import record_event
 from auth_gateway.api.authentication import hash_key
 from auth_gateway.models import LoginDecision, ServiceClient, TokenKeyChallenge
 from auth_gateway.policy import (
+    LOCKED_UNTIL_UNLOCKED,
     Decision,
     Method,
     Reason,
@@ -33,6 +34,7 @@ from auth_gateway.policy import (
     method_refusal,
     verdict,
 )
+from outbox.services import queue_email
 from registration.models import Schedule
 from registration.policy import MigrationSchedule, Phase, phase_at
 from tokens.models import SoftToken, TokenKey, TokenKeyState
@@ -65,7 +67,6 @@ class LoginAnswer:
     schedule: MigrationSchedule
     request_id: str
     officer: Officer | None = None  # only on allow
-    locked_until: dt.datetime | None = None  # only with reason `locked`
     method: Method | None = None
 
 
@@ -107,11 +108,16 @@ def check_login(
         _waste_a_password_hash(attempt.password)
         return _finish(check, Reason.INVALID_CREDENTIALS)
     check.officer = officer
+    if is_locked(officer.locked_until, at=at):
+        # No password oracle while locked: the password is not checked (the same hash time
+        # is spent), the answer is `invalid_credentials` whatever was typed, and nothing is
+        # counted, so nobody can push someone else's lock toward the permanent one. The
+        # officer learns of the lock by e-mail; the decision record keeps `locked`.
+        _waste_a_password_hash(attempt.password)
+        return _finish(check, Reason.LOCKED)
     if not officer.check_password(attempt.password):
         return _finish(check, Reason.INVALID_CREDENTIALS)
     # From here on the password is right: the answer may say what is wrong.
-    if is_locked(officer.locked_until, at=at):
-        return _finish(check, Reason.LOCKED)
     check.token = active_token_of(officer)
     check.allowed = allowed_methods(check.phase, registered=check.token is not None)
     if refusal := method_refusal(check.phase, check.token is not None, attempt.method):
@@ -142,10 +148,20 @@ def _finish(check: _Check, reason: Reason | None) -> LoginAnswer:
     decision record — all in one transaction. Any database error propagates (the API answers
     503): an answer that could not be recorded is never given."""
     officer = check.officer
-    locked_until = None
     with transaction.atomic():
         if reason is None:
-            reason = _second_factor(check)
+            # The lock is read again under a row lock: requests already in flight when the
+            # 10th failure committed must not get their codes checked.
+            assert officer is not None  # noqa: S101  (a second factor needs an officer)
+            locked_until = (
+                Officer.objects.select_for_update()
+                .filter(pk=officer.pk)
+                .values_list("locked_until", flat=True)
+                .first()
+            )
+            reason = (
+                Reason.LOCKED if is_locked(locked_until, at=check.at) else _second_factor(check)
+            )
         outcome = verdict(reason)
         if officer is not None and outcome.counts_as_failure:
             record_failed_attempt(officer, at=check.at)
@@ -155,8 +171,6 @@ def _finish(check: _Check, reason: Reason | None) -> LoginAnswer:
             and (officer.failed_logins or officer.locked_until)
         ):
             Officer.objects.filter(pk=officer.pk).update(failed_logins=0, locked_until=None)
-        if reason == Reason.LOCKED and officer is not None:
-            locked_until = officer.locked_until
         LoginDecision.objects.create(
             at=check.at,
             username=check.attempt.username[:150],
@@ -171,16 +185,17 @@ def _finish(check: _Check, reason: Reason | None) -> LoginAnswer:
             request_id=check.attempt.request_id,
         )
     allowed = outcome.decision == Decision.ALLOW
+    # A locked account answers exactly like a wrong password (see check_login).
+    answered = Reason.INVALID_CREDENTIALS if reason == Reason.LOCKED else reason
     return LoginAnswer(
         decision=outcome.decision,
-        reason=reason,
+        reason=answered,
         phase=check.phase,
         # Nothing about the account before the password is verified.
-        allowed_methods=() if reason == Reason.INVALID_CREDENTIALS else check.allowed,
+        allowed_methods=() if answered == Reason.INVALID_CREDENTIALS else check.allowed,
         schedule=check.schedule,
         request_id=check.attempt.request_id,
         officer=officer if allowed else None,
-        locked_until=locked_until,
         method=check.attempt.method,
     )
 
@@ -206,6 +221,27 @@ def record_failed_attempt(officer: Officer, *, at: dt.datetime) -> None:
             officer=officer,
             data={"failed_logins": failures, "locked_until": until.isoformat()},
         )
+        # The only place the officer hears of the lock (the login answers do not say).
+        queue_email(
+            "account_locked",
+            to=officer.email,
+            template="account_locked",
+            context={
+                "officer": officer,
+                "until": until,
+                "until_unlocked": until >= LOCKED_UNTIL_UNLOCKED,
+                "failures": failures,
+            },
+            at=at,
+            officer=officer,
+        )
+
+
+def unlock_officer(officer: Officer, *, actor: Officer, at: dt.datetime) -> None:
+    """An administrator lifts a lock (also the one after 100 failures) and resets the count."""
+    with transaction.atomic():
+        Officer.objects.filter(pk=officer.pk).update(failed_logins=0, locked_until=None)
+        record_event("officer.unlocked", at=at, actor=actor, officer=officer)
 
 
 # --- Token Keys ---------------------------------------------------------------------------------
@@ -346,15 +382,13 @@ def portal_login(username: str, password: str, *, at: dt.datetime) -> tuple[Offi
     """Sign in to the portal (registration, status, administration) with the gateway's
     lockout rules and the same answers for unknown user ids and wrong passwords."""
     officer = Officer.objects.by_username(username).filter(is_active=True).first()
-    if officer is None:
+    if officer is None or is_locked(officer.locked_until, at=at):
         _waste_a_password_hash(password)
         return None, Reason.INVALID_CREDENTIALS
     if not officer.check_password(password):
         with transaction.atomic():
             record_failed_attempt(officer, at=at)
         return None, Reason.INVALID_CREDENTIALS
-    if is_locked(officer.locked_until, at=at):
-        return officer, Reason.LOCKED
     if officer.failed_logins or officer.locked_until:
         Officer.objects.filter(pk=officer.pk).update(failed_logins=0, locked_until=None)
     return officer, Reason.OK

@@ -15,3 +15,17 @@ def check_keys_from_environment(app_configs, **kwargs):  # type: ignore[no-untyp
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_mail_goes_out(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+    # E-mails carry one-time codes: printed to the console they would end up in logs.
+    if settings.EMAIL_BACKEND.endswith(("console.EmailBackend", "locmem.EmailBackend")):
+        return [
+            Error(
+                "EMAIL_HOST must be set in production: e-mail (with one-time codes) would be "
+                "printed to the console and end up in logs.",
+                id="gfms.E002",
+            )
+        ]
+    return []

@@ -3,12 +3,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from auth_gateway.messages import guidance
-from auth_gateway.policy import Reason
 from auth_gateway.services import portal_login
 from gfms_portal.clock import now
-from registration.models import Schedule
-from registration.policy import phase_at
 
 
 class PortalLoginForm(AuthenticationForm):
@@ -17,9 +13,9 @@ class PortalLoginForm(AuthenticationForm):
 
     error_messages = {
         "invalid_login": _(
-            "Wrong user id or password. Repeated failures lock the account for a while."
+            "Wrong user id or password, or the account is locked for a while after repeated "
+            "failures (we e-mail you when that happens)."
         ),
-        "inactive": _("Wrong user id or password. Repeated failures lock the account for a while."),
     }
 
     def clean(self):  # type: ignore[no-untyped-def]
@@ -27,26 +23,11 @@ class PortalLoginForm(AuthenticationForm):
         password = self.cleaned_data.get("password") or ""
         if not username or not password:
             return self.cleaned_data
-        at = now()
-        officer, reason = portal_login(username, password, at=at)
-        if reason == Reason.LOCKED and officer is not None:
-            schedule = Schedule.load().dates
-            text = guidance(
-                reason,
-                phase=phase_at(at, schedule),
-                schedule=schedule,
-                locked_until=officer.locked_until,
-            )
-            raise ValidationError(text["th"] if self._thai() else text["en"], code="locked")
+        officer, _reason = portal_login(username, password, at=now())
         if officer is None:
             raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
         self.user_cache = officer
         return self.cleaned_data
-
-    def _thai(self) -> bool:
-        from django.utils.translation import get_language
-
-        return (get_language() or "th").startswith("th")
 
 
 class CitizenIdForm(forms.Form):

@@ -84,6 +84,14 @@ def upsert_token_key(
         setattr(device, name, values[name])
     device.updated_at = at
     device.save(update_fields=[*changed, "updated_at"])
+    # A new key or holder decides who can sign logins with this device: audited one by one.
+    record_event(
+        "token_key.updated",
+        at=at,
+        actor_label="import_token_keys",
+        officer=officer,
+        data={"serial": device.serial, "fields": sorted(changed)},
+    )
     return Outcome.UPDATED
 
 

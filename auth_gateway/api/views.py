@@ -101,12 +101,7 @@ def answer_json(answer: LoginAnswer) -> dict[str, object]:
             if officer is not None
             else None
         ),
-        "message": guidance(
-            answer.reason,
-            phase=answer.phase,
-            schedule=answer.schedule,
-            locked_until=answer.locked_until,
-        ),
+        "message": guidance(answer.reason, phase=answer.phase, schedule=answer.schedule),
         "request_id": answer.request_id,
     }
 

@@ -277,3 +277,21 @@ def test_token_key_problems_are_listed(tmp_path: Path, tree: None) -> None:
     # The multi-line PEM of the first row makes the second record start on line 7.
     assert "line 7:" in message
     assert TokenKey.objects.count() == 0
+
+
+def test_reassigning_a_device_is_audited_per_device(tmp_path: Path, tree: None) -> None:
+    run(
+        "import_officers",
+        write(
+            tmp_path,
+            OFFICERS_HEADER + officer_row() + officer_row("other.one", citizen_id="1234567890121"),
+        ),
+    )
+    header = "serial,username,public_key_pem\n"
+    pem = demo_public_key_pem("DEMO-1")
+    run("import_token_keys", write(tmp_path, header + token_row("TK-1", "somchai", pem)))
+    assert "1 updated" in run(
+        "import_token_keys", write(tmp_path, header + token_row("TK-1", "other.one", pem))
+    )
+    event = AuditEvent.objects.get(action="token_key.updated")
+    assert event.data == {"serial": "TK-1", "fields": ["officer"]}

@@ -230,26 +230,36 @@ def test_inactive_officer_looks_unknown(api, dave: Officer) -> None:  # type: ig
     assert body["reason"] == "invalid_credentials"
 
 
-def test_lockout_escalates_and_only_success_resets(api, registered: Officer) -> None:  # type: ignore[no-untyped-def]
+def test_lockout_escalates_and_only_success_resets(
+    api, registered: Officer, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from django.core import mail
+
     wrong = {"username": "charlie", "password": "wrong", "method": "soft_token", "otp": "000000"}
     with time_machine.travel(IN_WINDOW, tick=False) as clock:
         for _ in range(9):
             assert api(CHECK, wrong).json()["reason"] == "invalid_credentials"
         assert Officer.objects.get(pk=registered.pk).locked_until is None
-        api(CHECK, wrong)  # the 10th failure locks for 15 minutes
+        with django_capture_on_commit_callbacks(execute=True):
+            api(CHECK, wrong)  # the 10th failure locks for 15 minutes
         officer = Officer.objects.get(pk=registered.pk)
         assert officer.failed_logins == 10
         assert officer.locked_until == IN_WINDOW + dt.timedelta(minutes=15)
         assert AuditEvent.objects.filter(action="officer.locked", officer=registered).count() == 1
-        # Locked: the right password and code are still refused, and now it says why.
-        body = api(CHECK, soft_token_login("charlie", IN_WINDOW)).json()
-        assert (body["decision"], body["reason"]) == ("deny", "locked")
-        assert "10:15" in body["message"]["th"]  # 10:00 Bangkok + 15 minutes
-        # ...but a wrong password while locked answers like any wrong password.
-        assert api(CHECK, wrong).json()["reason"] == "invalid_credentials"
-        # After the lock, nine more failures (20 in all) lock for 30 minutes.
+        # The officer hears of the lock by e-mail, with its end in Bangkok time.
+        assert mail.outbox[-1].to == [registered.email]
+        assert "10:15" in mail.outbox[-1].body
+        # Locked: even the right password and code answer like a wrong password (no oracle),
+        # and attempts while locked are not counted.
+        right = api(CHECK, soft_token_login("charlie", IN_WINDOW)).json()
+        wrong_answer = api(CHECK, wrong).json()
+        assert right["reason"] == "invalid_credentials"
+        assert without_request_id(right) == without_request_id(wrong_answer)
+        assert Officer.objects.get(pk=registered.pk).failed_logins == 10
+        assert LoginDecision.objects.filter(reason="locked").count() == 2  # the record knows
+        # After the lock, ten more failures (20 in all) lock for 30 minutes.
         clock.move_to(IN_WINDOW + dt.timedelta(minutes=16))
-        for _ in range(9):
+        for _ in range(10):
             api(CHECK, wrong)
         officer = Officer.objects.get(pk=registered.pk)
         assert officer.failed_logins == 20
@@ -262,15 +272,23 @@ def test_lockout_escalates_and_only_success_resets(api, registered: Officer) -> 
         assert (officer.failed_logins, officer.locked_until) == (0, None)
 
 
-def test_hundredth_failure_locks_until_unlocked(api, dave: Officer) -> None:  # type: ignore[no-untyped-def]
+def test_hundredth_failure_locks_until_an_administrator_unlocks(
+    api, dave: Officer, alice: Officer
+) -> None:  # type: ignore[no-untyped-def]
+    from auth_gateway.services import unlock_officer
+
     Officer.objects.filter(pk=dave.pk).update(failed_logins=99)
     with time_machine.travel(IN_WINDOW, tick=False):
         api(CHECK, {"username": "dave", "password": "wrong", "method": "password"})
         assert Officer.objects.get(pk=dave.pk).locked_until == LOCKED_UNTIL_UNLOCKED
-    with time_machine.travel(IN_WINDOW + dt.timedelta(days=30), tick=False):
+    later = IN_WINDOW + dt.timedelta(days=30)
+    with time_machine.travel(later, tick=False):
         body = api(CHECK, {"username": "dave", "password": PASSWORD, "method": "password"}).json()
-    assert body["reason"] == "locked"
-    assert "administrator" in body["message"]["en"]
+        assert body["reason"] == "invalid_credentials"
+        unlock_officer(Officer.objects.get(pk=dave.pk), actor=alice, at=later)
+        body = api(CHECK, {"username": "dave", "password": PASSWORD, "method": "password"}).json()
+    assert body["decision"] == "allow"
+    assert AuditEvent.objects.get(action="officer.unlocked").actor == alice
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
@@ -352,9 +370,10 @@ def test_unreachable_database_is_503(api, registered: Officer, settings) -> None
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_an_allowed_soft_token_check_takes_five_statements(api, registered: Officer) -> None:  # type: ignore[no-untyped-def]
-    """Service key, schedule, officer with unit and active token, consume the time step,
-    write the decision. (DESIGN.md: count the statements on the hot path.)"""
+def test_an_allowed_soft_token_check_takes_six_statements(api, registered: Officer) -> None:  # type: ignore[no-untyped-def]
+    """Service key, schedule, officer with unit and active token, the lock re-read under a
+    row lock, consume the time step, write the decision. (DESIGN.md: count the statements
+    on the hot path.)"""
     from django.test.utils import CaptureQueriesContext
 
     api(CHECK, soft_token_login("charlie", IN_WINDOW, otp=code_at(IN_WINDOW, -1)))  # warm caches
@@ -365,4 +384,4 @@ def test_an_allowed_soft_token_check_takes_five_statements(api, registered: Offi
         q["sql"] for q in queries.captured_queries
         if not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))
     ]  # fmt: skip
-    assert len(statements) == 5, statements
+    assert len(statements) == 6, statements

@@ -77,8 +77,12 @@ def test_one_code_many_parallel_requests_exactly_one_allow(
     answers = race(service_key, lambda i: soft_token_login("charlie", IN_WINDOW))
     assert {a["status"] for a in answers} == {200}
     assert Counter(a["decision"] for a in answers) == {"allow": 1, "deny": PARALLEL - 1}
-    # Each replay counts as a failure, so the account may lock part-way through the race.
-    assert {a["reason"] for a in answers if a["decision"] == "deny"} <= {"otp_reused", "locked"}
+    # Each replay counts as a failure, so the account may lock part-way through the race
+    # (then the answer is the wrong-password one).
+    assert {a["reason"] for a in answers if a["decision"] == "deny"} <= {
+        "otp_reused",
+        "invalid_credentials",
+    }
     assert LoginDecision.objects.filter(decision="allow").count() == 1
     assert LoginDecision.objects.count() == PARALLEL
 
@@ -104,8 +108,24 @@ def test_one_challenge_many_parallel_signatures_exactly_one_allow(
     assert Counter(a["decision"] for a in answers) == {"allow": 1, "deny": PARALLEL - 1}
     assert {a["reason"] for a in answers if a["decision"] == "deny"} <= {
         "challenge_expired",
-        "locked",
+        "invalid_credentials",
     }
+
+
+def test_parallel_wrong_codes_cannot_outrun_the_lock(service_key: str, registered: Officer) -> None:
+    """Right password, wrong codes, all at once: once the 10th failure has locked the
+    account, no request still in flight gets its code checked."""
+    wrong_code = {
+        "username": "charlie",
+        "password": PASSWORD,
+        "method": "soft_token",
+        "otp": "000000",
+    }
+    answers = race(service_key, lambda i: wrong_code)
+    reasons = Counter(a["reason"] for a in answers)
+    assert reasons["invalid_otp"] == 10
+    assert reasons["invalid_credentials"] == PARALLEL - 10  # locked, answered like a wrong password
+    assert Officer.objects.get(pk=registered.pk).failed_logins == 10
 
 
 def test_parallel_failures_are_all_counted(service_key: str, registered: Officer) -> None:
@@ -113,5 +133,7 @@ def test_parallel_failures_are_all_counted(service_key: str, registered: Officer
     answers = race(service_key, lambda i: wrong)
     assert {a["reason"] for a in answers} == {"invalid_credentials"}
     officer = Officer.objects.get(pk=registered.pk)
-    assert officer.failed_logins == PARALLEL
-    assert officer.locked_until is not None  # the 10th and 20th failures locked it
+    # Every failure that saw the account unlocked counts, none is lost; those arriving after
+    # the lock are not counted.
+    assert 10 <= officer.failed_logins <= PARALLEL
+    assert officer.locked_until is not None

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.checks import run_checks
 
-from gfms_portal.checks import check_keys_from_environment
+from gfms_portal.checks import check_keys_from_environment, check_mail_goes_out
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,6 +19,13 @@ def test_deploy_check_refuses_generated_development_keys(settings) -> None:  # t
 def test_deploy_check_passes_with_keys_from_environment(settings) -> None:  # type: ignore[no-untyped-def]
     settings.GFMS_USING_DEV_KEYS = False
     assert check_keys_from_environment(None) == []
+
+
+def test_deploy_check_refuses_console_email(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    assert [e.id for e in check_mail_goes_out(None)] == ["gfms.E002"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    assert check_mail_goes_out(None) == []
 
 
 def test_settings_come_from_the_environment(tmp_path: Path) -> None:

@@ -74,7 +74,9 @@ def secret_from_page(client: Client) -> tuple[str, str]:
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_whole_enrollment_in_the_window(officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_whole_enrollment_in_the_window(
+    officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
     assert officer_client.post("/register/warning/")["Location"] == "/register/qr/"
     secret, uri = secret_from_page(officer_client)
@@ -91,17 +93,29 @@ def test_whole_enrollment_in_the_window(officer_client: Client, charlie: Officer
     codes = re.findall(r"<code>(\d{4}-\d{4}-\d{4}-\d{4}-\d{4})</code>", codes_page)
     assert len(codes) == 10 and len(set(codes)) == 10
     assert RecoveryCode.objects.filter(officer=charlie, used_at__isnull=True).count() == 10
-    assert all(code.replace("-", "") not in RecoveryCode.objects.values_list("code_hash", flat=True) for code in codes)
+    assert all(
+        code.replace("-", "") not in RecoveryCode.objects.values_list("code_hash", flat=True)
+        for code in codes
+    )
     assert "data:text/plain" in codes_page
     # Shown once: the page does not show them again.
     assert officer_client.get("/register/codes/")["Location"] == "/register/done/"
-    assert "registration_done" in [m.subject and "registered" for m in mail.outbox] or len(mail.outbox) == 2
+    assert (
+        "registration_done" in [m.subject and "registered" for m in mail.outbox]
+        or len(mail.outbox) == 2
+    )
     actions = set(AuditEvent.objects.filter(officer=charlie).values_list("action", flat=True))
-    assert {"registration.email_code_sent", "soft_token.enrollment_started", "soft_token.bound"} <= actions
+    assert {
+        "registration.email_code_sent",
+        "soft_token.enrollment_started",
+        "soft_token.bound",
+    } <= actions
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_wrong_citizen_id_counts_toward_lockout_and_typos_do_not(officer_client: Client, charlie: Officer) -> None:
+def test_wrong_citizen_id_counts_toward_lockout_and_typos_do_not(
+    officer_client: Client, charlie: Officer
+) -> None:
     response = officer_client.post("/register/", {"citizen_id": "1101700207031"})  # bad check digit
     assert "check digit" in response.content.decode() or "หลักตรวจสอบ" in response.content.decode()
     assert Officer.objects.get(pk=charlie.pk).failed_logins == 0
@@ -113,7 +127,9 @@ def test_wrong_citizen_id_counts_toward_lockout_and_typos_do_not(officer_client:
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_citizen_id_with_thai_digits_and_dashes(officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_citizen_id_with_thai_digits_and_dashes(
+    officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     thai = citizen_id_of(charlie).translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
     typed = f"{thai[0]}-{thai[1:5]}-{thai[5:10]}-{thai[10:12]}-{thai[12]}"
     with django_capture_on_commit_callbacks(execute=True):
@@ -121,7 +137,9 @@ def test_citizen_id_with_thai_digits_and_dashes(officer_client: Client, charlie:
     assert response["Location"] == "/register/email/"
 
 
-def test_email_code_expires_and_dies_after_five_wrong_tries(officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_email_code_expires_and_dies_after_five_wrong_tries(
+    officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     with time_machine.travel(IN_WINDOW, tick=False) as clock:
         with django_capture_on_commit_callbacks(execute=True):
             officer_client.post("/register/", {"citizen_id": citizen_id_of(charlie)})
@@ -143,15 +161,21 @@ def test_email_code_expires_and_dies_after_five_wrong_tries(officer_client: Clie
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_email_code_with_spaces_and_thai_digits(officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_email_code_with_spaces_and_thai_digits(
+    officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks(execute=True):
         officer_client.post("/register/", {"citizen_id": citizen_id_of(charlie)})
     code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
     typed = " ".join(code.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")))
-    assert officer_client.post("/register/email/", {"code": typed})["Location"] == "/register/warning/"
+    assert (
+        officer_client.post("/register/email/", {"code": typed})["Location"] == "/register/warning/"
+    )
 
 
-def test_pending_token_expires_after_ten_minutes(officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_pending_token_expires_after_ten_minutes(
+    officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     with time_machine.travel(IN_WINDOW, tick=False) as clock:
         through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
         officer_client.post("/register/warning/")
@@ -164,11 +188,15 @@ def test_pending_token_expires_after_ten_minutes(officer_client: Client, charlie
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_clock_skew_is_explained(officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_clock_skew_is_explained(
+    officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
     officer_client.post("/register/warning/")
     secret, _uri = secret_from_page(officer_client)
-    response = officer_client.post("/register/qr/", {"code": rfc6238(secret, IN_WINDOW, offset=6)}, HTTP_ACCEPT_LANGUAGE="en")
+    response = officer_client.post(
+        "/register/qr/", {"code": rfc6238(secret, IN_WINDOW, offset=6)}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     body = response.content.decode()
     assert "3 minutes fast" in body or "เร็วไปประมาณ 3 นาที" in body
     response = officer_client.post("/register/qr/", {"code": rfc6238(secret, IN_WINDOW, offset=-4)})
@@ -177,7 +205,9 @@ def test_clock_skew_is_explained(officer_client: Client, charlie: Officer, djang
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_two_tabs_leave_one_consistent_token(officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_two_tabs_leave_one_consistent_token(
+    officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
     officer_client.post("/register/warning/")
     first_secret, _ = secret_from_page(officer_client)
@@ -204,7 +234,9 @@ def test_before_the_window_says_when_it_opens(officer_client: Client) -> None:
 
 
 @time_machine.travel(AFTER, tick=False)
-def test_after_the_window_a_late_registration_code_is_needed(officer_client: Client, charlie: Officer, alice: Officer, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_after_the_window_a_late_registration_code_is_needed(
+    officer_client: Client, charlie: Officer, alice: Officer, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     response = officer_client.post("/register/", {"citizen_id": citizen_id_of(charlie)})
     assert response.status_code == 200
     assert not IdentityCheck.objects.exists()
@@ -213,7 +245,10 @@ def test_after_the_window_a_late_registration_code_is_needed(officer_client: Cli
         issued_by=alice, issued_at=AFTER, expires_at=AFTER + dt.timedelta(days=7),
     )  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
-        response = officer_client.post("/register/", {"citizen_id": citizen_id_of(charlie), "registration_code": "late 2568 code"})
+        response = officer_client.post(
+            "/register/",
+            {"citizen_id": citizen_id_of(charlie), "registration_code": "late 2568 code"},
+        )
     assert response["Location"] == "/register/email/"
     code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
     officer_client.post("/register/email/", {"code": code})
