@@ -1,10 +1,7 @@
 """The officer's enrollment, step by step through the portal, with real codes and e-mails."""
 
 import datetime as dt
-import hashlib
-import hmac
 import re
-import struct
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
@@ -17,24 +14,13 @@ from audit.models import AuditEvent
 from gfms_portal import crypto
 from registration.models import IdentityCheck, RegistrationCode
 from tests.conftest import PASSWORD
+from tests.totp_reference import phone_code
 from tokens.models import RecoveryCode, SoftToken, SoftTokenStatus
 
 pytestmark = pytest.mark.django_db
 IN_WINDOW = dt.datetime(2025, 3, 1, 3, 0, tzinfo=dt.UTC)
 BEFORE = dt.datetime(2025, 1, 20, 3, 0, tzinfo=dt.UTC)
 AFTER = dt.datetime(2025, 4, 20, 3, 0, tzinfo=dt.UTC)
-
-
-def rfc6238(secret_b32: str, moment: dt.datetime, offset: int = 0) -> str:
-    """An independent TOTP (RFC 6238, SHA-1, 6 digits, 30 s) — not the project's code."""
-    import base64
-
-    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
-    counter = int(moment.timestamp()) // 30 + offset
-    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
-    start = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[start : start + 4])[0] & 0x7FFFFFFF
-    return f"{value % 10**6:06d}"
 
 
 @pytest.fixture
@@ -85,7 +71,7 @@ def test_whole_enrollment_in_the_window(
         "secret": [secret], "issuer": ["GFMS Thai"], "algorithm": ["SHA1"], "digits": ["6"], "period": ["30"],
     }  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
-        response = officer_client.post("/register/qr/", {"code": rfc6238(secret, IN_WINDOW)})
+        response = officer_client.post("/register/qr/", {"code": phone_code(secret, IN_WINDOW)})
     assert response["Location"] == "/register/codes/"
     token = SoftToken.objects.get(officer=charlie, status=SoftTokenStatus.ACTIVE)
     assert token.last_used_step == int(IN_WINDOW.timestamp()) // 30  # the confirming step is used
@@ -182,7 +168,7 @@ def test_pending_token_expires_after_ten_minutes(
         secret, _uri = secret_from_page(officer_client)
         later = IN_WINDOW + dt.timedelta(minutes=10)
         clock.move_to(later)
-        response = officer_client.post("/register/qr/", {"code": rfc6238(secret, later)})
+        response = officer_client.post("/register/qr/", {"code": phone_code(secret, later)})
         assert response["Location"] == "/register/"
     assert not SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.ACTIVE).exists()
 
@@ -195,11 +181,15 @@ def test_clock_skew_is_explained(
     officer_client.post("/register/warning/")
     secret, _uri = secret_from_page(officer_client)
     response = officer_client.post(
-        "/register/qr/", {"code": rfc6238(secret, IN_WINDOW, offset=6)}, HTTP_ACCEPT_LANGUAGE="en"
+        "/register/qr/",
+        {"code": phone_code(secret, IN_WINDOW, offset=6)},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     body = response.content.decode()
     assert "3 minutes fast" in body or "เร็วไปประมาณ 3 นาที" in body
-    response = officer_client.post("/register/qr/", {"code": rfc6238(secret, IN_WINDOW, offset=-4)})
+    response = officer_client.post(
+        "/register/qr/", {"code": phone_code(secret, IN_WINDOW, offset=-4)}
+    )
     assert "2" in response.content.decode()
     assert not SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.ACTIVE).exists()
 
@@ -216,10 +206,10 @@ def test_two_tabs_leave_one_consistent_token(
     second_secret, _ = secret_from_page(officer_client)
     assert first_secret != second_secret
     # The first QR no longer works; the second does.
-    officer_client.post("/register/qr/", {"code": rfc6238(first_secret, IN_WINDOW)})
+    officer_client.post("/register/qr/", {"code": phone_code(first_secret, IN_WINDOW)})
     assert not SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.ACTIVE).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        officer_client.post("/register/qr/", {"code": rfc6238(second_secret, IN_WINDOW)})
+        officer_client.post("/register/qr/", {"code": phone_code(second_secret, IN_WINDOW)})
     assert SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.ACTIVE).count() == 1
     assert SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.PENDING).count() == 0
     # The back button after confirming: the QR page sends the officer back to the start.
@@ -255,7 +245,7 @@ def test_after_the_window_a_late_registration_code_is_needed(
     officer_client.post("/register/warning/")
     secret, _ = secret_from_page(officer_client)
     with django_capture_on_commit_callbacks(execute=True):
-        officer_client.post("/register/qr/", {"code": rfc6238(secret, AFTER)})
+        officer_client.post("/register/qr/", {"code": phone_code(secret, AFTER)})
     assert SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.ACTIVE).exists()
     assert RegistrationCode.objects.get().used_at == AFTER
 
