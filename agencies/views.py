@@ -3,12 +3,30 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from tokens.models import SoftTokenStatus
+from auth_gateway.models import LoginDecision
+from auth_gateway.policy import Decision
+from registration.services import recovery_codes_left
+from tokens.services import active_soft_token
 
 
 @require_safe
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
+    """The officer's status page: the token, the last GFMS login, recovery codes left."""
     officer = request.user
-    active_token = officer.soft_tokens.filter(status=SoftTokenStatus.ACTIVE).first()  # type: ignore[union-attr]
-    return render(request, "agencies/account.html", {"officer": officer, "token": active_token})
+    token = active_soft_token(officer.pk)
+    last_login = (
+        LoginDecision.objects.filter(officer=officer, decision=Decision.ALLOW)
+        .order_by("-at")
+        .first()
+    )
+    return render(
+        request,
+        "agencies/account.html",
+        {
+            "officer": officer,
+            "token": token,
+            "last_login": last_login,
+            "codes_left": recovery_codes_left(officer) if token else None,
+        },
+    )

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from agencies import views as agency_views
 from auth_gateway import demo
 from gfms_portal.health import healthz
+from registration import manage_views
 from registration import views as registration_views
 from registration.forms import PortalLoginForm
 
@@ -16,6 +17,19 @@ admin.site.site_title = _("GFMS Soft Token Portal")
 urlpatterns = [
     path("", registration_views.home, name="home"),
     path("account/", agency_views.account, name="account"),
+    path("account/verify/", registration_views.account_verify, name="account_verify"),
+    path(
+        "account/recovery-codes/",
+        registration_views.account_recovery_codes,
+        name="account_recovery_codes",
+    ),
+    path(
+        "account/replace-phone/",
+        registration_views.account_replace_phone,
+        name="account_replace_phone",
+    ),
+    path("manage/officers/", manage_views.manage_officers, name="manage_officers"),
+    path("manage/officers/<str:username>/", manage_views.manage_officer, name="manage_officer"),
     path("register/", registration_views.register, name="register"),
     path("register/email/", registration_views.register_email, name="register_email"),
     path("register/warning/", registration_views.register_warning, name="register_warning"),

@@ -9,6 +9,7 @@ fails because of, the mail system.
 import datetime as dt
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
@@ -50,8 +51,26 @@ def queue_email(
     return message
 
 
+# Publishing happens off the request thread: even a refused connection costs seconds of
+# client-side retries, and the officer must not wait for the mail system.
+_publisher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox-publish")
+
+
+def _eager() -> bool:
+    from gfms_portal.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
 def publish(message_id: int) -> None:
-    """Hand the message to Celery; never raise, never wait long."""
+    """Hand the message to Celery; never raise, never make the request wait."""
+    if _eager():
+        _publish(message_id)  # no broker: the task runs here and now
+    else:
+        _publisher.submit(_publish, message_id)
+
+
+def _publish(message_id: int) -> None:
     global _broker_down_until
     from outbox.tasks import send_message
 
@@ -60,7 +79,7 @@ def publish(message_id: int) -> None:
     try:
         send_message.apply_async(args=[message_id], retry=False)
     except Exception:
-        if settings.CELERY_TASK_ALWAYS_EAGER:
+        if _eager():
             logger.exception("sending outbox message %s failed; it will be retried", message_id)
             return
         _broker_down_until = time.monotonic() + _BROKER_BACKOFF_SECONDS

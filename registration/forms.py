@@ -50,3 +50,42 @@ class CodeForm(forms.Form):
         max_length=16,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
+
+
+DELIVERY_CHOICES = [
+    ("email", _("Send it to the officer's official e-mail")),
+    ("in_person", _("Show it to me once, to hand over in person")),
+]
+
+
+class ResetForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (kept in the audit trail)"),
+        min_length=5,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    delivery = forms.ChoiceField(
+        label=_("Re-registration code"),
+        choices=DELIVERY_CHOICES,
+        initial="email",
+        widget=forms.RadioSelect,
+    )
+
+
+class LateCodeForm(forms.Form):
+    days = forms.IntegerField(label=_("Valid for (days, 1–7)"), min_value=1, max_value=7, initial=7)
+    delivery = forms.ChoiceField(
+        label=_("Late-registration code"),
+        choices=DELIVERY_CHOICES,
+        initial="email",
+        widget=forms.RadioSelect,
+    )
+
+
+class FreshCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Current code from your app, or a recovery code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -30,6 +31,7 @@ from registration.models import IdentityCheck, RegistrationCode, Schedule
 from registration.policy import MigrationSchedule, is_registration_open, schedule_problems
 from tokens import totp
 from tokens.models import RecoveryCode, SoftToken, SoftTokenStatus
+from tokens.services import TotpResult, active_soft_token, verify_soft_token
 
 SCHEDULE_FIELDS = ("opens", "closes", "soft_token_only_from", "return_due")
 
@@ -432,3 +434,202 @@ def expire_pending_tokens(*, at: dt.datetime) -> int:
     return SoftToken.objects.filter(
         status=SoftTokenStatus.PENDING, created_at__lte=at - PENDING_TOKEN_LIFETIME
     ).update(status=SoftTokenStatus.REVOKED, revoked_at=at, secret_encrypted="")
+
+
+# --- after registration: step-up, recovery codes, a new phone ---------------------------------------
+
+STEP_UP_VALID_FOR = dt.timedelta(minutes=5)
+
+
+def verify_fresh_code(officer: Officer, typed: str, *, at: dt.datetime) -> str:
+    """Prove possession again before a sensitive action: a current code from the app (its
+    time step is consumed, as at the gateway) or an unused recovery code (used up).
+    Returns "soft_token" or "recovery_code"."""
+    code = normalise_code(typed)
+    token = active_soft_token(officer.pk)
+    if token is not None and len(code) == totp.DIGITS and code.isdigit():
+        result = verify_soft_token(token, code, at=at)
+        if result == TotpResult.OK:
+            return "soft_token"
+        if result == TotpResult.REUSED:
+            raise RegistrationError(
+                "otp_reused",
+                _("This code was just used. Wait for the next one (at most 30 seconds)."),
+            )
+    if len(code) == 20 and code.isdigit():
+        used = RecoveryCode.objects.filter(
+            officer=officer,
+            code_hash=recovery_code_hash(code),
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+        ).update(used_at=at)
+        if used:
+            with transaction.atomic():
+                record_event("recovery_code.used", at=at, actor=officer, officer=officer)
+            return "recovery_code"
+    raise RegistrationError(
+        "wrong_code",
+        _("This is neither the current code from your app nor an unused recovery code."),
+    )
+
+
+def regenerate_recovery_codes(officer: Officer, *, at: dt.datetime) -> list[str]:
+    if active_soft_token(officer.pk) is None:
+        raise RegistrationError("not_registered", _("Register a soft token first."))
+    with transaction.atomic():
+        codes = _new_recovery_codes(officer, at=at)
+        record_event("recovery_codes.regenerated", at=at, actor=officer, officer=officer)
+    return codes
+
+
+def start_replacement(officer: Officer, *, at: dt.datetime) -> tuple[SoftToken, str]:
+    """A new phone: a new pending token for the QR step. The old token keeps working until
+    the new one is confirmed; then it is revoked in the same transaction."""
+    if active_soft_token(officer.pk) is None:
+        raise RegistrationError("not_registered", _("Register a soft token first."))
+    secret = totp.new_secret()
+    with transaction.atomic():
+        _discard_pending(officer, at=at)
+        token = SoftToken.objects.create(
+            officer=officer,
+            secret_encrypted=crypto.encrypt(secret),
+            status=SoftTokenStatus.PENDING,
+            created_at=at,
+        )
+        record_event(
+            "soft_token.replacement_started",
+            at=at,
+            actor=officer,
+            officer=officer,
+            data={"token": token.pk},
+        )
+    return token, secret
+
+
+def recovery_codes_left(officer: Officer) -> int:
+    return RecoveryCode.objects.filter(
+        officer=officer, used_at__isnull=True, revoked_at__isnull=True
+    ).count()
+
+
+# --- administrators: reset and late registration ---------------------------------------------------
+
+RESET_CODE_LIFETIME = dt.timedelta(hours=24)
+LATE_CODE_LONGEST = dt.timedelta(days=7)
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from paper
+
+
+class Delivery(StrEnum):
+    EMAIL = "email"
+    IN_PERSON = "in_person"
+
+
+def _new_registration_code() -> str:
+    """12 characters from a 32-letter alphabet: 60 bits, in three groups of four."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+def _issue_code(
+    officer: Officer,
+    *,
+    kind: str,
+    actor: Officer,
+    lifetime: dt.timedelta,
+    delivery: Delivery,
+    at: dt.datetime,
+) -> str:
+    code = _new_registration_code()
+    RegistrationCode.objects.filter(
+        officer=officer, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=at)
+    RegistrationCode.objects.create(
+        officer=officer,
+        kind=kind,
+        code_hash=_hash(normalise_code(code).upper(), REGISTRATION_CODE_PURPOSE),
+        issued_by=actor,
+        issued_at=at,
+        expires_at=at + lifetime,
+    )
+    if delivery == Delivery.EMAIL:
+        queue_email(
+            f"registration_code_{kind}",
+            to=officer.email,
+            template="registration_code",
+            context={"officer": officer, "code": code, "expires_at": at + lifetime, "kind": kind},
+            at=at,
+            officer=officer,
+        )
+    return code
+
+
+def reset_soft_token(
+    officer: Officer, *, actor: Officer, reason: str, delivery: Delivery, at: dt.datetime
+) -> str:
+    """An administrator revokes the officer's soft token (lost phone): it never sees or chooses
+    a secret. The officer is told by e-mail and gets a one-time re-registration code valid 24
+    hours — by e-mail, or handed over in person (returned here to show once)."""
+    reason = reason.strip()
+    if len(reason) < 5:
+        raise RegistrationError(
+            "reason_needed", _("Write why the token is reset (at least 5 characters).")
+        )
+    with transaction.atomic():
+        revoked = SoftToken.objects.filter(
+            officer=officer, status__in=[SoftTokenStatus.ACTIVE, SoftTokenStatus.PENDING]
+        ).update(status=SoftTokenStatus.REVOKED, revoked_at=at, secret_encrypted="")
+        RecoveryCode.objects.filter(
+            officer=officer, used_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=at)
+        code = _issue_code(
+            officer,
+            kind="reset",
+            actor=actor,
+            lifetime=RESET_CODE_LIFETIME,
+            delivery=delivery,
+            at=at,
+        )
+        record_event(
+            "soft_token.reset",
+            at=at,
+            actor=actor,
+            officer=officer,
+            data={"reason": reason[:500], "tokens_revoked": revoked, "delivery": delivery.value},
+        )
+        queue_email(
+            "soft_token_reset",
+            to=officer.email,
+            template="soft_token_reset",
+            context={"officer": officer, "actor": actor, "at": at},
+            at=at,
+            officer=officer,
+        )
+    return code
+
+
+def issue_late_registration_code(
+    officer: Officer, *, actor: Officer, days: int, delivery: Delivery, at: dt.datetime
+) -> str:
+    """A single-use code for one officer to register after the window (valid 1–7 days). The
+    officer still needs their own password and the identity check."""
+    if not 1 <= days <= LATE_CODE_LONGEST.days:
+        raise RegistrationError("bad_days", _("A late-registration code is valid for 1 to 7 days."))
+    if active_soft_token(officer.pk) is not None:
+        raise RegistrationError("already_registered", _("This officer already has a soft token."))
+    with transaction.atomic():
+        code = _issue_code(
+            officer,
+            kind="late",
+            actor=actor,
+            lifetime=dt.timedelta(days=days),
+            delivery=delivery,
+            at=at,
+        )
+        record_event(
+            "registration_code.issued",
+            at=at,
+            actor=actor,
+            officer=officer,
+            data={"days": days, "delivery": delivery.value},
+        )
+    return code

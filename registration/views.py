@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -13,19 +14,23 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from gfms_portal import crypto
 from gfms_portal.clock import now
-from registration.forms import CitizenIdForm, CodeForm
+from registration.forms import CitizenIdForm, CodeForm, FreshCodeForm
 from registration.models import IdentityCheck, RegistrationCode, Schedule
 from registration.policy import days_until_close, registration_ends_at
 from registration.services import (
     PENDING_TOKEN_LIFETIME,
+    STEP_UP_VALID_FOR,
     RegistrationError,
     check_identity,
     confirm_enrollment,
     find_registration_code,
     pending_token,
+    regenerate_recovery_codes,
     registration_access,
     start_enrollment,
+    start_replacement,
     verify_email_code,
+    verify_fresh_code,
 )
 from tokens.provisioning import grouped, provisioning_uri, qr_svg
 from tokens.services import active_soft_token
@@ -236,3 +241,67 @@ def mask_email(email: str) -> str:
     """ "somchai.j@cgd.go.th" → "so•••••@cgd.go.th": enough to recognise, not to harvest."""
     local, _sep, domain = email.partition("@")
     return f"{local[:2]}{'•' * max(1, len(local) - 2)}@{domain}"
+
+
+# --- the officer's status page actions (sensitive: a fresh code first) ------------------------------
+
+STEP_UP_KEY = "stepped_up_at"
+
+
+def _stepped_up(request: HttpRequest, at: dt.datetime) -> bool:
+    stamp = request.session.get(STEP_UP_KEY)
+    return bool(stamp) and at - dt.datetime.fromisoformat(stamp) < STEP_UP_VALID_FOR
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def account_verify(request: HttpRequest) -> HttpResponse:
+    """A fresh code (or a recovery code) before a sensitive action."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target not in ("account_recovery_codes", "account_replace_phone"):
+        target = ""
+    form = FreshCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        at = now()
+        try:
+            verify_fresh_code(request.user, form.cleaned_data["code"], at=at)
+        except RegistrationError as error:
+            form.add_error("code", error.message)
+        else:
+            request.session[STEP_UP_KEY] = at.isoformat()
+            return redirect(target or "account")
+    return render(request, "registration/account_verify.html", {"form": form, "next": target})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def account_recovery_codes(request: HttpRequest) -> HttpResponse:
+    at = now()
+    if not _stepped_up(request, at):
+        return redirect(f"{reverse('account_verify')}?next=account_recovery_codes")
+    if request.method == "POST":
+        try:
+            codes = regenerate_recovery_codes(request.user, at=at)
+        except RegistrationError as error:
+            messages.error(request, error.message)
+            return redirect("account")
+        request.session[RECOVERY_KEY] = crypto.encrypt("\n".join(codes))
+        return redirect("register_codes")
+    return render(request, "registration/account_recovery_codes.html")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def account_replace_phone(request: HttpRequest) -> HttpResponse:
+    at = now()
+    if not _stepped_up(request, at):
+        return redirect(f"{reverse('account_verify')}?next=account_replace_phone")
+    if request.method == "POST":
+        try:
+            token, _secret = start_replacement(request.user, at=at)
+        except RegistrationError as error:
+            messages.error(request, error.message)
+            return redirect("account")
+        request.session[PENDING_KEY] = token.pk
+        return redirect("register_qr")
+    return render(request, "registration/account_replace_phone.html")

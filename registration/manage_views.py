@@ -1,0 +1,128 @@
+"""Administrators and their officers: find an officer in your scope, reset a lost token, issue
+a late-registration code, unlock an account. Scope comes from agencies.scope (404 outside)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from agencies.models import Officer
+from agencies.policy import Role
+from agencies.scope import officers_visible_to
+from auth_gateway.services import unlock_officer
+from gfms_portal.clock import now
+from registration.forms import LateCodeForm, ResetForm
+from registration.services import (
+    Delivery,
+    RegistrationError,
+    issue_late_registration_code,
+    recovery_codes_left,
+    registration_access,
+    reset_soft_token,
+)
+from tokens.services import active_soft_token
+
+ACTING_ROLES = (Role.AGENCY_ADMIN, Role.CENTRAL_ADMIN)
+PAGE_SIZE = 50
+
+
+def _require_administrator(request: HttpRequest) -> None:
+    if not request.user.is_administrator:
+        raise Http404("not an administrator")
+
+
+@require_safe
+@login_required
+def manage_officers(request: HttpRequest) -> HttpResponse:
+    _require_administrator(request)
+    query = request.GET.get("q", "").strip()[:100]
+    officers = officers_visible_to(request.user.viewer).select_related("unit").order_by("username")
+    if query:
+        officers = officers.filter(
+            Q(username__icontains=query) | Q(name_th__icontains=query) | Q(name_en__icontains=query)
+        )
+    return render(
+        request,
+        "registration/manage_officers.html",
+        {"officers": officers[:PAGE_SIZE], "query": query, "page_size": PAGE_SIZE},
+    )
+
+
+def _visible_officer(request: HttpRequest, username: str) -> Officer:
+    officer = (
+        officers_visible_to(request.user.viewer)
+        .filter(username=username)
+        .select_related("unit")
+        .first()
+    )
+    if officer is None:
+        raise Http404("no such officer in your scope")
+    return officer
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+def manage_officer(request: HttpRequest, username: str) -> HttpResponse:
+    _require_administrator(request)
+    officer = _visible_officer(request, username)
+    at = now()
+    reset_form = ResetForm(request.POST if request.POST.get("action") == "reset" else None)
+    late_form = LateCodeForm(request.POST if request.POST.get("action") == "late" else None)
+    issued_code = None
+    if request.method == "POST":
+        if request.user.role not in ACTING_ROLES:
+            raise PermissionDenied
+        action = request.POST.get("action")
+        try:
+            if action == "reset" and reset_form.is_valid():
+                issued_code = reset_soft_token(
+                    officer,
+                    actor=request.user,
+                    reason=reset_form.cleaned_data["reason"],
+                    delivery=Delivery(reset_form.cleaned_data["delivery"]),
+                    at=at,
+                )
+                messages.success(
+                    request, _("The soft token was reset and the officer was told by e-mail.")
+                )
+            elif action == "late" and late_form.is_valid():
+                issued_code = issue_late_registration_code(
+                    officer,
+                    actor=request.user,
+                    days=late_form.cleaned_data["days"],
+                    delivery=Delivery(late_form.cleaned_data["delivery"]),
+                    at=at,
+                )
+                messages.success(request, _("The late-registration code was issued."))
+            elif action == "unlock":
+                unlock_officer(officer, actor=request.user, at=at)
+                messages.success(request, _("The account was unlocked."))
+                return redirect("manage_officer", username=officer.username)
+        except RegistrationError as error:
+            messages.error(request, error.message)
+        if issued_code and request.POST.get("delivery") == Delivery.EMAIL:
+            # Sent by e-mail: never shown here.
+            messages.info(request, _("The code was sent to the officer's official e-mail."))
+            issued_code = None
+    token = active_soft_token(officer.pk)
+    return render(
+        request,
+        "registration/manage_officer.html",
+        {
+            "officer": officer,
+            "token": token,
+            "codes_left": recovery_codes_left(officer) if token else None,
+            "locked": officer.locked_until is not None and officer.locked_until > at,
+            "reset_form": reset_form,
+            "late_form": late_form,
+            "access": registration_access(officer, at=at),
+            "issued_code": issued_code,
+            "can_act": request.user.role in ACTING_ROLES,
+        },
+    )
