@@ -210,9 +210,17 @@ def verify_email_code(check: IdentityCheck, typed: str, *, at: dt.datetime) -> N
         and code.isdigit()
         and _matches(check.email_code_hash, code, EMAIL_CODE_PURPOSE)
     ):
-        verified = IdentityCheck.objects.filter(
-            pk=check.pk, verified_at__isnull=True, email_code_attempts__lt=EMAIL_CODE_TRIES
-        ).update(verified_at=at)
+        with transaction.atomic():
+            verified = IdentityCheck.objects.filter(
+                pk=check.pk, verified_at__isnull=True, email_code_attempts__lt=EMAIL_CODE_TRIES
+            ).update(verified_at=at)
+            if verified:
+                record_event(
+                    "registration.identity_verified",
+                    at=at,
+                    actor=check.officer,
+                    officer=check.officer,
+                )
         if verified:
             check.verified_at = at
             return

@@ -80,6 +80,12 @@ def register(request: HttpRequest) -> HttpResponse:
     """Step 1: who may register now, and the citizen ID check."""
     officer = request.user
     at = now()
+    if active_soft_token(officer.pk) is not None:
+        messages.info(
+            request,
+            _("You already have a soft token. To use a new phone, choose “Replace my phone”."),
+        )
+        return redirect("account")
     access = registration_access(officer, at=at)
     form = CitizenIdForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

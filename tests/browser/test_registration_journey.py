@@ -135,3 +135,25 @@ def test_officer_registers_with_a_phone(live_server, phone, charlie, open_window
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         assert json.loads(response.read())["reason"] == "otp_reused"
+
+    # A lost phone: replace it with one of the saved recovery codes.
+    page.goto(live_server.url + "/account/")
+    screenshot(page, "register-7-status")
+    page.click("text=เปลี่ยนโทรศัพท์")
+    page.wait_for_url("**/account/verify/**")
+    page.fill("#id_code", codes[3])
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/account/replace-phone/")
+    screenshot(page, "register-8-replace-phone")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/register/qr/")
+    new_uri = decode_qr(page.locator("[data-testid=qr]").screenshot())
+    new_secret = parse_qs(urlparse(new_uri).query)["secret"][0]
+    assert new_secret != secret
+    page.fill("#id_code", phone_code(new_secret, dt.datetime.now(dt.UTC)))
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/register/codes/")
+    screenshot(page, "register-9-new-recovery-codes")
+    active = SoftToken.objects.get(officer=charlie, status=SoftTokenStatus.ACTIVE)
+    assert crypto.decrypt(active.secret_encrypted) == new_secret
+    assert RecoveryCode.objects.filter(officer=charlie, used_at__isnull=False).count() == 1

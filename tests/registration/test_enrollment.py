@@ -252,3 +252,20 @@ def test_after_the_window_a_late_registration_code_is_needed(
 
 def test_registration_needs_login(client: Client) -> None:
     assert client.get("/register/")["Location"].startswith("/login/")
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_a_registered_officer_cannot_replace_the_token_by_identity_check_alone(
+    officer_client: Client,
+    charlie: Officer,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.factories import SoftTokenFactory
+
+    SoftTokenFactory(officer=charlie)
+    assert officer_client.get("/register/")["Location"] == "/account/"
+    assert (
+        officer_client.post("/register/", {"citizen_id": citizen_id_of(charlie)})["Location"]
+        == "/account/"
+    )
+    assert not IdentityCheck.objects.exists()
