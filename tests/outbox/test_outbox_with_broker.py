@@ -101,11 +101,22 @@ def broker(tmp_path: Path, settings):  # type: ignore[no-untyped-def]
         broker_connection_timeout=1,
         broker_connection_retry_on_startup=False,
     )
+    forget_connections()
     outbox_services._broker_down_until = 0.0
     yield broker
     broker.stop()
     celery_app.conf.update(saved)
+    forget_connections()
     outbox_services._broker_down_until = 0.0
+
+
+def forget_connections() -> None:
+    """Celery caches its connection and producer pools: drop them so the new broker URL is
+    the one used (earlier tests may have built them for another broker)."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def test_registration_with_the_broker_down_then_sent_once_when_it_is_back(
