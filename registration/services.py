@@ -92,6 +92,7 @@ def _as_iso(dates: MigrationSchedule) -> dict[str, str]:
 
 EMAIL_CODE_LIFETIME = dt.timedelta(minutes=10)
 EMAIL_CODE_TRIES = 5
+EMAIL_RESEND_AFTER = dt.timedelta(seconds=60)
 IDENTITY_CHECK_VALID_FOR = dt.timedelta(minutes=30)  # from the e-mail code to the QR step
 PENDING_TOKEN_LIFETIME = dt.timedelta(minutes=10)
 RECOVERY_CODES = 10
@@ -176,6 +177,14 @@ def check_identity(officer: Officer, typed_citizen_id: str, *, at: dt.datetime) 
                 "This citizen ID does not match your agency's record. Repeated mistakes lock the account for a while."
             ),
         )
+    recent = IdentityCheck.objects.filter(
+        officer=officer,
+        created_at__gt=at - EMAIL_RESEND_AFTER,
+        verified_at__isnull=True,
+        email_code_attempts__lt=EMAIL_CODE_TRIES,
+    ).first()
+    if recent is not None:
+        return recent  # a double-click or an impatient retry: one e-mail, one code
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
         check = IdentityCheck.objects.create(

@@ -155,6 +155,8 @@ def register_warning(request: HttpRequest) -> HttpResponse:
     """Step 3: what changes after registration; agreeing makes the secret."""
     if request.method == "POST":
         at = now()
+        if _live_pending(request, at):
+            return redirect("register_qr")  # a double-clicked button: the QR exists already
         try:
             token, _secret = start_enrollment(
                 request.user,
@@ -177,6 +179,9 @@ def register_qr(request: HttpRequest) -> HttpResponse:
     """Step 4: the QR code and the key; confirm with the current code."""
     officer = request.user
     at = now()
+    if request.session.get(RECOVERY_KEY):
+        # Confirmed a moment ago (a double-click, or the back button): the codes come next.
+        return redirect("register_codes")
     try:
         token = pending_token(officer, request.session.get(PENDING_KEY), at=at)
     except RegistrationError as error:
@@ -241,6 +246,14 @@ def register_done(request: HttpRequest) -> HttpResponse:
     if token is None:
         return redirect("register")
     return render(request, "registration/register_done.html", {"token": token})
+
+
+def _live_pending(request: HttpRequest, at: dt.datetime) -> bool:
+    try:
+        pending_token(request.user, request.session.get(PENDING_KEY), at=at)
+    except RegistrationError:
+        return False
+    return True
 
 
 def mask_email(email: str) -> str:

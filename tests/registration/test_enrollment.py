@@ -195,25 +195,47 @@ def test_clock_skew_is_explained(
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_two_tabs_leave_one_consistent_token(
+def test_two_tabs_share_one_qr_code(
     officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
     through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
     officer_client.post("/register/warning/")
-    first_secret, _ = secret_from_page(officer_client)
-    through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
-    officer_client.post("/register/warning/")
-    second_secret, _ = secret_from_page(officer_client)
+    first_tab, _ = secret_from_page(officer_client)
+    # The same browser, another tab, through the steps again: the same pending token.
+    assert officer_client.post("/register/warning/")["Location"] == "/register/qr/"
+    second_tab, _ = secret_from_page(officer_client)
+    assert first_tab == second_tab
+    assert SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.PENDING).count() == 1
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_two_browsers_leave_one_consistent_token(
+    charlie: Officer, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    office_pc, laptop = Client(), Client()
+    for browser in (office_pc, laptop):
+        browser.post("/login/", {"username": "charlie", "password": PASSWORD})
+    through_identity(office_pc, charlie, django_capture_on_commit_callbacks)
+    office_pc.post("/register/warning/")
+    first_secret, _ = secret_from_page(office_pc)
+    through_identity(laptop, charlie, django_capture_on_commit_callbacks)
+    laptop.post("/register/warning/")
+    second_secret, _ = secret_from_page(laptop)
     assert first_secret != second_secret
-    # The first QR no longer works; the second does.
-    officer_client.post("/register/qr/", {"code": phone_code(first_secret, IN_WINDOW)})
+    # The older QR no longer works; the newer one does.
+    assert (
+        office_pc.post("/register/qr/", {"code": phone_code(first_secret, IN_WINDOW)})["Location"]
+        == "/register/"
+    )
     assert not SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.ACTIVE).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        officer_client.post("/register/qr/", {"code": phone_code(second_secret, IN_WINDOW)})
+        laptop.post("/register/qr/", {"code": phone_code(second_secret, IN_WINDOW)})
     assert SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.ACTIVE).count() == 1
     assert SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.PENDING).count() == 0
-    # The back button after confirming: the QR page sends the officer back to the start.
-    assert officer_client.get("/register/qr/")["Location"] == "/register/"
+    # The back button after confirming and viewing the codes: back to the start, which says
+    # the officer is registered.
+    laptop.get("/register/codes/")
+    assert laptop.get("/register/qr/")["Location"] == "/register/"
 
 
 @time_machine.travel(BEFORE, tick=False)
@@ -269,3 +291,61 @@ def test_a_registered_officer_cannot_replace_the_token_by_identity_check_alone(
         == "/account/"
     )
     assert not IdentityCheck.objects.exists()
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_double_clicks_leave_one_consistent_state(
+    officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    cid = citizen_id_of(charlie)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = officer_client.post("/register/", {"citizen_id": cid})
+        second = officer_client.post("/register/", {"citizen_id": cid})
+    assert first["Location"] == second["Location"] == "/register/email/"
+    assert IdentityCheck.objects.count() == 1 and len(mail.outbox) == 1  # one e-mail, one code
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    officer_client.post("/register/email/", {"code": code})
+    assert officer_client.post("/register/warning/")["Location"] == "/register/qr/"
+    assert officer_client.post("/register/warning/")["Location"] == "/register/qr/"
+    assert SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.PENDING).count() == 1
+    secret, _ = secret_from_page(officer_client)
+    code = phone_code(secret, IN_WINDOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert (
+            officer_client.post("/register/qr/", {"code": code})["Location"] == "/register/codes/"
+        )
+        # The second click of a double-click still leads to the recovery codes.
+        assert (
+            officer_client.post("/register/qr/", {"code": code})["Location"] == "/register/codes/"
+        )
+    assert (
+        len(re.findall(r"<code>\d{4}-", officer_client.get("/register/codes/").content.decode()))
+        == 10
+    )
+    assert SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.ACTIVE).count() == 1
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_the_confirming_code_cannot_be_replayed_at_the_gateway(
+    officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from auth_gateway.services import create_service_client
+
+    through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
+    officer_client.post("/register/warning/")
+    secret, _ = secret_from_page(officer_client)
+    code = phone_code(secret, IN_WINDOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        officer_client.post("/register/qr/", {"code": code})
+    _client, key = create_service_client("gfms", at=IN_WINDOW, actor_label="test")
+    answer = (
+        Client()
+        .post(
+            "/api/v1/auth/check",
+            {"username": "charlie", "password": PASSWORD, "method": "soft_token", "otp": code},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
+        .json()
+    )
+    assert (answer["decision"], answer["reason"]) == ("deny", "otp_reused")
