@@ -87,6 +87,15 @@ class Command(BaseCommand):
             f"\nThe registered demo officer's authenticator secret: {DEMO_TOTP_SECRET}"
             "\nTry the GFMS login as a client sees it: http://127.0.0.1:8000/demo/gfms-login/"
         )
+        # Demo data only: the identity check needs the citizen ID on record, and the e-mailed
+        # code appears in this terminal (e-mail goes to the console without EMAIL_HOST).
+        for officer in Officer.objects.filter(username__in=["officer.new", "officer.pending"]):
+            if officer.citizen_id_encrypted:
+                self.stdout.write(
+                    f"To register as {officer.username}: citizen ID "
+                    f"{crypto.decrypt(officer.citizen_id_encrypted)} (demo data); the e-mailed "
+                    "code is printed in this terminal."
+                )
 
     def _seed(self, count: int, *, real_dates: bool) -> None:
         at = now()
