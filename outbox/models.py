@@ -17,6 +17,7 @@ class OutboxMessage(models.Model):
     )
     to = models.EmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=255)
+    # Encrypted (it may hold a one-time code) and emptied once the message is sent.
     body = models.TextField(_("body"))
     created_at = models.DateTimeField(_("created"), db_index=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)

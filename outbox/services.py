@@ -18,6 +18,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from gfms_portal import crypto
 from outbox.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def queue_email(
         subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
         body = render_to_string(f"emails/{template}_body.txt", context)
     message = OutboxMessage.objects.create(
-        kind=kind, officer=officer, to=to, subject=subject, body=body, created_at=at
+        kind=kind, officer=officer, to=to, subject=subject, body=crypto.encrypt(body), created_at=at
     )
     transaction.on_commit(lambda: publish(message.pk))
     return message
@@ -88,7 +89,11 @@ def _publish(message_id: int) -> None:
 
 def send_now(message_id: int, *, at: dt.datetime) -> bool:
     """Send one message unless it was sent already. The row stays locked while the mail
-    server is talked to, so two workers can never both send it (the second skips it)."""
+    server is talked to, so two workers can never both send it (the second skips it).
+
+    The one duplicate still possible: the mail server accepts the message and the database
+    then fails to record it as sent — the retry sends it again. A lost e-mail would be worse.
+    """
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
@@ -100,7 +105,10 @@ def send_now(message_id: int, *, at: dt.datetime) -> bool:
         message.attempts += 1
         try:
             EmailMessage(
-                message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to]
+                message.subject,
+                crypto.decrypt(message.body),
+                settings.DEFAULT_FROM_EMAIL,
+                [message.to],
             ).send()
         except Exception as error:  # the mail server said no: keep the row for a retry
             message.last_error = f"{type(error).__name__}"[:255]
@@ -109,7 +117,8 @@ def send_now(message_id: int, *, at: dt.datetime) -> bool:
             return False
         message.sent_at = at
         message.last_error = ""
-        message.save(update_fields=["attempts", "sent_at", "last_error"])
+        message.body = ""  # sent: the one-time codes in it need not be kept
+        message.save(update_fields=["attempts", "sent_at", "last_error", "body"])
         return True
 
 

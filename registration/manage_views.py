@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -21,14 +22,24 @@ from registration.services import (
     Delivery,
     RegistrationError,
     issue_late_registration_code,
+    open_once,
     recovery_codes_left,
     registration_access,
     reset_soft_token,
+    seal_once,
 )
 from tokens.services import active_soft_token
 
 ACTING_ROLES = (Role.AGENCY_ADMIN, Role.CENTRAL_ADMIN)
 PAGE_SIZE = 50
+
+
+def may_act_on(admin: Officer, officer: Officer) -> bool:
+    """Agency administrators act on officers; central administrators on anyone; nobody on
+    their own account (that goes through the officer's own pages)."""
+    if admin.pk == officer.pk or admin.role not in ACTING_ROLES:
+        return False
+    return admin.role == Role.CENTRAL_ADMIN or officer.role == Role.OFFICER
 
 
 def _require_administrator(request: HttpRequest) -> None:
@@ -74,11 +85,11 @@ def manage_officer(request: HttpRequest, username: str) -> HttpResponse:
     at = now()
     reset_form = ResetForm(request.POST if request.POST.get("action") == "reset" else None)
     late_form = LateCodeForm(request.POST if request.POST.get("action") == "late" else None)
-    issued_code = None
     if request.method == "POST":
-        if request.user.role not in ACTING_ROLES:
+        if not may_act_on(request.user, officer):
             raise PermissionDenied
         action = request.POST.get("action")
+        issued_code = None
         try:
             if action == "reset" and reset_form.is_valid():
                 issued_code = reset_soft_token(
@@ -109,7 +120,13 @@ def manage_officer(request: HttpRequest, username: str) -> HttpResponse:
         if issued_code and request.POST.get("delivery") == Delivery.EMAIL:
             # Sent by e-mail: never shown here.
             messages.info(request, _("The code was sent to the officer's official e-mail."))
-            issued_code = None
+        elif issued_code:
+            # Shown once on the next page view, then gone (a refresh does not re-submit).
+            reveal_id = seal_once(request.user, "issued_code", issued_code, at=at)
+            return redirect(f"{reverse('manage_officer', args=[officer.username])}?r={reveal_id}")
+        if not (reset_form.errors or late_form.errors):
+            return redirect("manage_officer", username=officer.username)
+    issued_code = open_once(request.user, request.GET.get("r"), "issued_code", at=at)
     token = active_soft_token(officer.pk)
     return render(
         request,
@@ -123,6 +140,6 @@ def manage_officer(request: HttpRequest, username: str) -> HttpResponse:
             "late_form": late_form,
             "access": registration_access(officer, at=at),
             "issued_code": issued_code,
-            "can_act": request.user.role in ACTING_ROLES,
+            "can_act": may_act_on(request.user, officer),
         },
     )

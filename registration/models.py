@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -115,3 +116,22 @@ class RegistrationCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.officer_id}"
+
+
+class Reveal(models.Model):
+    """Something shown once — recovery codes, a code to hand over in person — sealed
+    (encrypted) until the one page view that shows it, then deleted. Its id travels in the
+    URL, not the session, so parallel requests cannot lose or repeat it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32)
+    sealed = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("one-time display")
+        verbose_name_plural = _("one-time displays")
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.owner_id}"

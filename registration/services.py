@@ -23,11 +23,12 @@ from django.utils.translation import ngettext
 from agencies.models import Officer
 from agencies.policy import is_valid_citizen_id, normalise_citizen_id
 from audit.services import record_event
+from auth_gateway.policy import is_locked
 from auth_gateway.services import record_failed_attempt
 from gfms_portal import crypto
 from gfms_portal.clock import bangkok_midnight
 from outbox.services import queue_email
-from registration.models import IdentityCheck, RegistrationCode, Schedule
+from registration.models import IdentityCheck, RegistrationCode, Reveal, Schedule
 from registration.policy import MigrationSchedule, is_registration_open, schedule_problems
 from tokens import totp
 from tokens.models import RecoveryCode, SoftToken, SoftTokenStatus
@@ -93,6 +94,9 @@ def _as_iso(dates: MigrationSchedule) -> dict[str, str]:
 EMAIL_CODE_LIFETIME = dt.timedelta(minutes=10)
 EMAIL_CODE_TRIES = 5
 EMAIL_RESEND_AFTER = dt.timedelta(seconds=60)
+EMAIL_CODES_PER_HOUR = 5
+IDENTITY_FAILURES_ALLOWED = 5  # wrong citizen IDs per officer per day; then an administrator
+IDENTITY_FAILURE_WINDOW = dt.timedelta(hours=24)
 IDENTITY_CHECK_VALID_FOR = dt.timedelta(minutes=30)  # from the e-mail code to the QR step
 PENDING_TOKEN_LIFETIME = dt.timedelta(minutes=10)
 RECOVERY_CODES = 10
@@ -109,6 +113,12 @@ class RegistrationError(Exception):
         super().__init__(code)
         self.code = code
         self.message = message
+
+
+def _recent(officer: Officer, action: str, since: dt.datetime) -> int:
+    from audit.models import AuditEvent
+
+    return AuditEvent.objects.filter(officer=officer, action=action, at__gt=since).count()
 
 
 def normalise_code(typed: str) -> str:
@@ -167,6 +177,15 @@ def check_identity(officer: Officer, typed_citizen_id: str, *, at: dt.datetime) 
             "invalid_citizen_id",
             _("A citizen ID has 13 digits and the last one is a check digit; please check it."),
         )
+    if (
+        _recent(officer, "registration.identity_failed", at - IDENTITY_FAILURE_WINDOW)
+        >= IDENTITY_FAILURES_ALLOWED
+    ):
+        # Not even compared: the answer must not become an oracle for guessing citizen IDs.
+        raise RegistrationError(
+            "identity_blocked",
+            _("Too many wrong citizen IDs today. Contact your agency administrator."),
+        )
     if not officer.has_citizen_id(citizen_id):
         with transaction.atomic():
             record_failed_attempt(officer, at=at)
@@ -185,8 +204,21 @@ def check_identity(officer: Officer, typed_citizen_id: str, *, at: dt.datetime) 
     ).first()
     if recent is not None:
         return recent  # a double-click or an impatient retry: one e-mail, one code
+    if (
+        IdentityCheck.objects.filter(
+            officer=officer, created_at__gt=at - dt.timedelta(hours=1)
+        ).count()
+        >= EMAIL_CODES_PER_HOUR
+    ):
+        raise RegistrationError(
+            "too_many_codes", _("Too many e-mail codes in the last hour. Please try again later.")
+        )
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
+        # Only the newest code works: older unverified ones die.
+        IdentityCheck.objects.filter(officer=officer, verified_at__isnull=True).update(
+            email_code_expires_at=at
+        )
         check = IdentityCheck.objects.create(
             officer=officer,
             created_at=at,
@@ -289,7 +321,11 @@ def start_enrollment(
     secret = totp.new_secret()
     with transaction.atomic():
         check = _verified_check(officer, check_id, at=at)
-        IdentityCheck.objects.filter(pk=check.pk).update(used_at=at)
+        if not IdentityCheck.objects.filter(pk=check.pk, used_at__isnull=True).update(used_at=at):
+            raise RegistrationError(
+                "identity_needed",
+                _("Please confirm your identity first (citizen ID and e-mail code)."),
+            )
         _discard_pending(officer, at=at)
         token = SoftToken.objects.create(
             officer=officer,
@@ -393,6 +429,16 @@ def confirm_enrollment(
             .filter(officer=officer, status=SoftTokenStatus.ACTIVE)
             .values_list("pk", flat=True)
         )
+        if replaced and not token.is_replacement:
+            # Registration binds a first token; replacing one needs the old token or a
+            # recovery code (start_replacement) or an administrator's reset.
+            transaction.set_rollback(True)
+            raise RegistrationError(
+                "already_registered",
+                _(
+                    "You already have a soft token. To use a new phone, choose “Replace my phone” on your account page."
+                ),
+            )
         SoftToken.objects.filter(pk__in=replaced).update(
             status=SoftTokenStatus.REVOKED, revoked_at=at, secret_encrypted=""
         )
@@ -462,6 +508,11 @@ def verify_fresh_code(officer: Officer, typed: str, *, at: dt.datetime) -> str:
     """Prove possession again before a sensitive action: a current code from the app (its
     time step is consumed, as at the gateway) or an unused recovery code (used up).
     Returns "soft_token" or "recovery_code"."""
+    officer.refresh_from_db(fields=["locked_until"])
+    if is_locked(officer.locked_until, at=at):
+        raise RegistrationError(
+            "locked", _("Too many wrong codes: your account is locked for a while.")
+        )
     code = normalise_code(typed)
     token = active_soft_token(officer.pk)
     if token is not None and len(code) == totp.DIGITS and code.isdigit():
@@ -474,16 +525,20 @@ def verify_fresh_code(officer: Officer, typed: str, *, at: dt.datetime) -> str:
                 _("This code was just used. Wait for the next one (at most 30 seconds)."),
             )
     if len(code) == 20 and code.isdigit():
-        used = RecoveryCode.objects.filter(
-            officer=officer,
-            code_hash=recovery_code_hash(code),
-            used_at__isnull=True,
-            revoked_at__isnull=True,
-        ).update(used_at=at)
-        if used:
-            with transaction.atomic():
+        with transaction.atomic():
+            used = RecoveryCode.objects.filter(
+                officer=officer,
+                code_hash=recovery_code_hash(code),
+                used_at__isnull=True,
+                revoked_at__isnull=True,
+            ).update(used_at=at)
+            if used:
                 record_event("recovery_code.used", at=at, actor=officer, officer=officer)
+        if used:
             return "recovery_code"
+    # A wrong code here is a guess like any other: it counts toward the lockout.
+    with transaction.atomic():
+        record_failed_attempt(officer, at=at)
     raise RegistrationError(
         "wrong_code",
         _("This is neither the current code from your app nor an unused recovery code."),
@@ -512,6 +567,7 @@ def start_replacement(officer: Officer, *, at: dt.datetime) -> tuple[SoftToken, 
             secret_encrypted=crypto.encrypt(secret),
             status=SoftTokenStatus.PENDING,
             created_at=at,
+            is_replacement=True,
         )
         record_event(
             "soft_token.replacement_started",
@@ -650,3 +706,28 @@ def issue_late_registration_code(
             data={"days": days, "delivery": delivery.value},
         )
     return code
+
+
+# --- shown once -------------------------------------------------------------------------------------
+
+REVEAL_LIFETIME = dt.timedelta(minutes=10)
+
+
+def seal_once(owner: Officer, kind: str, text: str, *, at: dt.datetime) -> str:
+    """Keep `text` (encrypted) for one page view by `owner`; returns the id for the URL."""
+    return str(
+        Reveal.objects.create(owner=owner, kind=kind, sealed=crypto.encrypt(text), created_at=at).pk
+    )
+
+
+def open_once(owner: Officer, reveal_id: str | None, kind: str, *, at: dt.datetime) -> str | None:
+    """The text, the first time only (the row is deleted); None afterwards or for anyone else."""
+    try:
+        row = Reveal.objects.filter(
+            pk=reveal_id, owner=owner, kind=kind, created_at__gt=at - REVEAL_LIFETIME
+        ).first()
+    except (ValueError, ValidationError):  # not a UUID
+        return None
+    if row is None or not Reveal.objects.filter(pk=row.pk).delete()[0]:
+        return None
+    return crypto.decrypt(row.sealed)

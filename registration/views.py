@@ -24,9 +24,11 @@ from registration.services import (
     check_identity,
     confirm_enrollment,
     find_registration_code,
+    open_once,
     pending_token,
     regenerate_recovery_codes,
     registration_access,
+    seal_once,
     start_enrollment,
     start_replacement,
     verify_email_code,
@@ -74,6 +76,7 @@ def _registration_code(request: HttpRequest, at: dt.datetime) -> RegistrationCod
     ).first()
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
@@ -181,7 +184,7 @@ def register_qr(request: HttpRequest) -> HttpResponse:
     at = now()
     if request.session.get(RECOVERY_KEY):
         # Confirmed a moment ago (a double-click, or the back button): the codes come next.
-        return redirect("register_codes")
+        return redirect(f"{reverse('register_codes')}?r={request.session[RECOVERY_KEY]}")
     try:
         token = pending_token(officer, request.session.get(PENDING_KEY), at=at)
     except RegistrationError as error:
@@ -203,9 +206,7 @@ def register_qr(request: HttpRequest) -> HttpResponse:
         else:
             for key in (CHECK_KEY, PENDING_KEY, CODE_KEY):
                 request.session.pop(key, None)
-            # Until the next page shows them once: encrypted, never stored in the clear.
-            request.session[RECOVERY_KEY] = crypto.encrypt("\n".join(codes))
-            return redirect("register_codes")
+            return _show_recovery_codes(request, codes, at)
     uri = provisioning_uri(officer.username, secret)
     return render(
         request,
@@ -220,22 +221,36 @@ def register_qr(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _show_recovery_codes(request: HttpRequest, codes: list[str], at: dt.datetime) -> HttpResponse:
+    """Seal the codes for one view and send the browser there. The id goes in the URL (and,
+    for a double-click, in the session): parallel requests cannot lose or repeat them."""
+    reveal_id = seal_once(request.user, "recovery_codes", "\n".join(codes), at=at)
+    request.session[RECOVERY_KEY] = reveal_id
+    return redirect(f"{reverse('register_codes')}?r={reveal_id}")
+
+
 @never_cache
 @require_safe
 @login_required
 def register_codes(request: HttpRequest) -> HttpResponse:
     """Step 5: the ten recovery codes, shown once."""
-    sealed = request.session.pop(RECOVERY_KEY, None)
-    if not sealed:
+    at = now()
+    request.session.pop(RECOVERY_KEY, None)
+    text = open_once(request.user, request.GET.get("r"), "recovery_codes", at=at)
+    if not text:
         return redirect("register_done")
-    codes = crypto.decrypt(sealed).split("\n")
-    text = render_to_string(
-        "registration/recovery_codes.txt", {"codes": codes, "officer": request.user, "at": now()}
+    codes = text.split("\n")
+    download = render_to_string(
+        "registration/recovery_codes.txt", {"codes": codes, "officer": request.user, "at": at}
     )
     return render(
         request,
         "registration/register_codes.html",
-        {"codes": codes, "download_href": "data:text/plain;charset=utf-8," + quote(text)},
+        {
+            "codes": codes,
+            "issued_at": at,
+            "download_href": "data:text/plain;charset=utf-8," + quote(download),
+        },
     )
 
 
@@ -304,8 +319,7 @@ def account_recovery_codes(request: HttpRequest) -> HttpResponse:
         except RegistrationError as error:
             messages.error(request, error.message)
             return redirect("account")
-        request.session[RECOVERY_KEY] = crypto.encrypt("\n".join(codes))
-        return redirect("register_codes")
+        return _show_recovery_codes(request, codes, at)
     return render(request, "registration/account_recovery_codes.html")
 
 
@@ -322,5 +336,6 @@ def account_replace_phone(request: HttpRequest) -> HttpResponse:
             messages.error(request, error.message)
             return redirect("account")
         request.session[PENDING_KEY] = token.pk
+        request.session.pop(CODE_KEY, None)  # a leftover registration code is not for this
         return redirect("register_qr")
     return render(request, "registration/account_replace_phone.html")

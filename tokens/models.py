@@ -26,6 +26,9 @@ class SoftToken(models.Model):
     created_at = models.DateTimeField(_("created"))
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # A pending token made by "replace my phone" (after a fresh code or a recovery code): only
+    # such a token may revoke an active one when confirmed.
+    is_replacement = models.BooleanField(default=False, editable=False)
     # The last TOTP time step accepted: a code is accepted only for a later step (no replay).
     last_used_step = models.BigIntegerField(null=True, blank=True, editable=False)
 

@@ -94,7 +94,7 @@ def test_officer_registers_with_a_phone(live_server, phone, charlie, open_window
     # Step 4: confirm with the phone's current code.
     page.fill("#id_code", phone_code(secret, dt.datetime.now(dt.UTC)))
     page.click("main button[type=submit]")
-    page.wait_for_url("**/register/codes/")
+    page.wait_for_url(re.compile(r".*/register/codes/\?r=.+"))
     codes = page.locator("[data-testid=recovery-codes] code").all_inner_texts()
     assert len(codes) == 10
     assert all(re.fullmatch(r"\d{4}-\d{4}-\d{4}-\d{4}-\d{4}", c) for c in codes)
@@ -152,7 +152,7 @@ def test_officer_registers_with_a_phone(live_server, phone, charlie, open_window
     assert new_secret != secret
     page.fill("#id_code", phone_code(new_secret, dt.datetime.now(dt.UTC)))
     page.click("main button[type=submit]")
-    page.wait_for_url("**/register/codes/")
+    page.wait_for_url(re.compile(r".*/register/codes/\?r=.+"))
     screenshot(page, "register-9-new-recovery-codes")
     active = SoftToken.objects.get(officer=charlie, status=SoftTokenStatus.ACTIVE)
     assert crypto.decrypt(active.secret_encrypted) == new_secret

@@ -76,7 +76,7 @@ def test_replace_phone_with_a_recovery_code(
         old = SoftToken.objects.get(officer=registered, status=SoftTokenStatus.ACTIVE)
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post("/register/qr/", {"code": phone_code(new_secret, IN_WINDOW)})
-        assert response["Location"] == "/register/codes/"
+        assert response["Location"].startswith("/register/codes/?r=")
     old.refresh_from_db()
     assert old.status == SoftTokenStatus.REVOKED and old.secret_encrypted == ""
     active = SoftToken.objects.get(officer=registered, status=SoftTokenStatus.ACTIVE)
@@ -106,8 +106,8 @@ def test_step_up_expires_after_five_minutes(registered: Officer) -> None:
 def test_new_recovery_codes_replace_the_old(registered: Officer) -> None:
     client = signed_in("charlie")
     client.post("/account/verify/", {"code": phone_code(DEMO_SECRET, IN_WINDOW)})
-    assert client.post("/account/recovery-codes/")["Location"] == "/register/codes/"
-    page = client.get("/register/codes/").content.decode()
+    location = client.post("/account/recovery-codes/")["Location"]
+    page = client.get(location).content.decode()
     assert len(re.findall(r"<code>\d{4}-\d{4}-\d{4}-\d{4}-\d{4}</code>", page)) == 10
 
 
@@ -146,7 +146,8 @@ def test_admin_reset_with_in_person_code_then_re_registration_after_the_window(
                     "delivery": "in_person",
                 },
             )
-        body = response.content.decode()
+        shown_at = response["Location"]
+        body = client.get(shown_at).content.decode()
         code = re.search(
             r'data-testid="issued-code">.*?<code>([A-Z0-9-]+)</code>', body, re.S
         ).group(1)  # type: ignore[union-attr]
@@ -157,8 +158,14 @@ def test_admin_reset_with_in_person_code_then_re_registration_after_the_window(
         assert code not in mail.outbox[-1].body
         event = AuditEvent.objects.get(action="soft_token.reset")
         assert event.actor == bob and event.data["reason"] == "lost phone, checked ID card"
-        # Shown once: the officer page does not show it again.
-        assert code not in client.get("/manage/officers/charlie/").content.decode()
+        # Shown once: not again, not even with the same link (a refresh re-submits nothing).
+        assert code not in client.get(shown_at).content.decode()
+        assert (
+            SoftToken.objects.filter(officer=registered)
+            .exclude(status=SoftTokenStatus.REVOKED)
+            .count()
+            == 0
+        )
         # The officer re-registers after the window with the reset code.
         officer_client = signed_in("charlie")
         cid = crypto.decrypt(registered.citizen_id_encrypted)
@@ -264,3 +271,121 @@ def test_expired_pending_tokens_lose_their_secret(charlie: Officer) -> None:
         assert discard_expired_pending_tokens() == 1
     token.refresh_from_db()
     assert (token.status, token.secret_encrypted) == (SoftTokenStatus.REVOKED, "")
+
+
+# --- from the review: guessing, races and leftovers -----------------------------------------------
+
+
+def test_wrong_fresh_codes_count_and_lock_and_end_the_session(registered: Officer) -> None:
+    with time_machine.travel(IN_WINDOW, tick=False):
+        client = signed_in("charlie")
+        right = phone_code(DEMO_SECRET, IN_WINDOW)
+        wrong = "000000" if right != "000000" else "111111"
+        for _ in range(10):
+            client.post("/account/verify/", {"code": wrong})
+        registered.refresh_from_db()
+        assert registered.locked_until is not None
+        # The session ends at the next request; signing in again answers like a wrong password.
+        assert client.get("/account/")["Location"].startswith("/login/")
+        assert client.post("/account/verify/", {"code": right})["Location"].startswith("/login/")
+        assert (
+            Client().post("/login/", {"username": "charlie", "password": PASSWORD}).status_code
+            == 200
+        )
+
+
+def test_registration_in_another_browser_cannot_revoke_a_token_registered_meanwhile(
+    charlie: Officer,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.registration.test_enrollment import secret_from_page, through_identity
+
+    with time_machine.travel(IN_WINDOW, tick=False):
+        attacker, owner = signed_in("charlie"), signed_in("charlie")
+        through_identity(attacker, charlie, django_capture_on_commit_callbacks)
+        attacker.post("/register/warning/")
+        attacker_secret, _ = secret_from_page(attacker)
+        SoftTokenFactory(officer=charlie)  # the owner registers in the meantime
+        owners = SoftToken.objects.get(officer=charlie, status=SoftTokenStatus.ACTIVE)
+        response = attacker.post("/register/qr/", {"code": phone_code(attacker_secret, IN_WINDOW)})
+    assert response.status_code == 200  # refused with a message
+    assert SoftToken.objects.get(officer=charlie, status=SoftTokenStatus.ACTIVE) == owners
+    del owner
+
+
+def test_citizen_id_guessing_stops_after_five_a_day(
+    charlie: Officer, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    cid = crypto.decrypt(charlie.citizen_id_encrypted)
+    other = "1101700207030" if cid != "1101700207030" else "1234567890121"
+    with time_machine.travel(IN_WINDOW, tick=False):
+        for _ in range(5):
+            client = signed_in("charlie")  # a new session each time does not help
+            client.post("/register/", {"citizen_id": other})
+        client = signed_in("charlie")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/register/", {"citizen_id": cid})
+        assert response.status_code == 200  # even the right one is not compared any more
+    assert "registration.email_code_sent" not in AuditEvent.objects.values_list("action", flat=True)
+
+
+def test_a_new_email_code_kills_the_older_one(
+    charlie: Officer, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from registration.models import IdentityCheck
+
+    cid = crypto.decrypt(charlie.citizen_id_encrypted)
+    with time_machine.travel(IN_WINDOW, tick=False) as clock:
+        client = signed_in("charlie")
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/register/", {"citizen_id": cid})
+        first = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+        clock.move_to(IN_WINDOW + dt.timedelta(minutes=2))
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/register/", {"citizen_id": cid})
+        first_check = IdentityCheck.objects.order_by("created_at").first()
+        assert first_check is not None
+        from registration.services import RegistrationError, verify_email_code
+
+        with pytest.raises(RegistrationError):
+            verify_email_code(first_check, first, at=IN_WINDOW + dt.timedelta(minutes=2))
+
+
+def test_outbox_body_is_encrypted_and_emptied_once_sent(
+    charlie: Officer, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from outbox.models import OutboxMessage
+
+    cid = crypto.decrypt(charlie.citizen_id_encrypted)
+    with time_machine.travel(IN_WINDOW, tick=False):
+        client = signed_in("charlie")
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            client.post("/register/", {"citizen_id": cid})
+        message = OutboxMessage.objects.get()
+        code = re.search(r"\b(\d{6})\b", crypto.decrypt(message.body)).group(1)  # type: ignore[union-attr]
+        assert code not in message.body
+        for callback in callbacks:
+            callback()
+    message.refresh_from_db()
+    assert message.sent_at is not None and message.body == ""
+    assert code in mail.outbox[-1].body
+
+
+def test_administrators_do_not_act_on_themselves_or_other_admins(
+    bob: Officer, alice: Officer, cgd_tree
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import OfficerFactory
+
+    OfficerFactory(
+        username="carol",
+        role="agency_admin",
+        unit=cgd_tree["cgd_unit"],
+        admin_scope=cgd_tree["cgd_unit"],
+    )
+    client = signed_in("bob")
+    assert client.post("/manage/officers/carol/", {"action": "unlock"}).status_code == 403
+    Officer.objects.filter(username="bob").update(unit=cgd_tree["cgd_unit"])
+    assert client.post("/manage/officers/bob/", {"action": "unlock"}).status_code == 403
+    assert (
+        signed_in("alice").post("/manage/officers/carol/", {"action": "unlock"}).status_code == 302
+    )

@@ -72,10 +72,11 @@ def test_whole_enrollment_in_the_window(
     }  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
         response = officer_client.post("/register/qr/", {"code": phone_code(secret, IN_WINDOW)})
-    assert response["Location"] == "/register/codes/"
+    codes_url = response["Location"]
+    assert codes_url.startswith("/register/codes/?r=")
     token = SoftToken.objects.get(officer=charlie, status=SoftTokenStatus.ACTIVE)
     assert token.last_used_step == int(IN_WINDOW.timestamp()) // 30  # the confirming step is used
-    codes_page = officer_client.get("/register/codes/").content.decode()
+    codes_page = officer_client.get(codes_url).content.decode()
     codes = re.findall(r"<code>(\d{4}-\d{4}-\d{4}-\d{4}-\d{4})</code>", codes_page)
     assert len(codes) == 10 and len(set(codes)) == 10
     assert RecoveryCode.objects.filter(officer=charlie, used_at__isnull=True).count() == 10
@@ -84,8 +85,9 @@ def test_whole_enrollment_in_the_window(
         for code in codes
     )
     assert "data:text/plain" in codes_page
-    # Shown once: the page does not show them again.
-    assert officer_client.get("/register/codes/")["Location"] == "/register/done/"
+    # Shown once: the page does not show them again, not even with the same link.
+    assert officer_client.get(codes_url)["Location"] == "/register/done/"
+    assert Client().get(codes_url).status_code == 302  # nor to anyone else
     assert (
         "registration_done" in [m.subject and "registered" for m in mail.outbox]
         or len(mail.outbox) == 2
@@ -234,7 +236,7 @@ def test_two_browsers_leave_one_consistent_token(
     assert SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.PENDING).count() == 0
     # The back button after confirming and viewing the codes: back to the start, which says
     # the officer is registered.
-    laptop.get("/register/codes/")
+    laptop.get(laptop.get("/register/qr/")["Location"])  # the codes, once
     assert laptop.get("/register/qr/")["Location"] == "/register/"
 
 
@@ -311,17 +313,11 @@ def test_double_clicks_leave_one_consistent_state(
     secret, _ = secret_from_page(officer_client)
     code = phone_code(secret, IN_WINDOW)
     with django_capture_on_commit_callbacks(execute=True):
-        assert (
-            officer_client.post("/register/qr/", {"code": code})["Location"] == "/register/codes/"
-        )
-        # The second click of a double-click still leads to the recovery codes.
-        assert (
-            officer_client.post("/register/qr/", {"code": code})["Location"] == "/register/codes/"
-        )
-    assert (
-        len(re.findall(r"<code>\d{4}-", officer_client.get("/register/codes/").content.decode()))
-        == 10
-    )
+        first = officer_client.post("/register/qr/", {"code": code})["Location"]
+        # The second click of a double-click still leads to the same recovery codes.
+        second = officer_client.post("/register/qr/", {"code": code})["Location"]
+    assert first == second and first.startswith("/register/codes/?r=")
+    assert len(re.findall(r"<code>\d{4}-", officer_client.get(second).content.decode())) == 10
     assert SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.ACTIVE).count() == 1
 
 
