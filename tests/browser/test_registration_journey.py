@@ -157,3 +157,39 @@ def test_officer_registers_with_a_phone(live_server, phone, charlie, open_window
     active = SoftToken.objects.get(officer=charlie, status=SoftTokenStatus.ACTIVE)
     assert crypto.decrypt(active.secret_encrypted) == new_secret
     assert RecoveryCode.objects.filter(officer=charlie, used_at__isnull=False).count() == 1
+
+
+def test_registration_steps_work_by_keyboard_alone(
+    live_server, desktop, charlie, open_window
+) -> None:  # type: ignore[no-untyped-def]
+    page = desktop
+    page.goto(live_server.url + "/login/")
+    page.keyboard.type("charlie")  # the user id field has focus
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.goto(live_server.url + "/register/")
+    page.locator("#id_citizen_id").focus()
+    page.keyboard.type(crypto.decrypt(charlie.citizen_id_encrypted))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/register/email/")
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    page.locator("#id_code").focus()
+    page.keyboard.type(code)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/register/warning/")
+    # Tab to the one button on the warning page and press it.
+    page.locator("main button[type=submit]").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/register/qr/")
+    secret = page.inner_text("[data-testid=secret]").replace(" ", "")
+    page.locator("#id_code").focus()
+    page.keyboard.type(phone_code(secret, dt.datetime.now(dt.UTC)))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/register/codes/" in page.url
+    assert page.evaluate("document.activeElement !== null")
