@@ -34,7 +34,7 @@ from auth_gateway.policy import (
     method_refusal,
     verdict,
 )
-from outbox.services import queue_email
+from outbox.services import email_officer
 from registration.models import Schedule
 from registration.policy import MigrationSchedule, Phase, phase_at
 from tokens.models import SoftToken, TokenKey, TokenKeyState
@@ -222,18 +222,13 @@ def record_failed_attempt(officer: Officer, *, at: dt.datetime) -> None:
             data={"failed_logins": failures, "locked_until": until.isoformat()},
         )
         # The only place the officer hears of the lock (the login answers do not say).
-        queue_email(
+        email_officer(
+            officer,
             "account_locked",
-            to=officer.email,
-            template="account_locked",
-            context={
-                "officer": officer,
-                "until": until,
-                "until_unlocked": until >= LOCKED_UNTIL_UNLOCKED,
-                "failures": failures,
-            },
             at=at,
-            officer=officer,
+            until=until,
+            until_unlocked=until >= LOCKED_UNTIL_UNLOCKED,
+            failures=failures,
         )
 
 

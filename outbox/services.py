@@ -128,3 +128,15 @@ def pending_ids(*, older_than: dt.datetime, limit: int = 500) -> list[int]:
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def email_officer(officer: Any, template: str, *, at: dt.datetime, **context: Any) -> OutboxMessage:
+    """Queue templates/emails/<template>_* to an officer's official e-mail (kind = template)."""
+    return queue_email(
+        template,
+        to=officer.email,
+        template=template,
+        context={"officer": officer, "at": at, **context},
+        at=at,
+        officer=officer,
+    )

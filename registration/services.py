@@ -27,7 +27,7 @@ from auth_gateway.policy import is_locked
 from auth_gateway.services import record_failed_attempt
 from gfms_portal import crypto
 from gfms_portal.clock import bangkok_midnight
-from outbox.services import queue_email
+from outbox.services import email_officer
 from registration.models import IdentityCheck, RegistrationCode, Reveal, Schedule
 from registration.policy import MigrationSchedule, is_registration_open, schedule_problems
 from tokens import totp
@@ -226,14 +226,7 @@ def check_identity(officer: Officer, typed_citizen_id: str, *, at: dt.datetime) 
             email_code_expires_at=at + EMAIL_CODE_LIFETIME,
         )
         record_event("registration.email_code_sent", at=at, actor=officer, officer=officer)
-        queue_email(
-            "identity_code",
-            to=officer.email,
-            template="identity_code",
-            context={"officer": officer, "code": code, "minutes": 10},
-            at=at,
-            officer=officer,
-        )
+        email_officer(officer, "identity_code", at=at, code=code, minutes=10)
     return check
 
 
@@ -463,14 +456,7 @@ def confirm_enrollment(
                 "registration_code": registration_code.kind if registration_code else None,
             },
         )
-        queue_email(
-            "registration_done",
-            to=officer.email,
-            template="registration_done",
-            context={"officer": officer, "at": at},
-            at=at,
-            officer=officer,
-        )
+        email_officer(officer, "registration_done", at=at)
     return codes
 
 
@@ -625,13 +611,8 @@ def _issue_code(
         expires_at=at + lifetime,
     )
     if delivery == Delivery.EMAIL:
-        queue_email(
-            f"registration_code_{kind}",
-            to=officer.email,
-            template="registration_code",
-            context={"officer": officer, "code": code, "expires_at": at + lifetime, "kind": kind},
-            at=at,
-            officer=officer,
+        email_officer(
+            officer, "registration_code", at=at, code=code, expires_at=at + lifetime, kind=kind
         )
     return code
 
@@ -669,14 +650,7 @@ def reset_soft_token(
             officer=officer,
             data={"reason": reason[:500], "tokens_revoked": revoked, "delivery": delivery.value},
         )
-        queue_email(
-            "soft_token_reset",
-            to=officer.email,
-            template="soft_token_reset",
-            context={"officer": officer, "actor": actor, "at": at},
-            at=at,
-            officer=officer,
-        )
+        email_officer(officer, "soft_token_reset", at=at, actor=actor)
     return code
 
 
