@@ -37,13 +37,12 @@ from auth_gateway.policy import (
 from outbox.services import email_officer
 from registration.models import Schedule
 from registration.policy import MigrationSchedule, Phase, phase_at
-from tokens.models import SoftToken, TokenKey, TokenKeyState
+from tokens.models import SoftToken, TokenKey
+from tokens.policy import USABLE_FOR_LOGIN
 from tokens.services import TotpResult, active_token_of, verify_soft_token, with_active_token
 
 CHALLENGE_BYTES = 32  # 256 random bits
 CHALLENGE_LIFETIME = dt.timedelta(seconds=120)
-# Devices that may still sign a login: not lost, damaged, handed over, shipped or received.
-USABLE_TOKEN_KEY_STATES = (TokenKeyState.IN_USE, TokenKeyState.DUE_FOR_RETURN)
 
 
 @dataclass(frozen=True)
@@ -273,7 +272,7 @@ def _verify_token_key(officer: Officer, attempt: LoginAttempt, *, at: dt.datetim
         return Reason.CHALLENGE_EXPIRED
     challenge = TokenKeyChallenge.objects.get(pk=attempt.challenge_id)
     device = TokenKey.objects.filter(serial=challenge.serial, officer=officer).first()
-    if device is None or device.state not in USABLE_TOKEN_KEY_STATES:
+    if device is None or device.state not in USABLE_FOR_LOGIN:
         return Reason.TOKEN_KEY_NOT_USABLE
     if not signature_is_valid(device.public_key_pem, bytes(challenge.challenge), attempt.signature):
         return Reason.INVALID_SIGNATURE

@@ -84,3 +84,6 @@ def pytest_report_header(config) -> str:  # type: ignore[no-untyped-def]
     from django.conf import settings
 
     return f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
+
+
+from tests.auth_gateway.conftest import api, service_key  # noqa: E402, F401  (shared fixtures)

@@ -81,6 +81,7 @@ class TokenKey(models.Model):
         _("state"), max_length=20, choices=TokenKeyState.choices, default=TokenKeyState.IN_USE
     )
     updated_at = models.DateTimeField(_("last changed"))
+    lost_statement = models.TextField(_("statement on the loss"), blank=True)
 
     class Meta:
         verbose_name = _("Token Key")
@@ -110,3 +111,77 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.officer_id}"
+
+
+class ShipmentStatus(models.TextChoices):
+    DRAFT = "draft", _("Being packed")
+    SHIPPED = "shipped", _("Shipped")
+    RECEIVED = "received", _("Received by CGD")
+
+
+class Shipment(models.Model):
+    """A parcel of Token Keys sent by a parent agency to CGD, with a printed manifest."""
+
+    sender = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("sending agency"),
+        on_delete=models.PROTECT,
+        related_name="shipments",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ShipmentStatus.choices, default=ShipmentStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"))
+    courier = models.CharField(_("courier"), max_length=100, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.sender_id} #{self.pk}"
+
+
+class ShipmentItemOutcome(models.TextChoices):
+    EXPECTED = "expected", _("Expected")
+    RECEIVED = "received", _("Received")
+    MISSING = "missing", _("Missing from the parcel")
+    UNEXPECTED = "unexpected", _("In the parcel but not on the manifest")
+
+
+class ShipmentItem(models.Model):
+    """A line of a manifest, or — after reception — a discrepancy found at CGD."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="items")
+    token_key = models.ForeignKey(
+        TokenKey, null=True, blank=True, on_delete=models.PROTECT, related_name="shipment_items"
+    )
+    serial = models.CharField(_("serial"), max_length=64)
+    holder_name = models.CharField(_("holder"), max_length=255, blank=True)
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=16,
+        choices=ShipmentItemOutcome.choices,
+        default=ShipmentItemOutcome.EXPECTED,
+    )
+    resolved_at = models.DateTimeField(_("discrepancy resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shipment item")
+        verbose_name_plural = _("shipment items")
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "serial"], name="one_line_per_serial")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.serial} ({self.outcome})"

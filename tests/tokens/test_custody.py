@@ -1,0 +1,219 @@
+"""The return of hardware Token Keys: hand-over, shipment, reception at CGD, discrepancies."""
+
+import base64
+import datetime as dt
+
+import pytest
+import time_machine
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from agencies.models import Officer
+from audit.models import AuditEvent
+from registration.policy import CIRCULAR_SCHEDULE
+from tests.conftest import PASSWORD
+from tests.factories import OfficerFactory
+from tokens.custody import (
+    CustodyError,
+    create_shipment,
+    discrepancies,
+    hand_over,
+    mark_shipped,
+    receive_shipment,
+    report_lost,
+)
+from tokens.demo import demo_private_key, demo_public_key_pem
+from tokens.models import ShipmentItemOutcome, TokenKey, TokenKeyState
+from tokens.policy import TRANSITIONS, effective_state, is_overdue, transition_problem
+
+pytestmark = pytest.mark.django_db
+AFTER = dt.datetime(2025, 4, 20, 3, 0, tzinfo=dt.UTC)
+S = TokenKeyState
+
+
+@pytest.fixture(autouse=True)
+def english():  # type: ignore[no-untyped-def]
+    """The messages are matched in English here; their Thai is checked by test_translations."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.mark.parametrize(
+    ("current", "wanted", "allowed"),
+    [
+        (S.IN_USE, S.HANDED_OVER, True),
+        (S.DUE_FOR_RETURN, S.HANDED_OVER, True),
+        (S.HANDED_OVER, S.IN_SHIPMENT, True),
+        (S.IN_SHIPMENT, S.RECEIVED, True),
+        (S.DAMAGED, S.HANDED_OVER, True),
+        (S.IN_USE, S.RECEIVED, False),
+        (S.HANDED_OVER, S.HANDED_OVER, False),
+        (S.RECEIVED, S.IN_USE, False),
+        (S.LOST, S.HANDED_OVER, False),
+        (S.IN_SHIPMENT, S.IN_USE, False),
+    ],
+)
+def test_transitions(current: str, wanted: str, allowed: bool) -> None:
+    assert (transition_problem(current, wanted) is None) is allowed
+    assert (wanted in TRANSITIONS[current]) is allowed
+
+
+def test_in_use_becomes_due_at_the_cutover_and_overdue_after_the_due_day() -> None:
+    cutover = dt.datetime(2025, 4, 11, 17, 0, tzinfo=dt.UTC)  # 12 Apr 00:00 Bangkok
+    assert (
+        effective_state(S.IN_USE, at=cutover - dt.timedelta(seconds=1), schedule=CIRCULAR_SCHEDULE)
+        == S.IN_USE
+    )
+    assert effective_state(S.IN_USE, at=cutover, schedule=CIRCULAR_SCHEDULE) == S.DUE_FOR_RETURN
+    end_of_due = dt.datetime(2025, 5, 30, 17, 0, tzinfo=dt.UTC)  # 31 May 00:00 Bangkok
+    assert not is_overdue(
+        S.HANDED_OVER, at=end_of_due - dt.timedelta(seconds=1), schedule=CIRCULAR_SCHEDULE
+    )
+    assert is_overdue(S.HANDED_OVER, at=end_of_due, schedule=CIRCULAR_SCHEDULE)
+    assert not is_overdue(S.RECEIVED, at=end_of_due, schedule=CIRCULAR_SCHEDULE)
+
+
+@pytest.fixture
+def devices(cgd_tree, charlie: Officer, dave: Officer) -> list[TokenKey]:  # type: ignore[no-untyped-def]
+    second = OfficerFactory(username="chai", unit=cgd_tree["cgd_regional"])
+    made = []
+    for serial, officer in [
+        ("DEMO-A1", charlie),
+        ("DEMO-A2", charlie),
+        ("DEMO-B1", second),
+        ("DEMO-D1", dave),
+    ]:
+        made.append(
+            TokenKey.objects.create(
+                serial=serial,
+                officer=officer,
+                unit=officer.unit,
+                public_key_pem=demo_public_key_pem(serial),
+                updated_at=AFTER,
+            )
+        )
+    return made
+
+
+@pytest.fixture
+def unit_admin(cgd_tree) -> Officer:  # type: ignore[no-untyped-def]
+    return OfficerFactory(
+        username="unit.admin", role="agency_admin", unit=None, admin_scope=cgd_tree["cgd_unit"]
+    )
+
+
+def test_end_to_end_cutover_to_reception_with_one_serial_missing(
+    devices,
+    unit_admin: Officer,
+    bob: Officer,
+    alice: Officer,
+    api,  # type: ignore[no-untyped-def]
+) -> None:
+    with time_machine.travel(AFTER, tick=False):
+        # The unit hands its two keys over (scanned, one per line); the regional unit its one.
+        hand_over("DEMO-A1\nDEMO-A2", actor=unit_admin, at=AFTER)
+        hand_over("demo-b1", actor=bob, at=AFTER)
+        # The parent agency (bob, 03004) ships all three with a tracking number.
+        shipment = create_shipment("DEMO-A1, DEMO-A2, DEMO-B1", actor=bob, at=AFTER)
+        mark_shipped(
+            shipment, courier="ไปรษณีย์ไทย EMS", tracking_number="EM123456789TH", actor=bob, at=AFTER
+        )
+        assert set(
+            TokenKey.objects.filter(serial__startswith="DEMO-A").values_list("state", flat=True)
+        ) == {S.IN_SHIPMENT}
+        # CGD opens the parcel: DEMO-A2 is not in it, DEMO-D1 (another agency's) is.
+        result = receive_shipment(shipment, "DEMO-A1 DEMO-B1 DEMO-D1", actor=alice, at=AFTER)
+    assert result.received == ["DEMO-A1", "DEMO-B1"]
+    assert result.missing == ["DEMO-A2"]
+    assert result.unexpected == ["DEMO-D1"]
+    assert TokenKey.objects.get(serial="DEMO-A1").state == S.RECEIVED
+    assert TokenKey.objects.get(serial="DEMO-A2").state == S.IN_SHIPMENT  # for follow-up
+    flagged = {(item.serial, item.outcome) for item in discrepancies()}
+    assert flagged == {
+        ("DEMO-A2", ShipmentItemOutcome.MISSING),
+        ("DEMO-D1", ShipmentItemOutcome.UNEXPECTED),
+    }
+    assert AuditEvent.objects.filter(action="token_key.state_changed").count() == 3 + 3 + 2
+    # Receiving twice is refused and changes nothing.
+    with pytest.raises(CustodyError, match="already received"):
+        receive_shipment(shipment, "DEMO-A2", actor=alice, at=AFTER)
+
+
+def test_a_handed_over_key_never_signs_a_login_again(devices, unit_admin: Officer, api) -> None:  # type: ignore[no-untyped-def]
+    window = dt.datetime(2025, 3, 1, 3, 0, tzinfo=dt.UTC)
+    with time_machine.travel(window, tick=False):
+        hand_over("DEMO-A1", actor=unit_admin, at=window)
+        challenge = api(
+            "/api/v1/auth/challenge", {"username": "charlie", "serial": "DEMO-A1"}
+        ).json()
+        signature = demo_private_key("DEMO-A1").sign(
+            base64.b64decode(challenge["challenge"]), ec.ECDSA(hashes.SHA256())
+        )
+        body = api(
+            "/api/v1/auth/check",
+            {
+                "username": "charlie",
+                "password": PASSWORD,
+                "method": "token_key",
+                "challenge_id": challenge["challenge_id"],
+                "signature": base64.b64encode(signature).decode(),
+            },
+        ).json()
+    assert (body["decision"], body["reason"]) == ("deny", "token_key_not_usable")
+
+
+@pytest.mark.parametrize(
+    ("serials", "message"),
+    [
+        ("DEMO-XX", "DEMO-XX: not a Token Key of your agencies"),
+        ("DEMO-D1", "DEMO-D1: not a Token Key of your agencies"),  # another agency's
+        ("DEMO-A1 DEMO-A1", "typed 2 times"),
+        ("", "No serial was given"),
+    ],
+)
+def test_bad_serials_change_nothing(
+    devices, unit_admin: Officer, serials: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    typed = f"DEMO-A2 {serials}" if serials else ""
+    with pytest.raises(CustodyError) as error:
+        hand_over(typed, actor=unit_admin, at=AFTER)
+    assert any(message in problem for problem in error.value.problems)
+    assert TokenKey.objects.get(serial="DEMO-A2").state == S.IN_USE
+
+
+def test_already_shipped_and_typed_twice_are_refused(
+    devices, unit_admin: Officer, bob: Officer
+) -> None:  # type: ignore[no-untyped-def]
+    hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
+    shipment = create_shipment("DEMO-A1", actor=bob, at=AFTER)
+    with pytest.raises(CustodyError, match="already in another shipment"):
+        create_shipment("DEMO-A1", actor=bob, at=AFTER)
+    mark_shipped(shipment, courier="EMS", tracking_number="EM1", actor=bob, at=AFTER)
+    with pytest.raises(CustodyError, match="already shipped"):
+        mark_shipped(shipment, courier="EMS", tracking_number="EM1", actor=bob, at=AFTER)
+    with pytest.raises(CustodyError, match="cannot become"):
+        hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
+
+
+def test_lost_report_needs_a_statement(devices, unit_admin: Officer) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(CustodyError, match="statement"):
+        report_lost("DEMO-A1", "lost", actor=unit_admin, at=AFTER)
+    assert TokenKey.objects.get(serial="DEMO-A1").state == S.IN_USE
+    report_lost("DEMO-A1", "ทำหายระหว่างเดินทางไปประชุม แจ้งความแล้ว", actor=unit_admin, at=AFTER)
+    device = TokenKey.objects.get(serial="DEMO-A1")
+    assert device.state == S.LOST and "แจ้งความ" in device.lost_statement
+
+
+def test_shipping_needs_courier_and_tracking_and_a_parent_agency(
+    devices, unit_admin: Officer, bob: Officer
+) -> None:  # type: ignore[no-untyped-def]
+    hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
+    with pytest.raises(CustodyError, match="parent agency"):
+        create_shipment("DEMO-A1", actor=unit_admin, at=AFTER)
+    shipment = create_shipment("DEMO-A1", actor=bob, at=AFTER)
+    with pytest.raises(CustodyError) as error:
+        mark_shipped(shipment, courier=" ", tracking_number="", actor=bob, at=AFTER)
+    assert len(error.value.problems) == 2
+    assert TokenKey.objects.get(serial="DEMO-A1").state == S.HANDED_OVER

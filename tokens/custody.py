@@ -1,0 +1,341 @@
+"""What happens to hardware Token Keys after the cutover: units hand them to their parent
+agency, the parent agency ships them to CGD with a manifest, CGD checks each serial in.
+
+Every change of state is one conditional UPDATE (from the state we saw to the next) with its
+audit row in the same transaction; a batch is all-or-nothing and names every bad serial.
+"""
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models.functions import Upper
+from django.utils.translation import gettext as _
+
+from agencies.models import Officer
+from agencies.policy import Kind, Role
+from agencies.scope import agencies_visible_to
+from audit.services import record_event
+from gfms_portal.thaidate import format_be_datetime
+from registration.models import Schedule
+from tokens.models import (
+    Shipment,
+    ShipmentItem,
+    ShipmentItemOutcome,
+    ShipmentStatus,
+    TokenKey,
+    TokenKeyState,
+)
+from tokens.policy import effective_state, transition_problem
+
+LOST_STATEMENT_MIN = 10
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class CustodyError(Exception):
+    """Nothing was changed; `problems` says why, one line per serial or field."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def parse_serials(text: str) -> list[str]:
+    """Serials typed or scanned: one per line, or separated by spaces, commas or semicolons."""
+    return [serial for serial in _SEPARATORS.split(text or "") if serial]
+
+
+@dataclass(frozen=True)
+class _Batch:
+    devices: list[TokenKey]
+    problems: list[str]
+
+
+def _load(serials: list[str], actor: Officer) -> _Batch:
+    """The devices behind `serials`, inside the actor's scope; duplicates and strangers are
+    problems. Devices of other agencies answer like unknown serials."""
+    problems: list[str] = []
+    counts = Counter(serial.upper() for serial in serials)
+    for serial, times in counts.items():
+        if times > 1:
+            problems.append(
+                _("%(serial)s: typed %(times)d times") % {"serial": serial, "times": times}
+            )
+    if not serials:
+        problems.append(_("No serial was given."))
+    visible_units = agencies_visible_to(actor.viewer).values("pk")
+    found = {
+        device.serial.upper(): device
+        for device in TokenKey.objects.annotate(serial_upper=Upper("serial"))
+        .filter(unit__in=visible_units, serial_upper__in={serial.upper() for serial in serials})
+        .select_related("officer", "unit")
+    }
+    devices = []
+    for serial in dict.fromkeys(serials):
+        device = found.get(serial.upper())
+        if device is None:
+            problems.append(_("%(serial)s: not a Token Key of your agencies") % {"serial": serial})
+        else:
+            devices.append(device)
+    return _Batch(devices, problems)
+
+
+def _move(
+    device: TokenKey,
+    to: str,
+    *,
+    actor: Officer,
+    at: dt.datetime,
+    current: str | None = None,
+    **data: object,
+) -> None:
+    """One conditional UPDATE from the state we saw; a concurrent change makes it fail."""
+    seen = current or device.state
+    updated = TokenKey.objects.filter(pk=device.pk, state=seen).update(
+        state=to,
+        updated_at=at,
+        **{key: value for key, value in data.items() if key == "lost_statement"},
+    )
+    if not updated:
+        raise CustodyError(
+            [
+                _("%(serial)s: changed by someone else meanwhile; try again")
+                % {"serial": device.serial}
+            ]
+        )
+    record_event(
+        "token_key.state_changed",
+        at=at,
+        actor=actor,
+        officer=device.officer,
+        agency=device.unit,
+        data={
+            "serial": device.serial,
+            "from": seen,
+            "to": to,
+            **{k: v for k, v in data.items() if k != "lost_statement"},
+        },
+    )
+    device.state = to
+
+
+def _state_now(device: TokenKey, at: dt.datetime) -> str:
+    return effective_state(device.state, at=at, schedule=Schedule.load().dates)
+
+
+def hand_over(serials_text: str, *, actor: Officer, at: dt.datetime) -> list[TokenKey]:
+    """A unit hands its keys to the parent agency (bulk: scanned or typed serials)."""
+    batch = _load(parse_serials(serials_text), actor)
+    problems = list(batch.problems)
+    for device in batch.devices:
+        if problem := transition_problem(_state_now(device, at), TokenKeyState.HANDED_OVER):
+            problems.append(f"{device.serial}: {problem}")
+    if problems:
+        raise CustodyError(problems)
+    with transaction.atomic():
+        for device in batch.devices:
+            _move(device, TokenKeyState.HANDED_OVER, actor=actor, at=at)
+    return batch.devices
+
+
+def report_lost(serial: str, statement: str, *, actor: Officer, at: dt.datetime) -> TokenKey:
+    statement = statement.strip()
+    batch = _load([serial.strip()], actor)
+    problems = list(batch.problems)
+    if len(statement) < LOST_STATEMENT_MIN:
+        problems.append(
+            _("A loss needs a statement of what happened (at least %(n)d characters).")
+            % {"n": LOST_STATEMENT_MIN}
+        )
+    for device in batch.devices:
+        if problem := transition_problem(device.state, TokenKeyState.LOST):
+            problems.append(f"{device.serial}: {problem}")
+    if problems:
+        raise CustodyError(problems)
+    device = batch.devices[0]
+    with transaction.atomic():
+        _move(device, TokenKeyState.LOST, actor=actor, at=at, lost_statement=statement)
+    return device
+
+
+# --- shipments ------------------------------------------------------------------------------------
+
+
+def create_shipment(serials_text: str, *, actor: Officer, at: dt.datetime) -> Shipment:
+    """A parent agency packs handed-over keys of its subtree into a parcel (a draft until it
+    is marked shipped)."""
+    sender = actor.admin_scope
+    if actor.role != Role.AGENCY_ADMIN or sender is None or sender.kind != Kind.DEPARTMENT:
+        raise CustodyError([_("Only a parent agency's administrator packs a shipment.")])
+    batch = _load(parse_serials(serials_text), actor)
+    problems = list(batch.problems)
+    packed = set(
+        ShipmentItem.objects.filter(
+            token_key__in=batch.devices,
+            shipment__status__in=[ShipmentStatus.DRAFT, ShipmentStatus.SHIPPED],
+        ).values_list("serial", flat=True)
+    )
+    for device in batch.devices:
+        if device.serial in packed:
+            problems.append(
+                _("%(serial)s: already in another shipment") % {"serial": device.serial}
+            )
+        elif device.state != TokenKeyState.HANDED_OVER:
+            problems.append(
+                _("%(serial)s: is %(state)s, not handed to the parent agency")
+                % {"serial": device.serial, "state": TokenKeyState(device.state).label}
+            )
+    if problems:
+        raise CustodyError(problems)
+    with transaction.atomic():
+        shipment = Shipment.objects.create(sender=sender, created_by=actor, created_at=at)
+        ShipmentItem.objects.bulk_create(
+            ShipmentItem(
+                shipment=shipment,
+                token_key=device,
+                serial=device.serial,
+                holder_name=device.officer.name_th if device.officer else "",
+            )
+            for device in batch.devices
+        )
+        record_event(
+            "shipment.created",
+            at=at,
+            actor=actor,
+            agency=sender,
+            data={"shipment": shipment.pk, "devices": len(batch.devices)},
+        )
+    return shipment
+
+
+def mark_shipped(
+    shipment: Shipment, *, courier: str, tracking_number: str, actor: Officer, at: dt.datetime
+) -> Shipment:
+    problems = []
+    if shipment.status != ShipmentStatus.DRAFT:
+        problems.append(_("This shipment was already shipped."))
+    if not courier.strip():
+        problems.append(_("Name the courier."))
+    if not tracking_number.strip():
+        problems.append(_("Give the courier's tracking number."))
+    if problems:
+        raise CustodyError(problems)
+    with transaction.atomic():
+        if not Shipment.objects.filter(pk=shipment.pk, status=ShipmentStatus.DRAFT).update(
+            status=ShipmentStatus.SHIPPED,
+            courier=courier.strip(),
+            tracking_number=tracking_number.strip(),
+            shipped_at=at,
+        ):
+            raise CustodyError([_("This shipment was already shipped.")])
+        for item in shipment.items.select_related("token_key__officer", "token_key__unit"):
+            _move(
+                item.token_key,
+                TokenKeyState.IN_SHIPMENT,
+                actor=actor,
+                at=at,
+                current=TokenKeyState.HANDED_OVER,
+                shipment=shipment.pk,
+            )
+        record_event(
+            "shipment.shipped",
+            at=at,
+            actor=actor,
+            agency=shipment.sender,
+            data={"shipment": shipment.pk, "tracking": tracking_number.strip()},
+        )
+    shipment.refresh_from_db()
+    return shipment
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    received: list[str]
+    missing: list[str]
+    unexpected: list[str]
+
+
+def receive_shipment(
+    shipment: Shipment, scanned_text: str, *, actor: Officer, at: dt.datetime
+) -> Reconciliation:
+    """CGD checks a parcel in: every scanned serial on the manifest is received; what the
+    manifest lists but the parcel lacks, and what the parcel holds but the manifest does not
+    list, are flagged for follow-up."""
+    if actor.role != Role.CENTRAL_ADMIN:
+        raise CustodyError([_("Only CGD receives shipments.")])
+    scanned = parse_serials(scanned_text)
+    counts = Counter(serial.upper() for serial in scanned)
+    problems = [
+        _("%(serial)s: scanned %(times)d times") % {"serial": s, "times": n}
+        for s, n in counts.items()
+        if n > 1
+    ]
+    if shipment.status == ShipmentStatus.RECEIVED:
+        problems.append(
+            _("This shipment was already received on %(when)s.")
+            % {"when": format_be_datetime(shipment.received_at)}
+        )
+    elif shipment.status != ShipmentStatus.SHIPPED:
+        problems.append(_("This shipment has not been shipped yet."))
+    if problems:
+        raise CustodyError(problems)
+    items = {
+        item.serial.upper(): item
+        for item in shipment.items.select_related("token_key__officer", "token_key__unit")
+    }
+    seen = set(counts)
+    received = [items[s].serial for s in items if s in seen]
+    missing = [items[s].serial for s in items if s not in seen]
+    unexpected = [s for s in dict.fromkeys(scanned) if s.upper() not in items]
+    with transaction.atomic():
+        if not Shipment.objects.filter(pk=shipment.pk, status=ShipmentStatus.SHIPPED).update(
+            status=ShipmentStatus.RECEIVED, received_at=at, received_by=actor
+        ):
+            raise CustodyError([_("This shipment was already received.")])
+        for serial in received:
+            item = items[serial.upper()]
+            _move(
+                item.token_key,
+                TokenKeyState.RECEIVED,
+                actor=actor,
+                at=at,
+                current=TokenKeyState.IN_SHIPMENT,
+                shipment=shipment.pk,
+            )
+            item.outcome = ShipmentItemOutcome.RECEIVED
+            item.save(update_fields=["outcome"])
+        ShipmentItem.objects.filter(shipment=shipment, serial__in=missing).update(
+            outcome=ShipmentItemOutcome.MISSING
+        )
+        for serial in unexpected:
+            ShipmentItem.objects.create(
+                shipment=shipment,
+                token_key=TokenKey.objects.filter(serial=serial).first(),
+                serial=serial,
+                outcome=ShipmentItemOutcome.UNEXPECTED,
+            )
+        record_event(
+            "shipment.received",
+            at=at,
+            actor=actor,
+            agency=shipment.sender,
+            data={
+                "shipment": shipment.pk,
+                "received": len(received),
+                "missing": missing,
+                "unexpected": unexpected,
+            },
+        )
+    return Reconciliation(received, missing, unexpected)
+
+
+def discrepancies() -> list[ShipmentItem]:
+    """What CGD still has to follow up: serials missing from parcels, or unexpected in them."""
+    return list(
+        ShipmentItem.objects.filter(
+            outcome__in=[ShipmentItemOutcome.MISSING, ShipmentItemOutcome.UNEXPECTED],
+            resolved_at__isnull=True,
+        ).select_related("shipment__sender")
+    )
