@@ -34,14 +34,20 @@ run: install
 test: install-dev browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+# System packages the tests need, from Debian when missing (root only): Chromium for the
+# browser tests (Playwright never downloads a browser here) and Pango for WeasyPrint's PDFs.
+SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0
 browser:
-	@[ -n "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1 || { \
+	@missing=""; \
+	{ [ -n "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1; } || missing="yes"; \
+	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="yes"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else \
-	    echo "Chromium is missing: install it (Debian: sudo apt-get install chromium) or set CHROMIUM_PATH"; \
-	  fi; }
+	    echo "Missing system packages: install them (Debian: sudo apt-get install $(SYSTEM_PACKAGES))"; \
+	  fi; \
+	fi
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -1,0 +1,77 @@
+"""The manifest PDF: Thai text in the text layer, Sarabun embedded whole, a PNG of page 1 kept
+as a CI artifact (artifacts/manifest-page1.png)."""
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pypdfium2
+import pytest
+from pypdf import PdfReader
+
+from tests.factories import OfficerFactory
+from tokens.custody import create_shipment, hand_over, mark_shipped
+from tokens.demo import demo_public_key_pem
+from tokens.manifest import manifest_pdf
+from tokens.models import TokenKey
+
+pytestmark = pytest.mark.django_db
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+AT = dt.datetime(2025, 4, 20, 3, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def shipment(cgd_tree, bob):  # type: ignore[no-untyped-def]
+    holders = [
+        OfficerFactory(username="somchai", name_th="สมชาย ใจดี", unit=cgd_tree["cgd_unit"]),
+        OfficerFactory(
+            username="kamonchanok", name_th="กมลชนก ศรีสุข", unit=cgd_tree["cgd_regional"]
+        ),
+    ]
+    for number, holder in enumerate(holders, start=1):
+        serial = f"DEMO-TK-{number:04d}"
+        TokenKey.objects.create(
+            serial=serial,
+            officer=holder,
+            unit=holder.unit,
+            public_key_pem=demo_public_key_pem(serial),
+            updated_at=AT,
+        )
+    hand_over("DEMO-TK-0001 DEMO-TK-0002", actor=bob, at=AT)
+    parcel = create_shipment("DEMO-TK-0001 DEMO-TK-0002", actor=bob, at=AT)
+    return mark_shipped(
+        parcel, courier="ไปรษณีย์ไทย EMS", tracking_number="EM123456789TH", actor=bob, at=AT
+    )
+
+
+def test_manifest_text_layer_font_and_png(shipment) -> None:  # type: ignore[no-untyped-def]
+    pdf = manifest_pdf(shipment)
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "".join(page.extract_text() for page in reader.pages)
+    for expected in (
+        "ใบนำส่ง",
+        "กรมบัญชีกลาง",
+        "สมชาย ใจดี",
+        "กมลชนก ศรีสุข",
+        "20 เมษายน 2568",
+        "DEMO-TK-0002",
+        "EM123456789TH",
+    ):
+        assert expected in text, expected
+    fonts = []
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            descriptor = (descendants[0].get_object() if descendants else font)[
+                "/FontDescriptor"
+            ].get_object()
+            fonts.append(
+                (str(font["/BaseFont"]), "/FontFile2" in descriptor or "/FontFile3" in descriptor)
+            )
+    assert fonts and all("Sarabun" in name and embedded for name, embedded in fonts), fonts
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = pypdfium2.PdfDocument(pdf)[0]
+    image = page.render(scale=2).to_pil()
+    image.save(ARTIFACTS / "manifest-page1.png")
+    assert image.width > 1000
