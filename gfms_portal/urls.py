@@ -10,6 +10,7 @@ from gfms_portal.health import healthz
 from registration import manage_views
 from registration import views as registration_views
 from registration.forms import PortalLoginForm
+from tokens import views as token_views
 
 admin.site.site_header = _("GFMS Soft Token Portal — administration")
 admin.site.site_title = _("GFMS Soft Token Portal")
@@ -30,6 +31,16 @@ urlpatterns = [
     ),
     path("manage/officers/", manage_views.manage_officers, name="manage_officers"),
     path("manage/officers/<str:username>/", manage_views.manage_officer, name="manage_officer"),
+    path("manage/token-keys/", token_views.manage_token_keys, name="manage_token_keys"),
+    path("manage/shipments/", token_views.manage_shipments, name="manage_shipments"),
+    path(
+        "manage/shipments/<int:shipment_id>/", token_views.manage_shipment, name="manage_shipment"
+    ),
+    path(
+        "manage/shipments/<int:shipment_id>/manifest.pdf",
+        token_views.manage_shipment_manifest,
+        name="manage_shipment_manifest",
+    ),
     path("register/", registration_views.register, name="register"),
     path("register/email/", registration_views.register_email, name="register_email"),
     path("register/warning/", registration_views.register_warning, name="register_warning"),

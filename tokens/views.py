@@ -1,0 +1,208 @@
+"""Administrators and hardware Token Keys: hand-over, lost reports, shipments with a manifest,
+reception at CGD. Thin adapters over tokens.custody; scope from agencies.scope (404 outside)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_safe
+
+from agencies.policy import Role
+from agencies.scope import agencies_visible_to
+from gfms_portal.clock import now
+from registration.models import Schedule
+from tokens.custody import (
+    CustodyError,
+    create_shipment,
+    hand_over,
+    mark_shipped,
+    receive_shipment,
+    report_lost,
+)
+from tokens.models import Shipment, ShipmentStatus, TokenKey, TokenKeyState
+from tokens.policy import effective_state
+
+ACTING = (Role.AGENCY_ADMIN, Role.CENTRAL_ADMIN)
+
+
+class SerialsForm(forms.Form):
+    serials = forms.CharField(
+        label=gettext_lazy("Serials (scan or type, one per line)"),
+        widget=forms.Textarea(
+            attrs={"rows": 6, "autocomplete": "off", "autocapitalize": "characters"}
+        ),
+        max_length=20_000,
+    )
+
+
+class LostForm(forms.Form):
+    serial = forms.CharField(label=gettext_lazy("Serial"), max_length=64)
+    statement = forms.CharField(
+        label=gettext_lazy("What happened"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+class ShipForm(forms.Form):
+    courier = forms.CharField(label=gettext_lazy("Courier"), max_length=100)
+    tracking_number = forms.CharField(label=gettext_lazy("Tracking number"), max_length=64)
+
+
+def _administrator(request: HttpRequest) -> None:
+    if not request.user.is_administrator:
+        raise Http404("not an administrator")
+
+
+def _report(request: HttpRequest, error: CustodyError) -> None:
+    for problem in error.problems:
+        messages.error(request, problem)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def manage_token_keys(request: HttpRequest) -> HttpResponse:
+    _administrator(request)
+    at = now()
+    hand_over_form = SerialsForm(
+        request.POST if request.POST.get("action") == "hand_over" else None
+    )
+    lost_form = LostForm(request.POST if request.POST.get("action") == "lost" else None)
+    if request.method == "POST" and request.user.role in ACTING:
+        try:
+            if hand_over_form.is_valid():
+                done = hand_over(hand_over_form.cleaned_data["serials"], actor=request.user, at=at)
+                messages.success(
+                    request,
+                    _("%(n)d Token Key(s) recorded as handed to the parent agency.")
+                    % {"n": len(done)},
+                )
+                return redirect("manage_token_keys")
+            if lost_form.is_valid():
+                report_lost(
+                    lost_form.cleaned_data["serial"],
+                    lost_form.cleaned_data["statement"],
+                    actor=request.user,
+                    at=at,
+                )
+                messages.success(request, _("The loss was recorded."))
+                return redirect("manage_token_keys")
+        except CustodyError as error:
+            _report(request, error)
+    schedule = Schedule.load().dates
+    devices = (
+        TokenKey.objects.filter(unit__in=agencies_visible_to(request.user.viewer).values("pk"))
+        .select_related("officer", "unit")
+        .order_by("unit__code", "serial")[:500]
+    )
+    rows = [
+        (device, TokenKeyState(effective_state(device.state, at=at, schedule=schedule)))
+        for device in devices
+    ]
+    return render(
+        request,
+        "tokens/manage_token_keys.html",
+        {
+            "rows": rows,
+            "hand_over_form": hand_over_form,
+            "lost_form": lost_form,
+            "can_act": request.user.role in ACTING,
+        },
+    )
+
+
+def _visible_shipments(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return Shipment.objects.filter(
+        sender__in=agencies_visible_to(request.user.viewer).values("pk")
+    ).select_related("sender")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def manage_shipments(request: HttpRequest) -> HttpResponse:
+    _administrator(request)
+    form = SerialsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            shipment = create_shipment(form.cleaned_data["serials"], actor=request.user, at=now())
+        except CustodyError as error:
+            _report(request, error)
+        else:
+            return redirect("manage_shipment", shipment_id=shipment.pk)
+    return render(
+        request,
+        "tokens/manage_shipments.html",
+        {
+            "shipments": _visible_shipments(request)[:200],
+            "form": form,
+            "can_pack": request.user.role == Role.AGENCY_ADMIN,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def manage_shipment(request: HttpRequest, shipment_id: int) -> HttpResponse:
+    _administrator(request)
+    shipment = _visible_shipments(request).filter(pk=shipment_id).first()
+    if shipment is None:
+        raise Http404("no such shipment in your scope")
+    ship_form = ShipForm(request.POST if request.POST.get("action") == "ship" else None)
+    receive_form = SerialsForm(request.POST if request.POST.get("action") == "receive" else None)
+    if request.method == "POST":
+        at = now()
+        try:
+            if ship_form.is_valid() and request.user.role == Role.AGENCY_ADMIN:
+                mark_shipped(shipment, actor=request.user, at=at, **ship_form.cleaned_data)
+                messages.success(request, _("Marked as shipped."))
+                return redirect("manage_shipment", shipment_id=shipment.pk)
+            if receive_form.is_valid():
+                result = receive_shipment(
+                    shipment, receive_form.cleaned_data["serials"], actor=request.user, at=at
+                )
+                messages.success(
+                    request,
+                    _("Received %(received)d; missing %(missing)d; unexpected %(unexpected)d.")
+                    % {
+                        "received": len(result.received),
+                        "missing": len(result.missing),
+                        "unexpected": len(result.unexpected),
+                    },
+                )
+                return redirect("manage_shipment", shipment_id=shipment.pk)
+        except CustodyError as error:
+            _report(request, error)
+    return render(
+        request,
+        "tokens/manage_shipment.html",
+        {
+            "shipment": shipment,
+            "items": shipment.items.select_related("token_key__unit").order_by("serial"),
+            "ship_form": ship_form,
+            "receive_form": receive_form,
+            "can_ship": request.user.role == Role.AGENCY_ADMIN
+            and shipment.status == ShipmentStatus.DRAFT,
+            "can_receive": request.user.role == Role.CENTRAL_ADMIN
+            and shipment.status == ShipmentStatus.SHIPPED,
+        },
+    )
+
+
+@require_safe
+@login_required
+def manage_shipment_manifest(request: HttpRequest, shipment_id: int) -> HttpResponse:
+    _administrator(request)
+    shipment = _visible_shipments(request).filter(pk=shipment_id).first()
+    if shipment is None:
+        raise Http404("no such shipment in your scope")
+    # Imported here: WeasyPrint needs Pango, which only the PDF needs (the portal starts without).
+    from tokens.manifest import manifest_pdf
+
+    response = HttpResponse(manifest_pdf(shipment), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="manifest-{shipment.sender.code}-{shipment.pk}.pdf"'
+    )
+    return response
