@@ -200,6 +200,10 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE = {
     "outbox-send-pending": {"task": "outbox.tasks.send_pending", "schedule": 60.0},
+    "token-key-return-reminders": {
+        "task": "tokens.tasks.token_key_return_reminders",
+        "schedule": 6 * 60 * 60.0,  # a few times a day; each reminder goes out once
+    },
     "discard-expired-pending-tokens": {
         "task": "registration.tasks.discard_expired_pending_tokens",
         "schedule": 60.0,

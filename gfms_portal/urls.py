@@ -32,6 +32,16 @@ urlpatterns = [
     path("manage/officers/", manage_views.manage_officers, name="manage_officers"),
     path("manage/officers/<str:username>/", manage_views.manage_officer, name="manage_officer"),
     path("manage/token-keys/", token_views.manage_token_keys, name="manage_token_keys"),
+    path(
+        "manage/token-keys/progress/",
+        token_views.manage_token_key_progress,
+        name="manage_token_key_progress",
+    ),
+    path(
+        "manage/token-keys/outstanding.<str:fmt>",
+        token_views.manage_token_keys_export,
+        name="manage_token_keys_export",
+    ),
     path("manage/shipments/", token_views.manage_shipments, name="manage_shipments"),
     path(
         "manage/shipments/<int:shipment_id>/", token_views.manage_shipment, name="manage_shipment"

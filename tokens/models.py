@@ -185,3 +185,22 @@ class ShipmentItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.serial} ({self.outcome})"
+
+
+class ReturnReminder(models.Model):
+    """A reminder to a parent agency about its Token Keys, recorded so that none is sent twice
+    (the unique key is e.g. "before-14" or "overdue-2025-06-02")."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=32)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("return reminder")
+        verbose_name_plural = _("return reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "key"], name="one_reminder_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.key}"

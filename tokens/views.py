@@ -1,10 +1,15 @@
 """Administrators and hardware Token Keys: hand-over, lost reports, shipments with a manifest,
 reception at CGD. Thin adapters over tokens.custody; scope from agencies.scope (404 outside)."""
 
+import csv
+import io
+import itertools
+from collections.abc import Iterator
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,17 +18,21 @@ from django.views.decorators.http import require_http_methods, require_safe
 from agencies.policy import Role
 from agencies.scope import agencies_visible_to
 from gfms_portal.clock import now
+from gfms_portal.thaidate import format_be_date
 from registration.models import Schedule
 from tokens.custody import (
     CustodyError,
     create_shipment,
+    discrepancies,
     hand_over,
     mark_shipped,
     receive_shipment,
     report_lost,
 )
 from tokens.models import Shipment, ShipmentStatus, TokenKey, TokenKeyState
-from tokens.policy import effective_state
+from tokens.models import TokenKeyState as S
+from tokens.policy import effective_state, is_overdue
+from tokens.progress import outstanding_devices, return_progress
 
 ACTING = (Role.AGENCY_ADMIN, Role.CENTRAL_ADMIN)
 
@@ -206,3 +215,86 @@ def manage_shipment_manifest(request: HttpRequest, shipment_id: int) -> HttpResp
         f'inline; filename="manifest-{shipment.sender.code}-{shipment.pk}.pdf"'
     )
     return response
+
+
+# --- progress and exports ---------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def manage_token_key_progress(request: HttpRequest) -> HttpResponse:
+    _administrator(request)
+    at = now()
+    schedule = Schedule.load().dates
+    progress = return_progress(request.user.viewer)
+    visible = agencies_visible_to(request.user.viewer).values("pk")
+    flagged = [
+        item for item in discrepancies() if item.shipment.sender_id in {a["pk"] for a in visible}
+    ]
+    return render(
+        request,
+        "tokens/manage_token_key_progress.html",
+        {
+            "progress": progress,
+            "due": schedule.return_due,
+            "overdue": any(
+                is_overdue(S.IN_USE, at=at, schedule=schedule) and row.outstanding + row.in_transit
+                for row in progress
+            ),
+            "discrepancies": flagged,
+        },
+    )
+
+
+EXPORT_HEADERS = ["หมายเลขเครื่อง", "ผู้ถือครอง", "รหัสผู้ใช้", "หน่วยเบิกจ่าย", "ต้นสังกัด", "สถานะ", "แก้ไขล่าสุด"]
+
+
+def _export_rows(request: HttpRequest) -> Iterator[list[str]]:
+    yield EXPORT_HEADERS
+    for device in outstanding_devices(request.user.viewer):
+        yield [
+            device.serial,
+            device.officer.name_th if device.officer else "",
+            device.officer.username if device.officer else "",
+            device.unit.code,
+            device.unit.parent.code if device.unit.parent else "",
+            str(S(device.state).label),
+            format_be_date(device.updated_at, lang="th"),
+        ]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_safe
+@login_required
+def manage_token_keys_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Outstanding devices in scope, streamed: CSV in UTF-8 with a BOM (Excel shows Thai), or
+    XLSX written row by row."""
+    _administrator(request)
+    if fmt == "csv":
+        writer = csv.writer(_Echo())
+        lines = (writer.writerow(row) for row in _export_rows(request))
+        response = StreamingHttpResponse(
+            itertools.chain(["\ufeff"], lines), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="token-keys-outstanding.csv"'
+        return response
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("Token Keys")
+        for row in _export_rows(request):
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="token-keys-outstanding.xlsx"'
+        return response
+    raise Http404("unknown export format")

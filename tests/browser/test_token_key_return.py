@@ -75,3 +75,9 @@ def test_parent_agency_ships_and_cgd_finds_one_missing(
     assert page.inner_text("[data-testid=outcome-DEMO-R2]") == "ไม่พบในพัสดุ"
     screenshot(page, "return-4-received-one-missing")
     assert TokenKey.objects.get(serial="DEMO-R2").state == TokenKeyState.IN_SHIPMENT
+
+    # The dashboard flags the missing serial for follow-up.
+    page.goto(url + "/manage/token-keys/progress/")
+    assert "DEMO-R2" in page.inner_text("[data-testid=discrepancies]")
+    assert page.locator("[data-testid=progress-03004]").count() == 1
+    screenshot(page, "return-5-progress")

@@ -1,0 +1,112 @@
+"""Return progress per parent agency, the outstanding-devices export, and the reminders."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+from openpyxl import load_workbook
+
+from agencies.models import Officer
+from registration.policy import CIRCULAR_SCHEDULE
+from tests.conftest import PASSWORD
+from tests.factories import OfficerFactory
+from tokens.demo import demo_public_key_pem
+from tokens.models import ReturnReminder, TokenKey, TokenKeyState
+from tokens.progress import reminder_key, return_progress
+
+pytestmark = pytest.mark.django_db
+S = TokenKeyState
+AT = dt.datetime(2025, 5, 1, 3, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def fleet(cgd_tree, charlie: Officer, dave: Officer) -> None:  # type: ignore[no-untyped-def]
+    states = [S.IN_USE, S.HANDED_OVER, S.IN_SHIPMENT, S.RECEIVED, S.RECEIVED, S.LOST]
+    for number, state in enumerate(states):
+        TokenKey.objects.create(
+            serial=f"DEMO-C{number}", officer=charlie, unit=charlie.unit, state=state,
+            public_key_pem=demo_public_key_pem(f"DEMO-C{number}"), updated_at=AT,
+        )  # fmt: skip
+    TokenKey.objects.create(
+        serial="DEMO-D0",
+        officer=dave,
+        unit=dave.unit,
+        public_key_pem=demo_public_key_pem("DEMO-D0"),
+        updated_at=AT,
+    )
+
+
+def test_progress_equals_a_recount_and_respects_scope(fleet, alice: Officer, bob: Officer) -> None:  # type: ignore[no-untyped-def]
+    everything = {row.code: row for row in return_progress(alice.viewer)}
+    assert set(everything) == {"03004", "21004"}
+    cgd = everything["03004"]
+    recount = TokenKey.objects.filter(unit__parent__code="03004")
+    assert cgd.total == recount.count() == 6
+    assert cgd.received == recount.filter(state=S.RECEIVED).count() == 2
+    assert (cgd.in_transit, cgd.lost, cgd.outstanding) == (2, 1, 1)
+    assert cgd.percent_returned == 50.0  # received 2 + lost 1 of 6 accounted for
+    assert [row.code for row in return_progress(bob.viewer)] == ["03004"]  # bob's subtree only
+
+
+def test_csv_export_has_a_bom_thai_headers_and_only_outstanding_in_scope(
+    fleet, bob: Officer
+) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    with time_machine.travel(AT, tick=False):
+        client.post("/login/", {"username": "bob", "password": PASSWORD})
+        response = client.get("/manage/token-keys/outstanding.csv")
+        xlsx = client.get("/manage/token-keys/outstanding.xlsx")
+        missing_format = client.get("/manage/token-keys/outstanding.pdf")
+    body = b"".join(response.streaming_content).decode("utf-8")  # type: ignore[attr-defined]
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert rows[0][0] == "หมายเลขเครื่อง"
+    assert sorted(row[0] for row in rows[1:]) == ["DEMO-C0", "DEMO-C1", "DEMO-C2"]  # not dave's
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet.max_row == 4
+    assert missing_format.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("today", "key"),
+    [
+        (dt.date(2025, 5, 16), "before-14"),
+        (dt.date(2025, 5, 23), "before-7"),
+        (dt.date(2025, 5, 29), "before-1"),
+        (dt.date(2025, 5, 30), None),  # the due day itself
+        (dt.date(2025, 5, 20), None),
+        (dt.date(2025, 6, 2), "overdue-2025-06-02"),  # a Monday after the due day
+        (dt.date(2025, 6, 3), None),
+    ],
+)
+def test_reminder_days(today: dt.date, key: str | None) -> None:
+    assert reminder_key(today, CIRCULAR_SCHEDULE.return_due) == key
+
+
+def test_reminders_go_once_to_agencies_with_keys_out(
+    fleet, bob: Officer, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    OfficerFactory(
+        username="health.admin",
+        role="agency_admin",
+        unit=None,
+        admin_scope=Officer.objects.get(username="dave").unit.parent,
+    )
+    fourteen_days_before = dt.datetime(2025, 5, 16, 2, 0, tzinfo=dt.UTC)
+    with (
+        time_machine.travel(fourteen_days_before, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        call_command("send_return_reminders", stdout=io.StringIO())
+        call_command("send_return_reminders", stdout=io.StringIO())  # a rerun sends nothing
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [bob.email, "health.admin@agency.example"]
+    )
+    assert ReturnReminder.objects.filter(key="before-14").count() == 2
+    assert "30 พฤษภาคม 2568" in mail.outbox[0].body
