@@ -160,6 +160,21 @@ def report_lost(serial: str, statement: str, *, actor: Officer, at: dt.datetime)
     return device
 
 
+def report_damaged(serial: str, *, actor: Officer, at: dt.datetime) -> TokenKey:
+    """A damaged key can no longer sign a login; it still travels back to CGD."""
+    batch = _load([serial.strip()], actor)
+    problems = list(batch.problems)
+    for device in batch.devices:
+        if problem := transition_problem(_state_now(device, at), TokenKeyState.DAMAGED):
+            problems.append(f"{device.serial}: {problem}")
+    if problems:
+        raise CustodyError(problems)
+    device = batch.devices[0]
+    with transaction.atomic():
+        _move(device, TokenKeyState.DAMAGED, actor=actor, at=at)
+    return device
+
+
 # --- shipments ------------------------------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from tokens.custody import (
     hand_over,
     mark_shipped,
     receive_shipment,
+    report_damaged,
     report_lost,
 )
 from tokens.models import Shipment, ShipmentStatus, TokenKey, TokenKeyState
@@ -45,6 +46,10 @@ class SerialsForm(forms.Form):
         ),
         max_length=20_000,
     )
+
+
+class DamagedForm(forms.Form):
+    serial = forms.CharField(label=gettext_lazy("Serial"), max_length=64)
 
 
 class LostForm(forms.Form):
@@ -80,6 +85,7 @@ def manage_token_keys(request: HttpRequest) -> HttpResponse:
         request.POST if request.POST.get("action") == "hand_over" else None
     )
     lost_form = LostForm(request.POST if request.POST.get("action") == "lost" else None)
+    damaged_form = DamagedForm(request.POST if request.POST.get("action") == "damaged" else None)
     if request.method == "POST" and request.user.role in ACTING:
         try:
             if hand_over_form.is_valid():
@@ -89,6 +95,10 @@ def manage_token_keys(request: HttpRequest) -> HttpResponse:
                     _("%(n)d Token Key(s) recorded as handed to the parent agency.")
                     % {"n": len(done)},
                 )
+                return redirect("manage_token_keys")
+            if damaged_form.is_valid():
+                report_damaged(damaged_form.cleaned_data["serial"], actor=request.user, at=at)
+                messages.success(request, _("Recorded as damaged; it still goes back to CGD."))
                 return redirect("manage_token_keys")
             if lost_form.is_valid():
                 report_lost(

@@ -217,3 +217,18 @@ def test_shipping_needs_courier_and_tracking_and_a_parent_agency(
         mark_shipped(shipment, courier=" ", tracking_number="", actor=bob, at=AFTER)
     assert len(error.value.problems) == 2
     assert TokenKey.objects.get(serial="DEMO-A1").state == S.HANDED_OVER
+
+
+def test_a_damaged_key_stops_signing_but_still_travels_back(
+    devices, unit_admin: Officer, bob: Officer
+) -> None:  # type: ignore[no-untyped-def]
+    from tokens.custody import report_damaged
+    from tokens.policy import USABLE_FOR_LOGIN
+
+    report_damaged("DEMO-A1", actor=unit_admin, at=AFTER)
+    assert TokenKey.objects.get(serial="DEMO-A1").state == S.DAMAGED
+    assert S.DAMAGED not in USABLE_FOR_LOGIN
+    with pytest.raises(CustodyError, match="already"):
+        report_damaged("DEMO-A1", actor=unit_admin, at=AFTER)
+    hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
+    assert TokenKey.objects.get(serial="DEMO-A1").state == S.HANDED_OVER
