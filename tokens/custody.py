@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,7 @@ from tokens.models import (
 from tokens.policy import effective_state, transition_problem
 
 LOST_STATEMENT_MIN = 10
+MAX_SERIAL = 64
 _SEPARATORS = re.compile(r"[\s,;]+")
 
 
@@ -65,6 +66,10 @@ def _load(serials: list[str], actor: Officer) -> _Batch:
             )
     if not serials:
         problems.append(_("No serial was given."))
+    too_long = [serial for serial in serials if len(serial) > MAX_SERIAL]
+    for serial in too_long:
+        problems.append(_("%(serial)s…: not a serial (too long)") % {"serial": serial[:20]})
+    serials = [serial for serial in serials if len(serial) <= MAX_SERIAL]
     visible_units = agencies_visible_to(actor.viewer).values("pk")
     found = {
         device.serial.upper(): device
@@ -91,8 +96,10 @@ def _move(
     current: str | None = None,
     **data: object,
 ) -> None:
-    """One conditional UPDATE from the state we saw; a concurrent change makes it fail."""
+    """One conditional UPDATE from the state we saw; a concurrent change makes it fail. The
+    audit row records the state as officers see it ("due for return" after the cutover)."""
     seen = current or device.state
+    shown = effective_state(seen, at=at, schedule=Schedule.load().dates)
     updated = TokenKey.objects.filter(pk=device.pk, state=seen).update(
         state=to,
         updated_at=at,
@@ -113,7 +120,7 @@ def _move(
         agency=device.unit,
         data={
             "serial": device.serial,
-            "from": seen,
+            "from": shown,
             "to": to,
             **{k: v for k, v in data.items() if k != "lost_statement"},
         },
@@ -152,12 +159,32 @@ def report_lost(serial: str, statement: str, *, actor: Officer, at: dt.datetime)
     for device in batch.devices:
         if problem := transition_problem(device.state, TokenKeyState.LOST):
             problems.append(f"{device.serial}: {problem}")
+        elif _packed(device) is not None:
+            problems.append(
+                _(
+                    "%(serial)s: is packed in shipment %(n)s; if it is not in the parcel, CGD records it after checking the parcel in"
+                )
+                % {"serial": device.serial, "n": _packed(device)}
+            )
+        elif device.state == TokenKeyState.IN_SHIPMENT and actor.role != Role.CENTRAL_ADMIN:
+            problems.append(
+                _("%(serial)s: only CGD records a key lost in transit") % {"serial": device.serial}
+            )
     if problems:
         raise CustodyError(problems)
     device = batch.devices[0]
     with transaction.atomic():
         _move(device, TokenKeyState.LOST, actor=actor, at=at, lost_statement=statement)
     return device
+
+
+def _packed(device: TokenKey) -> int | None:
+    """The open shipment (packed or on its way) that lists `device`, if any."""
+    return (
+        ShipmentItem.objects.filter(token_key=device, outcome=ShipmentItemOutcome.EXPECTED)
+        .values_list("shipment_id", flat=True)
+        .first()
+    )
 
 
 def report_damaged(serial: str, *, actor: Officer, at: dt.datetime) -> TokenKey:
@@ -204,24 +231,33 @@ def create_shipment(serials_text: str, *, actor: Officer, at: dt.datetime) -> Sh
             )
     if problems:
         raise CustodyError(problems)
-    with transaction.atomic():
-        shipment = Shipment.objects.create(sender=sender, created_by=actor, created_at=at)
-        ShipmentItem.objects.bulk_create(
-            ShipmentItem(
-                shipment=shipment,
-                token_key=device,
-                serial=device.serial,
-                holder_name=device.officer.name_th if device.officer else "",
+    try:
+        with transaction.atomic():
+            shipment = Shipment.objects.create(sender=sender, created_by=actor, created_at=at)
+            ShipmentItem.objects.bulk_create(
+                ShipmentItem(
+                    shipment=shipment,
+                    token_key=device,
+                    serial=device.serial,
+                    holder_name=device.officer.name_th if device.officer else "",
+                )
+                for device in batch.devices
             )
-            for device in batch.devices
-        )
-        record_event(
-            "shipment.created",
-            at=at,
-            actor=actor,
-            agency=sender,
-            data={"shipment": shipment.pk, "devices": len(batch.devices)},
-        )
+            record_event(
+                "shipment.created",
+                at=at,
+                actor=actor,
+                agency=sender,
+                data={"shipment": shipment.pk, "devices": len(batch.devices)},
+            )
+    except IntegrityError:
+        raise CustodyError(
+            [
+                _(
+                    "One of these Token Keys was just packed in another shipment; reload and try again."
+                )
+            ]
+        ) from None
     return shipment
 
 
@@ -281,6 +317,10 @@ def receive_shipment(
     if actor.role != Role.CENTRAL_ADMIN:
         raise CustodyError([_("Only CGD receives shipments.")])
     scanned = parse_serials(scanned_text)
+    if not scanned:
+        raise CustodyError([_("No serial was given: scan every Token Key in the parcel.")])
+    if any(len(serial) > MAX_SERIAL for serial in scanned):
+        raise CustodyError([_("A scanned value is too long to be a serial; check the scanner.")])
     counts = Counter(serial.upper() for serial in scanned)
     problems = [
         _("%(serial)s: scanned %(times)d times") % {"serial": s, "times": n}
@@ -325,12 +365,28 @@ def receive_shipment(
             outcome=ShipmentItemOutcome.MISSING
         )
         for serial in unexpected:
+            device = (
+                TokenKey.objects.annotate(serial_upper=Upper("serial"))
+                .filter(serial_upper=serial.upper())
+                .select_related("officer", "unit")
+                .first()
+            )
             ShipmentItem.objects.create(
                 shipment=shipment,
-                token_key=TokenKey.objects.filter(serial=serial).first(),
+                token_key=device,
                 serial=serial,
                 outcome=ShipmentItemOutcome.UNEXPECTED,
             )
+            if device is not None and device.state != TokenKeyState.RECEIVED:
+                # It is in CGD's hands now, whatever its papers said: it never signs again.
+                _move(
+                    device,
+                    TokenKeyState.RECEIVED,
+                    actor=actor,
+                    at=at,
+                    shipment=shipment.pk,
+                    unexpected=True,
+                )
         record_event(
             "shipment.received",
             at=at,

@@ -17,13 +17,18 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import HTML
 
-from tokens.models import Shipment
+from tokens.models import Shipment, ShipmentItemOutcome
 
 SARABUN = Path(fontpkg_sarabun.__file__).parent / "files"
 
 
 def manifest_pdf(shipment: Shipment) -> bytes:
-    items = list(shipment.items.select_related("token_key__unit").order_by("serial"))
+    # What was sent: serials found only on arrival are not part of the manifest.
+    items = list(
+        shipment.items.exclude(outcome=ShipmentItemOutcome.UNEXPECTED)
+        .select_related("token_key__unit")
+        .order_by("serial")
+    )
     with translation.override("th"):
         html = render_to_string(
             "tokens/manifest.html",

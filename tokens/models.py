@@ -180,7 +180,13 @@ class ShipmentItem(models.Model):
         verbose_name = _("shipment item")
         verbose_name_plural = _("shipment items")
         constraints = [
-            models.UniqueConstraint(fields=["shipment", "serial"], name="one_line_per_serial")
+            models.UniqueConstraint(fields=["shipment", "serial"], name="one_line_per_serial"),
+            # A device is expected in at most one open shipment, however requests race.
+            models.UniqueConstraint(
+                fields=["token_key"],
+                condition=models.Q(outcome="expected"),
+                name="one_open_shipment_per_device",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -80,7 +80,7 @@ def reminder_key(today: dt.date, due: dt.date) -> str | None:
     Monday while keys are overdue."""
     days_left = (due - today).days
     if days_left in REMIND_DAYS_BEFORE:
-        return f"before-{days_left}"
+        return f"before-{days_left}-{due.isoformat()}"  # a moved due date reminds again
     if days_left < 0 and today.weekday() == 0:
         return f"overdue-{today.isoformat()}"
     return None

@@ -128,6 +128,7 @@ def manage_token_keys(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "hand_over_form": hand_over_form,
             "lost_form": lost_form,
+            "damaged_form": damaged_form,
             "can_act": request.user.role in ACTING,
         },
     )
@@ -199,7 +200,7 @@ def manage_shipment(request: HttpRequest, shipment_id: int) -> HttpResponse:
         "tokens/manage_shipment.html",
         {
             "shipment": shipment,
-            "items": shipment.items.select_related("token_key__unit").order_by("serial"),
+            "items": _visible_items(request, shipment),
             "ship_form": ship_form,
             "receive_form": receive_form,
             "can_ship": request.user.role == Role.AGENCY_ADMIN
@@ -208,6 +209,17 @@ def manage_shipment(request: HttpRequest, shipment_id: int) -> HttpResponse:
             and shipment.status == ShipmentStatus.SHIPPED,
         },
     )
+
+
+def _visible_items(request: HttpRequest, shipment: Shipment) -> list[object]:
+    """The shipment's lines; an unexpected device of another agency shows only its serial to
+    anyone but CGD."""
+    visible = {a["pk"] for a in agencies_visible_to(request.user.viewer).values("pk")}
+    items = list(shipment.items.select_related("token_key__unit").order_by("serial"))
+    for item in items:
+        if item.token_key is not None and item.token_key.unit_id not in visible:
+            item.token_key = None
+    return items
 
 
 @require_safe
@@ -259,17 +271,25 @@ def manage_token_key_progress(request: HttpRequest) -> HttpResponse:
 EXPORT_HEADERS = ["หมายเลขเครื่อง", "ผู้ถือครอง", "รหัสผู้ใช้", "หน่วยเบิกจ่าย", "ต้นสังกัด", "สถานะ", "แก้ไขล่าสุด"]
 
 
+def _cell(value: str) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas: make them plain text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
 def _export_rows(request: HttpRequest) -> Iterator[list[str]]:
     yield EXPORT_HEADERS
     for device in outstanding_devices(request.user.viewer):
         yield [
-            device.serial,
-            device.officer.name_th if device.officer else "",
-            device.officer.username if device.officer else "",
-            device.unit.code,
-            device.unit.parent.code if device.unit.parent else "",
-            str(S(device.state).label),
-            format_be_date(device.updated_at, lang="th"),
+            _cell(value)
+            for value in [
+                device.serial,
+                device.officer.name_th if device.officer else "",
+                device.officer.username if device.officer else "",
+                device.unit.code,
+                device.unit.parent.code if device.unit.parent else "",
+                str(S(device.state).label),
+                format_be_date(device.updated_at, lang="th"),
+            ]
         ]
 
 

@@ -135,7 +135,9 @@ def test_end_to_end_cutover_to_reception_with_one_serial_missing(
         ("DEMO-A2", ShipmentItemOutcome.MISSING),
         ("DEMO-D1", ShipmentItemOutcome.UNEXPECTED),
     }
-    assert AuditEvent.objects.filter(action="token_key.state_changed").count() == 3 + 3 + 2
+    # 3 hand-overs, 3 shipped, 2 received, and the unexpected DEMO-D1 taken out of use.
+    assert AuditEvent.objects.filter(action="token_key.state_changed").count() == 3 + 3 + 2 + 1
+    assert TokenKey.objects.get(serial="DEMO-D1").state == S.RECEIVED
     # Receiving twice is refused and changes nothing.
     with pytest.raises(CustodyError, match="already received"):
         receive_shipment(shipment, "DEMO-A2", actor=alice, at=AFTER)
@@ -232,3 +234,69 @@ def test_a_damaged_key_stops_signing_but_still_travels_back(
         report_damaged("DEMO-A1", actor=unit_admin, at=AFTER)
     hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
     assert TokenKey.objects.get(serial="DEMO-A1").state == S.HANDED_OVER
+
+
+# --- from the review --------------------------------------------------------------------------------
+
+
+def test_an_unexpected_device_in_a_parcel_never_signs_again(
+    devices, unit_admin: Officer, bob: Officer, alice: Officer
+) -> None:  # type: ignore[no-untyped-def]
+    hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
+    shipment = create_shipment("DEMO-A1", actor=bob, at=AFTER)
+    mark_shipped(shipment, courier="EMS", tracking_number="EM1", actor=bob, at=AFTER)
+    receive_shipment(shipment, "DEMO-A1 demo-d1", actor=alice, at=AFTER)
+    assert TokenKey.objects.get(serial="DEMO-D1").state == S.RECEIVED
+
+
+def test_a_packed_device_cannot_be_reported_lost_and_block_its_parcel(
+    devices, unit_admin: Officer, bob: Officer, alice: Officer
+) -> None:  # type: ignore[no-untyped-def]
+    hand_over("DEMO-A1 DEMO-A2", actor=unit_admin, at=AFTER)
+    shipment = create_shipment("DEMO-A1 DEMO-A2", actor=bob, at=AFTER)
+    with pytest.raises(CustodyError, match="packed in shipment"):
+        report_lost("DEMO-A2", "หายระหว่างรวบรวมที่หน่วยงาน", actor=bob, at=AFTER)
+    mark_shipped(shipment, courier="EMS", tracking_number="EM1", actor=bob, at=AFTER)
+    result = receive_shipment(shipment, "DEMO-A1", actor=alice, at=AFTER)
+    assert result.missing == ["DEMO-A2"]
+    with pytest.raises(CustodyError, match="only CGD"):
+        report_lost("DEMO-A2", "ไม่พบในพัสดุที่ส่งถึงกรมบัญชีกลาง", actor=bob, at=AFTER)
+    report_lost("DEMO-A2", "ไม่พบในพัสดุที่ส่งถึงกรมบัญชีกลาง", actor=alice, at=AFTER)
+    assert TokenKey.objects.get(serial="DEMO-A2").state == S.LOST
+
+
+def test_an_empty_scan_does_not_receive_a_parcel(
+    devices, unit_admin: Officer, bob: Officer, alice: Officer
+) -> None:  # type: ignore[no-untyped-def]
+    hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
+    shipment = create_shipment("DEMO-A1", actor=bob, at=AFTER)
+    mark_shipped(shipment, courier="EMS", tracking_number="EM1", actor=bob, at=AFTER)
+    with pytest.raises(CustodyError, match="No serial"):
+        receive_shipment(shipment, " , ;", actor=alice, at=AFTER)
+    with pytest.raises(CustodyError, match="too long"):
+        receive_shipment(shipment, "X" * 65, actor=alice, at=AFTER)
+    shipment.refresh_from_db()
+    assert shipment.status == "shipped"
+
+
+def test_the_database_keeps_a_device_in_one_open_shipment(
+    devices, unit_admin: Officer, bob: Officer
+) -> None:  # type: ignore[no-untyped-def]
+    from django.db import IntegrityError, transaction
+
+    from tokens.models import ShipmentItem
+
+    hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
+    first = create_shipment("DEMO-A1", actor=bob, at=AFTER)
+    device = TokenKey.objects.get(serial="DEMO-A1")
+    with pytest.raises(IntegrityError), transaction.atomic():  # what a racing second request meets
+        second = type(first).objects.create(sender=first.sender, created_by=bob, created_at=AFTER)
+        ShipmentItem.objects.create(shipment=second, token_key=device, serial="DEMO-A1")
+
+
+def test_hand_over_after_the_cutover_is_audited_from_due_for_return(
+    devices, unit_admin: Officer
+) -> None:  # type: ignore[no-untyped-def]
+    hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
+    event = AuditEvent.objects.get(action="token_key.state_changed")
+    assert (event.data["from"], event.data["to"]) == ("due_for_return", "handed_over")

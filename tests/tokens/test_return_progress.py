@@ -76,9 +76,9 @@ def test_csv_export_has_a_bom_thai_headers_and_only_outstanding_in_scope(
 @pytest.mark.parametrize(
     ("today", "key"),
     [
-        (dt.date(2025, 5, 16), "before-14"),
-        (dt.date(2025, 5, 23), "before-7"),
-        (dt.date(2025, 5, 29), "before-1"),
+        (dt.date(2025, 5, 16), "before-14-2025-05-30"),
+        (dt.date(2025, 5, 23), "before-7-2025-05-30"),
+        (dt.date(2025, 5, 29), "before-1-2025-05-30"),
         (dt.date(2025, 5, 30), None),  # the due day itself
         (dt.date(2025, 5, 20), None),
         (dt.date(2025, 6, 2), "overdue-2025-06-02"),  # a Monday after the due day
@@ -108,5 +108,5 @@ def test_reminders_go_once_to_agencies_with_keys_out(
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         [bob.email, "health.admin@agency.example"]
     )
-    assert ReturnReminder.objects.filter(key="before-14").count() == 2
+    assert ReturnReminder.objects.filter(key="before-14-2025-05-30").count() == 2
     assert "30 พฤษภาคม 2568" in mail.outbox[0].body
