@@ -265,6 +265,8 @@ def mark_shipped(
     shipment: Shipment, *, courier: str, tracking_number: str, actor: Officer, at: dt.datetime
 ) -> Shipment:
     problems = []
+    if actor.role != Role.AGENCY_ADMIN or actor.admin_scope_id != shipment.sender_id:
+        raise CustodyError([_("Only the sending agency's administrator ships its parcel.")])
     if shipment.status != ShipmentStatus.DRAFT:
         problems.append(_("This shipment was already shipped."))
     if not courier.strip():
@@ -410,3 +412,76 @@ def discrepancies() -> list[ShipmentItem]:
             resolved_at__isnull=True,
         ).select_related("shipment__sender")
     )
+
+
+def cancel_shipment(shipment: Shipment, *, actor: Officer, at: dt.datetime) -> None:
+    """A draft packed by mistake: its devices are free to be packed again."""
+    if actor.role != Role.AGENCY_ADMIN or actor.admin_scope_id != shipment.sender_id:
+        raise CustodyError([_("Only the sending agency's administrator ships its parcel.")])
+    with transaction.atomic():
+        if not Shipment.objects.filter(pk=shipment.pk, status=ShipmentStatus.DRAFT).exists():
+            raise CustodyError([_("This shipment was already shipped.")])
+        count = shipment.items.count()
+        shipment.items.all().delete()
+        Shipment.objects.filter(pk=shipment.pk).delete()
+        record_event(
+            "shipment.cancelled",
+            at=at,
+            actor=actor,
+            agency=shipment.sender,
+            data={"shipment": shipment.pk, "devices": count},
+        )
+
+
+def receive_late(serial: str, *, actor: Officer, at: dt.datetime) -> TokenKey:
+    """A device flagged missing turns up at CGD after its parcel was checked in."""
+    if actor.role != Role.CENTRAL_ADMIN:
+        raise CustodyError([_("Only CGD receives shipments.")])
+    item = (
+        ShipmentItem.objects.filter(
+            serial__iexact=serial.strip(),
+            outcome=ShipmentItemOutcome.MISSING,
+            resolved_at__isnull=True,
+        )
+        .select_related("token_key__officer", "token_key__unit")
+        .first()
+    )
+    if item is None or item.token_key is None:
+        raise CustodyError(
+            [_("%(serial)s: not a device flagged missing") % {"serial": serial.strip()}]
+        )
+    with transaction.atomic():
+        _move(
+            item.token_key,
+            TokenKeyState.RECEIVED,
+            actor=actor,
+            at=at,
+            current=TokenKeyState.IN_SHIPMENT,
+            late=True,
+        )
+        ShipmentItem.objects.filter(pk=item.pk).update(
+            outcome=ShipmentItemOutcome.RECEIVED, resolved_at=at
+        )
+    return item.token_key
+
+
+def resolve_discrepancy(item_id: int, *, note: str, actor: Officer, at: dt.datetime) -> None:
+    """CGD closes a follow-up (e.g. a missing key reported lost, an unexpected one returned to
+    its agency's count), with a note for the audit trail."""
+    if actor.role != Role.CENTRAL_ADMIN:
+        raise CustodyError([_("Only CGD receives shipments.")])
+    if len(note.strip()) < 5:
+        raise CustodyError([_("Write what was done (at least 5 characters).")])
+    with transaction.atomic():
+        if not ShipmentItem.objects.filter(
+            pk=item_id,
+            outcome__in=[ShipmentItemOutcome.MISSING, ShipmentItemOutcome.UNEXPECTED],
+            resolved_at__isnull=True,
+        ).update(resolved_at=at):
+            raise CustodyError([_("This discrepancy was already resolved.")])
+        record_event(
+            "shipment.discrepancy_resolved",
+            at=at,
+            actor=actor,
+            data={"item": item_id, "note": note.strip()[:500]},
+        )

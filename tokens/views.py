@@ -22,13 +22,16 @@ from gfms_portal.thaidate import format_be_date
 from registration.models import Schedule
 from tokens.custody import (
     CustodyError,
+    cancel_shipment,
     create_shipment,
     discrepancies,
     hand_over,
     mark_shipped,
+    receive_late,
     receive_shipment,
     report_damaged,
     report_lost,
+    resolve_discrepancy,
 )
 from tokens.models import Shipment, ShipmentStatus, TokenKey, TokenKeyState
 from tokens.models import TokenKeyState as S
@@ -36,6 +39,7 @@ from tokens.policy import effective_state, is_overdue
 from tokens.progress import outstanding_devices, return_progress
 
 ACTING = (Role.AGENCY_ADMIN, Role.CENTRAL_ADMIN)
+LIST_LIMIT = 500
 
 
 class SerialsForm(forms.Form):
@@ -112,11 +116,13 @@ def manage_token_keys(request: HttpRequest) -> HttpResponse:
         except CustodyError as error:
             _report(request, error)
     schedule = Schedule.load().dates
-    devices = (
+    devices = list(
         TokenKey.objects.filter(unit__in=agencies_visible_to(request.user.viewer).values("pk"))
         .select_related("officer", "unit")
-        .order_by("unit__code", "serial")[:500]
+        .order_by("unit__code", "serial")[: LIST_LIMIT + 1]
     )
+    truncated = len(devices) > LIST_LIMIT
+    devices = devices[:LIST_LIMIT]
     rows = [
         (device, TokenKeyState(effective_state(device.state, at=at, schedule=schedule)))
         for device in devices
@@ -129,6 +135,8 @@ def manage_token_keys(request: HttpRequest) -> HttpResponse:
             "hand_over_form": hand_over_form,
             "lost_form": lost_form,
             "damaged_form": damaged_form,
+            "truncated": truncated,
+            "list_limit": LIST_LIMIT,
             "can_act": request.user.role in ACTING,
         },
     )
@@ -179,6 +187,10 @@ def manage_shipment(request: HttpRequest, shipment_id: int) -> HttpResponse:
                 mark_shipped(shipment, actor=request.user, at=at, **ship_form.cleaned_data)
                 messages.success(request, _("Marked as shipped."))
                 return redirect("manage_shipment", shipment_id=shipment.pk)
+            if request.POST.get("action") == "cancel":
+                cancel_shipment(shipment, actor=request.user, at=at)
+                messages.success(request, _("The draft shipment was cancelled."))
+                return redirect("manage_shipments")
             if receive_form.is_valid():
                 result = receive_shipment(
                     shipment, receive_form.cleaned_data["serials"], actor=request.user, at=at
@@ -207,6 +219,9 @@ def manage_shipment(request: HttpRequest, shipment_id: int) -> HttpResponse:
             and shipment.status == ShipmentStatus.DRAFT,
             "can_receive": request.user.role == Role.CENTRAL_ADMIN
             and shipment.status == ShipmentStatus.SHIPPED,
+            "can_cancel": request.user.role == Role.AGENCY_ADMIN
+            and request.user.admin_scope_id == shipment.sender_id
+            and shipment.status == ShipmentStatus.DRAFT,
         },
     )
 
@@ -242,11 +257,28 @@ def manage_shipment_manifest(request: HttpRequest, shipment_id: int) -> HttpResp
 # --- progress and exports ---------------------------------------------------------------------------
 
 
-@require_safe
+@require_http_methods(["GET", "POST"])
 @login_required
 def manage_token_key_progress(request: HttpRequest) -> HttpResponse:
     _administrator(request)
     at = now()
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "late":
+                receive_late(request.POST.get("serial", ""), actor=request.user, at=at)
+                messages.success(request, _("Recorded as received."))
+            elif request.POST.get("action") == "resolve":
+                resolve_discrepancy(
+                    int(request.POST.get("item") or 0),
+                    note=request.POST.get("note", ""),
+                    actor=request.user,
+                    at=at,
+                )
+                messages.success(request, _("The discrepancy is resolved."))
+        except (CustodyError, ValueError) as error:
+            if isinstance(error, CustodyError):
+                _report(request, error)
+        return redirect("manage_token_key_progress")
     schedule = Schedule.load().dates
     progress = return_progress(request.user.viewer)
     visible = agencies_visible_to(request.user.viewer).values("pk")
@@ -264,6 +296,8 @@ def manage_token_key_progress(request: HttpRequest) -> HttpResponse:
                 for row in progress
             ),
             "discrepancies": flagged,
+            "can_follow_up": request.user.role == Role.CENTRAL_ADMIN,
+            "past_due": is_overdue(S.IN_USE, at=at, schedule=schedule),
         },
     )
 

@@ -300,3 +300,28 @@ def test_hand_over_after_the_cutover_is_audited_from_due_for_return(
     hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
     event = AuditEvent.objects.get(action="token_key.state_changed")
     assert (event.data["from"], event.data["to"]) == ("due_for_return", "handed_over")
+
+
+def test_cancel_a_draft_receive_late_and_resolve(
+    devices, unit_admin: Officer, bob: Officer, alice: Officer
+) -> None:  # type: ignore[no-untyped-def]
+    from tokens.custody import cancel_shipment, receive_late, resolve_discrepancy
+
+    hand_over("DEMO-A1 DEMO-A2 DEMO-B1", actor=bob, at=AFTER)
+    draft = create_shipment("DEMO-A1", actor=bob, at=AFTER)
+    with pytest.raises(CustodyError, match="sending agency"):
+        mark_shipped(draft, courier="EMS", tracking_number="EM1", actor=unit_admin, at=AFTER)
+    cancel_shipment(draft, actor=bob, at=AFTER)
+    shipment = create_shipment("DEMO-A1 DEMO-A2 DEMO-B1", actor=bob, at=AFTER)  # free again
+    mark_shipped(shipment, courier="EMS", tracking_number="EM1", actor=bob, at=AFTER)
+    receive_shipment(shipment, "DEMO-A1", actor=alice, at=AFTER)
+    receive_late("demo-a2", actor=alice, at=AFTER)
+    assert TokenKey.objects.get(serial="DEMO-A2").state == S.RECEIVED
+    [left] = discrepancies()
+    assert left.serial == "DEMO-B1"
+    with pytest.raises(CustodyError, match="at least 5"):
+        resolve_discrepancy(left.pk, note="ok", actor=alice, at=AFTER)
+    resolve_discrepancy(
+        left.pk, note="reported lost by the unit, statement on file", actor=alice, at=AFTER
+    )
+    assert discrepancies() == []

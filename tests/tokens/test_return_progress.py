@@ -110,3 +110,40 @@ def test_reminders_go_once_to_agencies_with_keys_out(
     )
     assert ReturnReminder.objects.filter(key="before-14-2025-05-30").count() == 2
     assert "30 พฤษภาคม 2568" in mail.outbox[0].body
+
+
+def test_cgd_follows_up_a_missing_key_from_the_progress_page(
+    cgd_tree, bob: Officer, alice: Officer, charlie: Officer
+) -> None:  # type: ignore[no-untyped-def]
+    from tokens.custody import (
+        create_shipment,
+        discrepancies,
+        hand_over,
+        mark_shipped,
+        receive_shipment,
+    )
+
+    for serial in ("DEMO-F1", "DEMO-F2"):
+        TokenKey.objects.create(
+            serial=serial,
+            officer=charlie,
+            unit=charlie.unit,
+            public_key_pem=demo_public_key_pem(serial),
+            updated_at=AT,
+        )
+    with time_machine.travel(AT, tick=False):
+        hand_over("DEMO-F1 DEMO-F2", actor=bob, at=AT)
+        shipment = create_shipment("DEMO-F1 DEMO-F2", actor=bob, at=AT)
+        mark_shipped(shipment, courier="EMS", tracking_number="EM1", actor=bob, at=AT)
+        receive_shipment(shipment, "DEMO-F1", actor=alice, at=AT)
+        client = Client()
+        client.post("/login/", {"username": "alice", "password": PASSWORD})
+        page = client.get("/manage/token-keys/progress/").content.decode()
+        assert "DEMO-F2" in page and 'value="late"' in page
+        client.post("/manage/token-keys/progress/", {"action": "late", "serial": "DEMO-F2"})
+        assert TokenKey.objects.get(serial="DEMO-F2").state == S.RECEIVED
+        assert discrepancies() == []
+        # An agency administrator sees the list but cannot act on it.
+        other = Client()
+        other.post("/login/", {"username": "bob", "password": PASSWORD})
+        assert 'value="resolve"' not in other.get("/manage/token-keys/progress/").content.decode()
