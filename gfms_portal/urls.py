@@ -29,6 +29,8 @@ urlpatterns = [
         registration_views.account_replace_phone,
         name="account_replace_phone",
     ),
+    path("manage/progress/", manage_views.manage_progress, name="manage_progress"),
+    path("manage/progress/<str:code>/", manage_views.manage_progress, name="manage_progress_node"),
     path("manage/officers/", manage_views.manage_officers, name="manage_officers"),
     path("manage/officers/<str:username>/", manage_views.manage_officer, name="manage_officer"),
     path("manage/token-keys/", token_views.manage_token_keys, name="manage_token_keys"),

@@ -18,6 +18,9 @@ from agencies.scope import officers_visible_to
 from auth_gateway.services import unlock_officer
 from gfms_portal.clock import now
 from registration.forms import LateCodeForm, ResetForm
+from registration.models import Schedule
+from registration.policy import days_until_close
+from registration.progress import enrollment_overview
 from registration.services import (
     Delivery,
     RegistrationError,
@@ -141,5 +144,26 @@ def manage_officer(request: HttpRequest, username: str) -> HttpResponse:
             "access": registration_access(officer, at=at),
             "issued_code": issued_code,
             "can_act": may_act_on(request.user, officer),
+        },
+    )
+
+
+@require_safe
+@login_required
+def manage_progress(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """Enrollment progress for a node and its children, drill-down to any depth, in scope."""
+    _require_administrator(request)
+    at = now()
+    node, summary, children = enrollment_overview(request.user.viewer, code, at=at)
+    schedule = Schedule.load().dates
+    return render(
+        request,
+        "registration/manage_progress.html",
+        {
+            "node": node,
+            "summary": summary,
+            "children": children,
+            "closes": schedule.closes,
+            "days_left": days_until_close(at, schedule),
         },
     )

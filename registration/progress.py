@@ -1,0 +1,95 @@
+"""Enrollment progress for administrators: officers registered / pending / not started, for a
+node of the organisation tree and each of its children, in the viewer's scope.
+
+One aggregate query per table, whatever the size of the tree: children are told apart by the
+prefix of the unit's materialised path (ministry "03/", department "03/03004/", unit
+"03/03004/0300400001/").
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Substr
+
+from agencies.models import Agency, Officer
+from agencies.policy import Role, Viewer, sees_everything
+from agencies.scope import get_visible_agency
+from tokens.models import SoftToken, SoftTokenStatus
+
+PENDING_LIFETIME = dt.timedelta(minutes=10)
+PATH_LENGTH = {"ministry": 3, "department": 9, "unit": 20}  # "03/", "03/03004/", "…/0300400001/"
+CHILD_KIND = {None: "ministry", "ministry": "department", "department": "unit"}
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    code: str
+    name_th: str
+    total: int
+    registered: int
+    pending: int
+
+    @property
+    def not_started(self) -> int:
+        return self.total - self.registered - self.pending
+
+    @property
+    def percent_registered(self) -> float:
+        return round(100 * self.registered / self.total, 1) if self.total else 0.0
+
+
+def _officers(prefix: str, at: dt.datetime):  # type: ignore[no-untyped-def]
+    active = SoftToken.objects.filter(officer=OuterRef("pk"), status=SoftTokenStatus.ACTIVE)
+    pending = SoftToken.objects.filter(
+        officer=OuterRef("pk"), status=SoftTokenStatus.PENDING, created_at__gt=at - PENDING_LIFETIME
+    )
+    return Officer.objects.filter(
+        role=Role.OFFICER, is_active=True, unit__path__startswith=prefix
+    ).annotate(is_registered=Exists(active), is_pending=Exists(pending))
+
+
+def _counts(queryset, group_by: str | None = None):  # type: ignore[no-untyped-def]
+    aggregates = {
+        "total": Count("pk"),
+        "registered": Count("pk", filter=Q(is_registered=True)),
+        "pending": Count("pk", filter=Q(is_registered=False, is_pending=True)),
+    }
+    if group_by is None:
+        return queryset.aggregate(**aggregates)
+    return queryset.values(group_by).annotate(**aggregates)
+
+
+def enrollment_overview(
+    viewer: Viewer, code: str | None, *, at: dt.datetime
+) -> tuple[Agency | None, Enrollment, list[Enrollment]]:
+    """The node (None: the whole country, for CGD) with its totals and one row per child,
+    laggards first. A node outside the viewer's scope is a 404."""
+    if code is None and not sees_everything(viewer):
+        code = Agency.objects.filter(path=viewer.scope_path).values_list("code", flat=True).first()
+    node = get_visible_agency(viewer, code) if code else None
+    prefix = node.path if node else ""
+    officers = _officers(prefix, at)
+    totals = _counts(officers)
+    summary = Enrollment(node.code if node else "", node.name_th if node else "", **totals)
+    child_kind = CHILD_KIND.get(node.kind if node else None)
+    if child_kind is None:
+        return node, summary, []
+    length = PATH_LENGTH[child_kind]
+    rows = _counts(officers.annotate(child_path=Substr("unit__path", 1, length)), "child_path")
+    names = {
+        agency.path: agency
+        for agency in Agency.objects.filter(path__in=[row["child_path"] for row in rows])
+    }
+    children = [
+        Enrollment(
+            code=names[row["child_path"]].code,
+            name_th=names[row["child_path"]].name_th,
+            total=row["total"],
+            registered=row["registered"],
+            pending=row["pending"],
+        )
+        for row in rows
+        if row["child_path"] in names
+    ]
+    return node, summary, sorted(children, key=lambda c: (c.percent_registered, c.code))
