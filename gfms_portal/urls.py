@@ -31,6 +31,12 @@ urlpatterns = [
     ),
     path("manage/progress/", manage_views.manage_progress, name="manage_progress"),
     path("manage/progress/<str:code>/", manage_views.manage_progress, name="manage_progress_node"),
+    path("manage/officer-list/", manage_views.manage_officer_list, name="manage_officer_list"),
+    path(
+        "manage/officer-list.csv",
+        manage_views.manage_officer_list_csv,
+        name="manage_officer_list_csv",
+    ),
     path("manage/officers/", manage_views.manage_officers, name="manage_officers"),
     path("manage/officers/<str:username>/", manage_views.manage_officer, name="manage_officer"),
     path("manage/token-keys/", token_views.manage_token_keys, name="manage_token_keys"),

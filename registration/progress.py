@@ -93,3 +93,34 @@ def enrollment_overview(
         if row["child_path"] in names
     ]
     return node, summary, sorted(children, key=lambda c: (c.percent_registered, c.code))
+
+
+class OfficerState:
+    REGISTERED = "registered"
+    PENDING = "pending"
+    NOT_STARTED = "not_started"
+    ALL = ("registered", "pending", "not_started")
+
+
+def officers_in(
+    viewer: Viewer, *, at: dt.datetime, state: str = "", query: str = "", code: str | None = None
+):  # type: ignore[no-untyped-def]
+    """The officers of the viewer's scope (or of one node in it), with their registration
+    state, filtered; ordered by unit and user id."""
+    node = get_visible_agency(viewer, code) if code else None
+    if node is None and not sees_everything(viewer):
+        prefix = viewer.scope_path or "\x00"  # an administrator without scope sees nothing
+    else:
+        prefix = node.path if node else ""
+    officers = _officers(prefix, at).select_related("unit").order_by("unit__code", "username")
+    if state == OfficerState.REGISTERED:
+        officers = officers.filter(is_registered=True)
+    elif state == OfficerState.PENDING:
+        officers = officers.filter(is_registered=False, is_pending=True)
+    elif state == OfficerState.NOT_STARTED:
+        officers = officers.filter(is_registered=False, is_pending=False)
+    if query:
+        officers = officers.filter(
+            Q(username__icontains=query) | Q(name_th__icontains=query) | Q(name_en__icontains=query)
+        )
+    return officers

@@ -1,15 +1,13 @@
 """Administrators and hardware Token Keys: hand-over, lost reports, shipments with a manifest,
 reception at CGD. Thin adapters over tokens.custody; scope from agencies.scope (404 outside)."""
 
-import csv
 import io
-import itertools
 from collections.abc import Iterator
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from agencies.policy import Role
 from agencies.scope import agencies_visible_to
 from gfms_portal.clock import now
+from gfms_portal.exports import csv_response, safe_cell
 from gfms_portal.thaidate import format_be_date
 from registration.models import Schedule
 from tokens.custody import (
@@ -305,16 +304,11 @@ def manage_token_key_progress(request: HttpRequest) -> HttpResponse:
 EXPORT_HEADERS = ["หมายเลขเครื่อง", "ผู้ถือครอง", "รหัสผู้ใช้", "หน่วยเบิกจ่าย", "ต้นสังกัด", "สถานะ", "แก้ไขล่าสุด"]
 
 
-def _cell(value: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: make them plain text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def _export_rows(request: HttpRequest) -> Iterator[list[str]]:
     yield EXPORT_HEADERS
     for device in outstanding_devices(request.user.viewer):
         yield [
-            _cell(value)
+            safe_cell(value)
             for value in [
                 device.serial,
                 device.officer.name_th if device.officer else "",
@@ -327,11 +321,6 @@ def _export_rows(request: HttpRequest) -> Iterator[list[str]]:
         ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_safe
 @login_required
 def manage_token_keys_export(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -339,13 +328,7 @@ def manage_token_keys_export(request: HttpRequest, fmt: str) -> HttpResponse:
     XLSX written row by row."""
     _administrator(request)
     if fmt == "csv":
-        writer = csv.writer(_Echo())
-        lines = (writer.writerow(row) for row in _export_rows(request))
-        response = StreamingHttpResponse(
-            itertools.chain(["\ufeff"], lines), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = 'attachment; filename="token-keys-outstanding.csv"'
-        return response
+        return csv_response(_export_rows(request), "token-keys-outstanding.csv")
     if fmt == "xlsx":
         from openpyxl import Workbook
 

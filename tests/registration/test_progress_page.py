@@ -20,3 +20,43 @@ def test_progress_page_in_thai_with_drill_down(cgd_tree, alice) -> None:  # type
     assert "ผู้ใช้งาน 2 คน: ลงทะเบียนแล้ว 1 คน (50.0 %)" in body
     assert 'href="/manage/progress/0300400002/"' in body  # drill-down to the units
     assert "11 เมษายน 2568" in body
+
+
+@time_machine.travel(dt.datetime(2025, 3, 1, 3, 0, tzinfo=dt.UTC), tick=False)
+def test_officer_list_filters_pages_and_exports_in_scope(cgd_tree, bob, dave) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    registered = OfficerFactory(
+        username="reg.one", unit=cgd_tree["cgd_unit"], name_th="=HYPERLINK(1)"
+    )
+    SoftTokenFactory(officer=registered)
+    for number in range(55):
+        OfficerFactory(username=f"new{number:02d}", unit=cgd_tree["cgd_regional"])
+    client = Client()
+    client.post("/login/", {"username": "bob", "password": PASSWORD})
+    page = client.get("/manage/officer-list/", {"state": "registered"}).content.decode()
+    assert "reg.one" in page and "new00" not in page
+    page_two = client.get(
+        "/manage/officer-list/", {"state": "not_started", "page": 2}
+    ).content.decode()
+    assert "new54" in page_two
+    assert (
+        "dave"
+        not in client.get("/manage/officer-list/", {"q": "dave"})
+        .content.decode()
+        .split("<tbody>")[1]
+    )
+    assert (
+        client.get("/manage/officer-list/", {"unit": "2100400001"}).status_code == 404
+    )  # another agency
+    bad = client.get("/manage/officer-list/", {"page": "-3", "unit": "12ab"})
+    assert bad.status_code == 200 and "errorlist" in bad.content.decode()
+    export = client.get("/manage/officer-list.csv", {"state": "registered"})
+    text = b"".join(export.streaming_content).decode()  # type: ignore[attr-defined]
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0][0] == "รหัสผู้ใช้"
+    assert [row[0] for row in rows[1:]] == ["reg.one"]
+    assert rows[1][1].startswith("'=")  # no formula injection
+    assert rows[1][3].startswith("X-XXXX-")  # citizen ID masked
