@@ -32,6 +32,7 @@ urlpatterns = [
     path("manage/progress/", manage_views.manage_progress, name="manage_progress"),
     path("manage/progress/<str:code>/", manage_views.manage_progress, name="manage_progress_node"),
     path("manage/officer-list/", manage_views.manage_officer_list, name="manage_officer_list"),
+    path("manage/legacy-logins/", manage_views.manage_legacy_logins, name="manage_legacy_logins"),
     path(
         "manage/officer-list.csv",
         manage_views.manage_officer_list_csv,

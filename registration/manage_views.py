@@ -24,7 +24,7 @@ from gfms_portal.exports import csv_response
 from registration.forms import LateCodeForm, ResetForm
 from registration.models import Schedule
 from registration.policy import days_until_close
-from registration.progress import enrollment_overview, officers_in
+from registration.progress import enrollment_overview, legacy_users, logins_per_day, officers_in
 from registration.services import (
     Delivery,
     RegistrationError,
@@ -256,3 +256,20 @@ def manage_officer_list_csv(request: HttpRequest) -> HttpResponse:
             ]
 
     return csv_response(rows(), "officers.csv")
+
+
+@require_safe
+@login_required
+def manage_legacy_logins(request: HttpRequest) -> HttpResponse:
+    """Readiness before the cutover: logins per day by method, and who still uses the legacy
+    ways (Token Key, password alone) — from the gateway's decision records, in scope."""
+    _require_administrator(request)
+    at = now()
+    return render(
+        request,
+        "registration/manage_legacy_logins.html",
+        {
+            "days": logins_per_day(request.user.viewer, at=at),
+            "legacy": list(legacy_users(request.user.viewer, at=at)[:500]),
+        },
+    )

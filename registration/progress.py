@@ -124,3 +124,76 @@ def officers_in(
             Q(username__icontains=query) | Q(name_th__icontains=query) | Q(name_en__icontains=query)
         )
     return officers
+
+
+# --- legacy-login telemetry (from the gateway's decision records) ----------------------------------
+
+TELEMETRY_DAYS = 7
+
+
+@dataclass(frozen=True)
+class DailyLogins:
+    day: dt.date
+    soft_token: int
+    token_key: int
+    password: int
+    refused: int
+
+
+def logins_per_day(
+    viewer: Viewer, *, at: dt.datetime, days: int = TELEMETRY_DAYS
+) -> list[DailyLogins]:
+    """Allowed logins per Bangkok day by method, and refusals, over the last `days` days."""
+    from django.db.models.functions import TruncDate
+
+    from auth_gateway.models import LoginDecision
+    from gfms_portal.clock import BANGKOK, bangkok_date, bangkok_midnight
+
+    first_day = bangkok_date(at) - dt.timedelta(days=days - 1)
+    decisions = LoginDecision.objects.filter(at__gte=bangkok_midnight(first_day))
+    if not sees_everything(viewer):
+        decisions = decisions.filter(unit__path__startswith=viewer.scope_path or "\x00")
+    rows = (
+        decisions.annotate(day=TruncDate("at", tzinfo=BANGKOK))
+        .values("day")
+        .annotate(
+            soft_token=Count("pk", filter=Q(decision="allow", method="soft_token")),
+            token_key=Count("pk", filter=Q(decision="allow", method="token_key")),
+            password=Count("pk", filter=Q(decision="allow", method="password")),
+            refused=Count("pk", filter=Q(decision="deny")),
+        )
+    )
+    by_day = {row["day"]: row for row in rows}
+    result = []
+    for offset in range(days):
+        day = first_day + dt.timedelta(days=offset)
+        row = by_day.get(day, {})
+        result.append(
+            DailyLogins(
+                day,
+                row.get("soft_token", 0),
+                row.get("token_key", 0),
+                row.get("password", 0),
+                row.get("refused", 0),
+            )
+        )
+    return result
+
+
+def legacy_users(viewer: Viewer, *, at: dt.datetime, days: int = TELEMETRY_DAYS):  # type: ignore[no-untyped-def]
+    """Officers in scope who logged in with a Token Key or a password in the last `days`
+    days — the ones to chase before the cutover — with their unit and last legacy login."""
+    from django.db.models import Max
+
+    from auth_gateway.models import LoginDecision
+
+    decisions = LoginDecision.objects.filter(
+        at__gte=at - dt.timedelta(days=days), decision="allow", method__in=["token_key", "password"]
+    )
+    if not sees_everything(viewer):
+        decisions = decisions.filter(unit__path__startswith=viewer.scope_path or "\x00")
+    return (
+        decisions.values("officer__username", "officer__name_th", "unit__code")
+        .annotate(last=Max("at"), times=Count("pk"))
+        .order_by("unit__code", "officer__username")
+    )

@@ -89,3 +89,31 @@ def test_queries_do_not_grow_with_the_data(cgd_tree, alice: Officer) -> None:  #
             officer=OfficerFactory(unit=cgd_tree["cgd_regional" if number % 2 else "cgd_unit"])
         )
     assert queries() == small
+
+
+def test_legacy_login_telemetry_is_scoped_and_counts_per_bangkok_day(
+    api, cgd_tree, bob: Officer, alice: Officer, charlie: Officer, dave: Officer
+) -> None:  # type: ignore[no-untyped-def]
+    from registration.progress import legacy_users, logins_per_day
+
+    late_evening_utc = dt.datetime(2025, 3, 1, 18, 0, tzinfo=dt.UTC)  # already 2 Mar in Bangkok
+    with time_machine.travel(late_evening_utc, tick=False):
+        for username in ("charlie", "charlie", "dave"):
+            api(
+                "/api/v1/auth/check",
+                {"username": username, "password": PASSWORD, "method": "password"},
+            )
+        api(
+            "/api/v1/auth/check", {"username": "charlie", "password": "wrong", "method": "password"}
+        )
+        days = logins_per_day(alice.viewer, at=late_evening_utc)
+        assert days[-1].day == dt.date(2025, 3, 2)
+        assert (days[-1].password, days[-1].refused) == (3, 1)
+        assert logins_per_day(bob.viewer, at=late_evening_utc)[-1].password == 2  # not dave's
+        assert [
+            row["officer__username"] for row in legacy_users(bob.viewer, at=late_evening_utc)
+        ] == ["charlie"]
+        client = Client()
+        client.post("/login/", {"username": "bob", "password": PASSWORD})
+        page = client.get("/manage/legacy-logins/").content.decode()
+        assert "charlie" in page and "dave" not in page
