@@ -5,11 +5,15 @@ administrator can never see an officer or an agency outside its own subtree. Any
 the scope answers 404 (not 403), so codes of other agencies cannot be probed.
 """
 
-from django.db.models import QuerySet
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from agencies.models import Agency, Officer
 from agencies.policy import Role, Viewer, can_see_agency, sees_everything
+
+M = TypeVar("M", bound=Model)
 
 
 def agencies_visible_to(viewer: Viewer) -> QuerySet[Agency]:
@@ -21,13 +25,18 @@ def agencies_visible_to(viewer: Viewer) -> QuerySet[Agency]:
     return agencies.none()
 
 
-def officers_visible_to(viewer: Viewer) -> QuerySet[Officer]:
-    officers = Officer.objects.all()
+def in_scope(rows: QuerySet[M], viewer: Viewer, *, unit: str = "unit") -> QuerySet[M]:
+    """`rows` restricted to those whose `unit` (a foreign key to Agency) lies in the viewer's
+    subtree: officers, login decisions, anything attached to a unit."""
     if sees_everything(viewer):
-        return officers
+        return rows
     if viewer.role == Role.AGENCY_ADMIN and viewer.scope_path:
-        return officers.filter(unit__path__startswith=viewer.scope_path)
-    return officers.none()
+        return rows.filter(**{f"{unit}__path__startswith": viewer.scope_path})
+    return rows.none()
+
+
+def officers_visible_to(viewer: Viewer) -> QuerySet[Officer]:
+    return in_scope(Officer.objects.all(), viewer)
 
 
 def get_visible_agency(viewer: Viewer, code: str) -> Agency:
@@ -37,3 +46,9 @@ def get_visible_agency(viewer: Viewer, code: str) -> Agency:
     if agency is None or not can_see_agency(viewer, agency.path):
         raise Http404("no such agency")
     return agency
+
+
+def require_administrator(user: Officer) -> None:
+    """Administrator pages answer 404 to everyone else, like anything outside a scope."""
+    if not user.is_administrator:
+        raise Http404("not an administrator")

@@ -33,6 +33,11 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
 
 
+def officers_by_username() -> dict[str, Officer]:
+    """Every officer by lower-case user id: one query for a whole import file."""
+    return {officer.username.lower(): officer for officer in Officer.objects.all()}
+
+
 class RecordError(Exception):
     """A record cannot be applied; `problems` maps each field to the reason."""
 
@@ -125,7 +130,7 @@ class OfficerImportContext:
     def load(cls) -> "OfficerImportContext":
         return cls(
             agencies={agency.code: agency for agency in Agency.objects.all()},
-            officers={officer.username.lower(): officer for officer in Officer.objects.all()},
+            officers=officers_by_username(),
         )
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from agencies.models import Officer
 from agencies.policy import Role
-from agencies.scope import officers_visible_to
+from agencies.scope import officers_visible_to, require_administrator
 from auth_gateway.services import unlock_officer
 from gfms_portal.clock import now
 from gfms_portal.exports import csv_response
@@ -49,15 +49,10 @@ def may_act_on(admin: Officer, officer: Officer) -> bool:
     return admin.role == Role.CENTRAL_ADMIN or officer.role == Role.OFFICER
 
 
-def _require_administrator(request: HttpRequest) -> None:
-    if not request.user.is_administrator:
-        raise Http404("not an administrator")
-
-
 @require_safe
 @login_required
 def manage_officers(request: HttpRequest) -> HttpResponse:
-    _require_administrator(request)
+    require_administrator(request.user)
     query = request.GET.get("q", "").strip()[:100]
     officers = officers_visible_to(request.user.viewer).select_related("unit").order_by("username")
     if query:
@@ -87,7 +82,7 @@ def _visible_officer(request: HttpRequest, username: str) -> Officer:
 @require_http_methods(["GET", "POST"])
 @login_required
 def manage_officer(request: HttpRequest, username: str) -> HttpResponse:
-    _require_administrator(request)
+    require_administrator(request.user)
     officer = _visible_officer(request, username)
     at = now()
     reset_form = ResetForm(request.POST if request.POST.get("action") == "reset" else None)
@@ -156,7 +151,7 @@ def manage_officer(request: HttpRequest, username: str) -> HttpResponse:
 @login_required
 def manage_progress(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """Enrollment progress for a node and its children, drill-down to any depth, in scope."""
-    _require_administrator(request)
+    require_administrator(request.user)
     at = now()
     node, summary, children = enrollment_overview(request.user.viewer, code, at=at)
     schedule = Schedule.load().dates
@@ -211,7 +206,7 @@ def _filtered(request: HttpRequest):  # type: ignore[no-untyped-def]
 @login_required
 def manage_officer_list(request: HttpRequest) -> HttpResponse:
     """Officers in scope with their registration state: filters, search, pages of 50."""
-    _require_administrator(request)
+    require_administrator(request.user)
     form, officers = _filtered(request)
     page = None
     if officers is not None:
@@ -231,7 +226,7 @@ def manage_officer_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def manage_officer_list_csv(request: HttpRequest) -> HttpResponse:
     """The same list as CSV, streamed: constant memory whatever the number of officers."""
-    _require_administrator(request)
+    require_administrator(request.user)
     _form, officers = _filtered(request)
     if officers is None:
         raise Http404("bad filter")
@@ -263,7 +258,7 @@ def manage_officer_list_csv(request: HttpRequest) -> HttpResponse:
 def manage_legacy_logins(request: HttpRequest) -> HttpResponse:
     """Readiness before the cutover: logins per day by method, and who still uses the legacy
     ways (Token Key, password alone) — from the gateway's decision records, in scope."""
-    _require_administrator(request)
+    require_administrator(request.user)
     at = now()
     return render(
         request,

@@ -14,7 +14,7 @@ from django.db.models.functions import Substr
 
 from agencies.models import Agency, Officer
 from agencies.policy import Role, Viewer, sees_everything
-from agencies.scope import get_visible_agency
+from agencies.scope import get_visible_agency, in_scope
 from tokens.models import SoftToken, SoftTokenStatus
 
 PENDING_LIFETIME = dt.timedelta(minutes=10)
@@ -108,11 +108,10 @@ def officers_in(
     """The officers of the viewer's scope (or of one node in it), with their registration
     state, filtered; ordered by unit and user id."""
     node = get_visible_agency(viewer, code) if code else None
-    if node is None and not sees_everything(viewer):
-        prefix = viewer.scope_path or "\x00"  # an administrator without scope sees nothing
-    else:
-        prefix = node.path if node else ""
-    officers = _officers(prefix, at).select_related("unit").order_by("unit__code", "username")
+    officers = _officers(node.path if node else "", at)
+    if node is None:
+        officers = in_scope(officers, viewer)
+    officers = officers.select_related("unit").order_by("unit__code", "username")
     if state == OfficerState.REGISTERED:
         officers = officers.filter(is_registered=True)
     elif state == OfficerState.PENDING:
@@ -150,9 +149,7 @@ def logins_per_day(
     from gfms_portal.clock import BANGKOK, bangkok_date, bangkok_midnight
 
     first_day = bangkok_date(at) - dt.timedelta(days=days - 1)
-    decisions = LoginDecision.objects.filter(at__gte=bangkok_midnight(first_day))
-    if not sees_everything(viewer):
-        decisions = decisions.filter(unit__path__startswith=viewer.scope_path or "\x00")
+    decisions = in_scope(LoginDecision.objects.filter(at__gte=bangkok_midnight(first_day)), viewer)
     rows = (
         decisions.annotate(day=TruncDate("at", tzinfo=BANGKOK))
         .values("day")
@@ -190,8 +187,7 @@ def legacy_users(viewer: Viewer, *, at: dt.datetime, days: int = TELEMETRY_DAYS)
     decisions = LoginDecision.objects.filter(
         at__gte=at - dt.timedelta(days=days), decision="allow", method__in=["token_key", "password"]
     )
-    if not sees_everything(viewer):
-        decisions = decisions.filter(unit__path__startswith=viewer.scope_path or "\x00")
+    decisions = in_scope(decisions, viewer)
     return (
         decisions.values("officer__username", "officer__name_th", "unit__code")
         .annotate(last=Max("at"), times=Count("pk"))

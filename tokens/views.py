@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from agencies.policy import Role
-from agencies.scope import agencies_visible_to
+from agencies.scope import agencies_visible_to, require_administrator
 from gfms_portal.clock import now
 from gfms_portal.exports import csv_response, safe_cell
 from gfms_portal.thaidate import format_be_date
@@ -69,11 +69,6 @@ class ShipForm(forms.Form):
     tracking_number = forms.CharField(label=gettext_lazy("Tracking number"), max_length=64)
 
 
-def _administrator(request: HttpRequest) -> None:
-    if not request.user.is_administrator:
-        raise Http404("not an administrator")
-
-
 def _report(request: HttpRequest, error: CustodyError) -> None:
     for problem in error.problems:
         messages.error(request, problem)
@@ -82,7 +77,7 @@ def _report(request: HttpRequest, error: CustodyError) -> None:
 @require_http_methods(["GET", "POST"])
 @login_required
 def manage_token_keys(request: HttpRequest) -> HttpResponse:
-    _administrator(request)
+    require_administrator(request.user)
     at = now()
     hand_over_form = SerialsForm(
         request.POST if request.POST.get("action") == "hand_over" else None
@@ -150,7 +145,7 @@ def _visible_shipments(request: HttpRequest):  # type: ignore[no-untyped-def]
 @require_http_methods(["GET", "POST"])
 @login_required
 def manage_shipments(request: HttpRequest) -> HttpResponse:
-    _administrator(request)
+    require_administrator(request.user)
     form = SerialsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -173,7 +168,7 @@ def manage_shipments(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def manage_shipment(request: HttpRequest, shipment_id: int) -> HttpResponse:
-    _administrator(request)
+    require_administrator(request.user)
     shipment = _visible_shipments(request).filter(pk=shipment_id).first()
     if shipment is None:
         raise Http404("no such shipment in your scope")
@@ -239,7 +234,7 @@ def _visible_items(request: HttpRequest, shipment: Shipment) -> list[object]:
 @require_safe
 @login_required
 def manage_shipment_manifest(request: HttpRequest, shipment_id: int) -> HttpResponse:
-    _administrator(request)
+    require_administrator(request.user)
     shipment = _visible_shipments(request).filter(pk=shipment_id).first()
     if shipment is None:
         raise Http404("no such shipment in your scope")
@@ -259,7 +254,7 @@ def manage_shipment_manifest(request: HttpRequest, shipment_id: int) -> HttpResp
 @require_http_methods(["GET", "POST"])
 @login_required
 def manage_token_key_progress(request: HttpRequest) -> HttpResponse:
-    _administrator(request)
+    require_administrator(request.user)
     at = now()
     if request.method == "POST":
         try:
@@ -326,7 +321,7 @@ def _export_rows(request: HttpRequest) -> Iterator[list[str]]:
 def manage_token_keys_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """Outstanding devices in scope, streamed: CSV in UTF-8 with a BOM (Excel shows Thai), or
     XLSX written row by row."""
-    _administrator(request)
+    require_administrator(request.user)
     if fmt == "csv":
         return csv_response(_export_rows(request), "token-keys-outstanding.csv")
     if fmt == "xlsx":

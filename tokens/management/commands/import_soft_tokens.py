@@ -8,8 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agencies.csv_import import ImportCommand, Row
-from agencies.models import Officer
-from agencies.services import Outcome
+from agencies.services import Outcome, officers_by_username
 from tokens.services import SoftTokenRecord, import_soft_token
 
 
@@ -21,7 +20,7 @@ class Command(ImportCommand):
     noun = "soft tokens"
 
     def prepare(self, rows: list[Row], *, path: Path, at: dt.datetime) -> Callable[[Row], Outcome]:
-        officers = {officer.username.lower(): officer for officer in Officer.objects.all()}
+        officers = officers_by_username()
         return lambda row: import_soft_token(
             SoftTokenRecord(**row.values),
             officers=officers,

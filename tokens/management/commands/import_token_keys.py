@@ -8,8 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agencies.csv_import import ImportCommand, Row
-from agencies.models import Officer
-from agencies.services import Outcome
+from agencies.services import Outcome, officers_by_username
 from tokens.services import TokenKeyRecord, upsert_token_key
 
 
@@ -21,5 +20,5 @@ class Command(ImportCommand):
     noun = "Token Keys"
 
     def prepare(self, rows: list[Row], *, path: Path, at: dt.datetime) -> Callable[[Row], Outcome]:
-        officers = {officer.username.lower(): officer for officer in Officer.objects.all()}
+        officers = officers_by_username()
         return lambda row: upsert_token_key(TokenKeyRecord(**row.values), officers=officers, at=at)
