@@ -38,6 +38,8 @@ urlpatterns = [
         manage_views.manage_officer_list_csv,
         name="manage_officer_list_csv",
     ),
+    path("manage/schedule/", include("registration.schedule_urls")),
+    path("manage/audit-log/", include("audit.urls")),
     path("manage/officers/", manage_views.manage_officers, name="manage_officers"),
     path("manage/officers/<str:username>/", manage_views.manage_officer, name="manage_officer"),
     path("manage/token-keys/", token_views.manage_token_keys, name="manage_token_keys"),

@@ -1,7 +1,6 @@
 """Administrators and hardware Token Keys: hand-over, lost reports, shipments with a manifest,
 reception at CGD. Thin adapters over tokens.custody; scope from agencies.scope (404 outside)."""
 
-import io
 from collections.abc import Iterator
 
 from django import forms
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from agencies.policy import Role
 from agencies.scope import agencies_visible_to, require_administrator
 from gfms_portal.clock import now
-from gfms_portal.exports import csv_response, safe_cell
+from gfms_portal.exports import csv_response, safe_cell, xlsx_response
 from gfms_portal.thaidate import format_be_date
 from registration.models import Schedule
 from tokens.custody import (
@@ -325,18 +324,7 @@ def manage_token_keys_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt == "csv":
         return csv_response(_export_rows(request), "token-keys-outstanding.csv")
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("Token Keys")
-        for row in _export_rows(request):
-            sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return xlsx_response(
+            _export_rows(request), "token-keys-outstanding.xlsx", sheet="Token Keys"
         )
-        response["Content-Disposition"] = 'attachment; filename="token-keys-outstanding.xlsx"'
-        return response
     raise Http404("unknown export format")

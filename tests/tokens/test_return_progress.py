@@ -68,7 +68,7 @@ def test_csv_export_has_a_bom_thai_headers_and_only_outstanding_in_scope(
     assert rows[0][0] == "หมายเลขเครื่อง"
     assert sorted(row[0] for row in rows[1:]) == ["DEMO-C0", "DEMO-C1", "DEMO-C2"]  # not dave's
     assert xlsx.status_code == 200
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
     assert sheet.max_row == 4
     assert missing_format.status_code == 404
 

@@ -1,0 +1,3 @@
+"""The audit-log viewer for auditors and central administrators (mounted at /manage/audit-log/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The migration schedule page for central administrators (mounted at /manage/schedule/)."""
+
+urlpatterns: list = []
