@@ -135,3 +135,55 @@ class Reveal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.owner_id}"
+
+
+class ReminderKind(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled reminder")
+    ON_DEMAND = "on_demand", _("Reminder sent by an administrator")
+    DIGEST = "digest", _("Weekly digest to an administrator")
+
+
+class EnrollmentReminder(models.Model):
+    """One reminder e-mail to one person, claimed before it is written so that it can never
+    go out twice: the unique (recipient, key) row decides, whoever asks and however often.
+
+    Keys: "before-14-2025-04-11" (14 days before that closing day), "on-demand-2025-03-20"
+    (at most one on-demand reminder per officer per Bangkok day), "digest-2025-03-17".
+    The e-mail itself is written to the outbox by registration.reminders.deliver_reminders,
+    which skips an officer who registered in between."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollment_reminders"
+    )
+    key = models.CharField(max_length=40)
+    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    skipped = models.BooleanField(
+        default=False, help_text=_("The officer had registered by the time it was written.")
+    )
+
+    class Meta:
+        verbose_name = _("registration reminder")
+        verbose_name_plural = _("registration reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="one_enrollment_reminder")
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                condition=models.Q(delivered_at__isnull=True),
+                name="reminder_undelivered",
+            ),
+            models.Index(fields=["recipient", "requested_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.key}"

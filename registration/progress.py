@@ -7,6 +7,7 @@ prefix of the unit's materialised path (ministry "03/", department "03/03004/", 
 """
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
@@ -99,7 +100,8 @@ class OfficerState:
     REGISTERED = "registered"
     PENDING = "pending"
     NOT_STARTED = "not_started"
-    ALL = ("registered", "pending", "not_started")
+    UNREGISTERED = "unregistered"  # pending or not started
+    ALL = ("registered", "pending", "not_started", "unregistered")
 
 
 def officers_in(
@@ -118,6 +120,8 @@ def officers_in(
         officers = officers.filter(is_registered=False, is_pending=True)
     elif state == OfficerState.NOT_STARTED:
         officers = officers.filter(is_registered=False, is_pending=False)
+    elif state == OfficerState.UNREGISTERED:
+        officers = officers.filter(is_registered=False)
     if query:
         officers = officers.filter(
             Q(username__icontains=query) | Q(name_th__icontains=query) | Q(name_en__icontains=query)
@@ -192,4 +196,106 @@ def legacy_users(viewer: Viewer, *, at: dt.datetime, days: int = TELEMETRY_DAYS)
         decisions.values("officer__username", "officer__name_th", "unit__code")
         .annotate(last=Max("at"), times=Count("pk"))
         .order_by("unit__code", "officer__username")
+    )
+
+
+# --- cumulative registrations against the deadline -------------------------------------------------
+
+RECENT_PACE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class BurnupDay:
+    day: dt.date
+    registered: int  # cumulative, officers registered by the end of the day
+    needed: int  # where a steady pace from the opening day to the closing day would be
+
+
+@dataclass(frozen=True)
+class Burnup:
+    """Cumulative registrations per Bangkok day against the pace needed to finish on time."""
+
+    total: int
+    opens: dt.date
+    closes: dt.date
+    today: dt.date
+    days: list[BurnupDay]  # from the opening day to today (or to the closing day, if later)
+    recent_per_day: float  # average over the last RECENT_PACE_DAYS days
+    needed_per_day: float | None  # from today to the closing day; None once it has passed
+
+    @property
+    def registered(self) -> int:
+        return self.days[-1].registered if self.days else 0
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.registered
+
+    @property
+    def projected_finish(self) -> dt.date | None:
+        """The day everyone is registered at the recent pace (None: not at this pace)."""
+        if self.remaining <= 0:
+            return self.days[-1].day if self.days else self.today
+        if self.recent_per_day <= 0:
+            return None
+        return self.today + dt.timedelta(days=math.ceil(self.remaining / self.recent_per_day))
+
+    @property
+    def on_track(self) -> bool:
+        finish = self.projected_finish
+        return finish is not None and finish <= self.closes
+
+
+def burnup(
+    viewer: Viewer,
+    node: Agency | None,
+    total: int,
+    *,
+    at: dt.datetime,
+    opens: dt.date,
+    closes: dt.date,
+) -> Burnup:
+    """One aggregate query: officers' active soft tokens grouped by the Bangkok day they were
+    confirmed. (An officer registered again after a reset counts from the new day.)"""
+    from django.db.models.functions import TruncDate
+
+    from gfms_portal.clock import BANGKOK, bangkok_date
+
+    today = bangkok_date(at)
+    tokens = SoftToken.objects.filter(
+        status=SoftTokenStatus.ACTIVE, officer__role=Role.OFFICER, officer__is_active=True
+    )
+    if node is not None:
+        tokens = tokens.filter(officer__unit__path__startswith=node.path)
+    tokens = in_scope(tokens, viewer, unit="officer__unit")
+    per_day = dict(
+        tokens.annotate(day=TruncDate("confirmed_at", tzinfo=BANGKOK))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    before_opening = sum(n for day, n in per_day.items() if day is None or day < opens)
+    window = max((closes - opens).days + 1, 1)
+    last = max(min(today, closes + dt.timedelta(days=window)), opens)
+    days, cumulative = [], before_opening
+    for offset in range((last - opens).days + 1):
+        day = opens + dt.timedelta(days=offset)
+        cumulative += per_day.get(day, 0)
+        needed = min(total, math.ceil(total * (offset + 1) / window))
+        days.append(BurnupDay(day, cumulative, needed))
+    recent = sum(
+        n
+        for day, n in per_day.items()
+        if day and today - dt.timedelta(days=RECENT_PACE_DAYS) < day <= today
+    )
+    days_left = (closes - today).days + 1  # today counts
+    remaining = total - cumulative
+    return Burnup(
+        total=total,
+        opens=opens,
+        closes=closes,
+        today=today,
+        days=days if today >= opens else [],
+        recent_per_day=round(recent / RECENT_PACE_DAYS, 1),
+        needed_per_day=round(max(remaining, 0) / days_left, 1) if days_left > 0 else None,
     )
