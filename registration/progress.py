@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Substr
 
 from agencies.models import Agency, Officer
@@ -21,6 +21,8 @@ from tokens.models import SoftToken, SoftTokenStatus
 PENDING_LIFETIME = dt.timedelta(minutes=10)
 PATH_LENGTH = {"ministry": 3, "department": 9, "unit": 20}  # "03/", "03/03004/", "…/0300400001/"
 CHILD_KIND = {None: "ministry", "ministry": "department", "department": "unit"}
+TELEMETRY_DAYS = 7
+LEGACY_METHODS = ("token_key", "password")
 
 
 @dataclass(frozen=True)
@@ -105,15 +107,39 @@ class OfficerState:
 
 
 def officers_in(
-    viewer: Viewer, *, at: dt.datetime, state: str = "", query: str = "", code: str | None = None
+    viewer: Viewer,
+    *,
+    at: dt.datetime,
+    state: str = "",
+    query: str = "",
+    code: str | None = None,
+    legacy: bool = False,
 ):  # type: ignore[no-untyped-def]
     """The officers of the viewer's scope (or of one node in it), with their registration
-    state, filtered; ordered by unit and user id."""
+    state and the day they registered, filtered; ordered by unit and user id. `legacy`: only
+    those who logged in with a Token Key or a password alone in the last TELEMETRY_DAYS days."""
+    from auth_gateway.models import LoginDecision
+
     node = get_visible_agency(viewer, code) if code else None
     officers = _officers(node.path if node else "", at)
     if node is None:
         officers = in_scope(officers, viewer)
-    officers = officers.select_related("unit").order_by("unit__code", "username")
+    registered_at = SoftToken.objects.filter(
+        officer=OuterRef("pk"), status=SoftTokenStatus.ACTIVE
+    ).values("confirmed_at")[:1]
+    officers = (
+        officers.annotate(registered_at=Subquery(registered_at))
+        .select_related("unit")
+        .order_by("unit__code", "username")
+    )
+    if legacy:
+        legacy_logins = LoginDecision.objects.filter(
+            officer=OuterRef("pk"),
+            decision="allow",
+            method__in=LEGACY_METHODS,
+            at__gte=at - dt.timedelta(days=TELEMETRY_DAYS),
+        )
+        officers = officers.filter(Exists(legacy_logins))
     if state == OfficerState.REGISTERED:
         officers = officers.filter(is_registered=True)
     elif state == OfficerState.PENDING:
@@ -130,8 +156,6 @@ def officers_in(
 
 
 # --- legacy-login telemetry (from the gateway's decision records) ----------------------------------
-
-TELEMETRY_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -189,7 +213,7 @@ def legacy_users(viewer: Viewer, *, at: dt.datetime, days: int = TELEMETRY_DAYS)
     from auth_gateway.models import LoginDecision
 
     decisions = LoginDecision.objects.filter(
-        at__gte=at - dt.timedelta(days=days), decision="allow", method__in=["token_key", "password"]
+        at__gte=at - dt.timedelta(days=days), decision="allow", method__in=LEGACY_METHODS
     )
     decisions = in_scope(decisions, viewer)
     return (
@@ -298,4 +322,25 @@ def burnup(
         days=days if today >= opens else [],
         recent_per_day=round(recent / RECENT_PACE_DAYS, 1),
         needed_per_day=round(max(remaining, 0) / days_left, 1) if days_left > 0 else None,
+    )
+
+
+def refused_unregistered(viewer: Viewer, *, at: dt.datetime, days: int = TELEMETRY_DAYS):  # type: ignore[no-untyped-def]
+    """After the cutover: officers in scope whom the gateway refused because they have no soft
+    token, in the last `days` days — the ones who need a late-registration code."""
+    from django.db.models import Max
+
+    from auth_gateway.models import LoginDecision
+
+    decisions = LoginDecision.objects.filter(
+        at__gte=at - dt.timedelta(days=days),
+        decision="deny",
+        reason="not_registered",
+        officer__isnull=False,
+    )
+    return (
+        in_scope(decisions, viewer)
+        .values("officer__username", "officer__name_th", "unit__code")
+        .annotate(last=Max("at"), times=Count("pk"))
+        .order_by("unit__code", "officer__username")
     )
