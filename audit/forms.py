@@ -1,0 +1,138 @@
+"""The audit-log filters (GET). A filter that cannot be understood is an error naming it, never
+silently dropped: an auditor must not read an unfiltered list as the filtered one."""
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, Officer
+from audit.labels import EVENT_GROUPS
+from audit.search import EventFilter
+from gfms_portal.thaidate import format_be_date, parse_date
+
+# Far enough either side of the migration for any real question, and inside what every database
+# and time-zone conversion handles (day 1 of year 1 in Bangkok is before year 1 in UTC).
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2199, 12, 31)
+
+
+class BangkokDayField(forms.CharField):
+    """A calendar day typed as 11/04/2568, 2568-04-11 or 2025-04-11 (BE when the year is 2400
+    or more)."""
+
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"placeholder": "11/04/2568", "autocomplete": "off"}),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):  # type: ignore[no-untyped-def]
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            day = parse_date(text)
+        except ValueError:
+            raise ValidationError(
+                _("“%(value)s” is not a date. Type day/month/year, e.g. 11/04/2568 or 2568-04-11."),
+                code="invalid",
+                params={"value": text},
+            ) from None
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValidationError(
+                _("“%(value)s” is outside the years %(first)s–%(last)s (BE)."),
+                code="out_of_range",
+                params={"value": text, "first": FIRST_DAY.year + 543, "last": LAST_DAY.year + 543},
+            )
+        return day
+
+
+def _event_choices() -> list:  # type: ignore[type-arg]
+    return [("", _("All events"))] + [
+        (group, list(labels.items())) for group, labels in EVENT_GROUPS
+    ]
+
+
+class AuditLogFilter(forms.Form):
+    officer = forms.CharField(
+        required=False,
+        max_length=64,
+        label=_("Officer (GFMS user id)"),
+        help_text=_("The exact user id; upper or lower case does not matter."),
+    )
+    actor = forms.CharField(
+        required=False,
+        max_length=200,
+        label=_("Done by (user id or system)"),
+        help_text=_(
+            "An administrator's exact user id, or part of a system name such as officers.imported."
+        ),
+    )
+    action = forms.ChoiceField(required=False, choices=_event_choices, label=_("Event type"))
+    agency = forms.RegexField(
+        required=False,
+        regex=r"^\d{2}(\d{3}(\d{5})?)?$",
+        label=_("Agency (GFMIS code)"),
+        help_text=_("2, 5 or 10 digits: the agency and everything below it."),
+        error_messages={"invalid": _("A GFMIS code has 2, 5 or 10 digits.")},
+    )
+    date_from = BangkokDayField(label=_("From (date)"))
+    date_to = BangkokDayField(
+        label=_("To (date, included)"),
+        help_text=_("Days in Bangkok time, in the Buddhist or Christian era."),
+    )
+    page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000, label=_("Page"))
+
+    def clean_officer(self) -> Officer | None:
+        text = self.cleaned_data["officer"].strip()
+        if not text:
+            return None
+        officer = Officer.objects.by_username(text).first()
+        if officer is None:
+            raise ValidationError(
+                _("No officer has the GFMS user id “%(value)s”."), params={"value": text}
+            )
+        return officer
+
+    def clean_agency(self) -> Agency | None:
+        code = self.cleaned_data["agency"]
+        if not code:
+            return None
+        agency = Agency.objects.filter(code=code).first()
+        if agency is None:
+            raise ValidationError(
+                _("No agency has the GFMIS code “%(value)s”."), params={"value": code}
+            )
+        return agency
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        since, until = data.get("date_from"), data.get("date_to")
+        if since and until and since > until:
+            self.add_error(
+                "date_to",
+                ValidationError(
+                    _("The end date %(until)s is before the start date %(since)s."),
+                    code="reversed",
+                    params={"until": format_be_date(until), "since": format_be_date(since)},
+                ),
+            )
+        return data
+
+    def criteria(self) -> EventFilter:
+        """The filters of a valid form as a query (all empty: every event)."""
+        data = self.cleaned_data
+        officer, agency = data.get("officer"), data.get("agency")
+        return EventFilter(
+            officer_id=officer.pk if officer else None,
+            actor=data["actor"].strip(),
+            action=data["action"],
+            agency_path=agency.path if agency else "",
+            since=data.get("date_from"),
+            until=data.get("date_to"),
+        )

@@ -1,0 +1,145 @@
+"""The audit-log viewer: central administrators and auditors read every audit event, filtered by
+officer, actor, event type, agency and Bangkok days, in pages of 50 or exported whole (CSV,
+XLSX) with the same filters. Everyone else gets 404, like anything outside a scope."""
+
+from collections.abc import Iterator
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from agencies.models import Officer
+from agencies.policy import sees_everything
+from agencies.scope import require_administrator
+from audit.forms import AuditLogFilter
+from audit.labels import EVENT_LABELS, describe_data, event_label
+from audit.models import AuditEvent
+from audit.search import find_events
+from gfms_portal.clock import BANGKOK, now
+from gfms_portal.exports import csv_response, xlsx_response
+from gfms_portal.thaidate import format_be_datetime
+
+PAGE_SIZE = 50
+XLSX_MAX_ROWS = 1_048_575  # one Excel sheet holds 1,048,576 rows, the header included
+EXPORT_HEADER = [
+    "เลขที่",
+    "วันเวลา",
+    "วันเวลา (ISO 8601)",
+    "รหัสเหตุการณ์",
+    "เหตุการณ์",
+    "ผู้ดำเนินการ",
+    "รหัสผู้ใช้ของผู้ปฏิบัติงาน",
+    "ชื่อผู้ปฏิบัติงาน",
+    "รหัสหน่วยงาน",
+    "ชื่อหน่วยงาน",
+    "รายละเอียด",
+]
+
+
+def _require_reader(user: Officer) -> None:
+    """Central administrators and auditors; agency administrators and officers get 404."""
+    require_administrator(user)
+    if not sees_everything(user.viewer):
+        raise Http404("the audit log is for CGD")
+
+
+@require_safe
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    _require_reader(request.user)
+    return _render_page(request, AuditLogFilter(request.GET))
+
+
+@require_safe
+@login_required
+def audit_log_csv(request: HttpRequest) -> HttpResponse:
+    """Every matching event, streamed row by row: constant memory whatever the size."""
+    _require_reader(request.user)
+    form = AuditLogFilter(request.GET)
+    if not form.is_valid():
+        return _render_page(request, form, status=400)
+    return csv_response(_export_rows(find_events(form.criteria())), f"{_export_name()}.csv")
+
+
+@require_safe
+@login_required
+def audit_log_xlsx(request: HttpRequest) -> HttpResponse:
+    _require_reader(request.user)
+    form = AuditLogFilter(request.GET)
+    if not form.is_valid():
+        return _render_page(request, form, status=400)
+    events = find_events(form.criteria())
+    count = events.count()
+    if count > XLSX_MAX_ROWS:
+        # A workbook cut at Excel's limit would look complete; say so instead.
+        form.add_error(
+            None,
+            _(
+                "%(count)s events are more than one Excel sheet holds (%(limit)s). "
+                "Narrow the filters or export CSV."
+            )
+            % {"count": f"{count:,}", "limit": f"{XLSX_MAX_ROWS:,}"},
+        )
+        return _render_page(request, form, status=400)
+    return xlsx_response(_export_rows(events), f"{_export_name()}.xlsx", sheet="บันทึกการตรวจสอบ")
+
+
+def _render_page(request: HttpRequest, form: AuditLogFilter, *, status: int = 200) -> HttpResponse:
+    page, rows = None, []
+    if form.is_valid():
+        page = Paginator(find_events(form.criteria()), PAGE_SIZE).get_page(
+            form.cleaned_data["page"] or 1
+        )
+        rows = [(event, event_label(event.action), describe_data(event.data)) for event in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audit/audit_log.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "filtered": any(value for key, value in query.items()),
+        },
+        status=status,
+    )
+
+
+def _export_rows(events: QuerySet[AuditEvent]) -> Iterator[list[str]]:
+    # The headers are Thai, so are the labels and dates, whatever the page's language.
+    with translation.override("th"):
+        labels = {code: str(label) for code, label in EVENT_LABELS.items()}
+    yield EXPORT_HEADER
+    for event in events.iterator(chunk_size=2000):
+        officer, agency = event.officer, event.agency
+        if agency is None and officer is not None:
+            agency = officer.unit
+        yield [
+            str(event.pk),
+            format_be_datetime(event.at, lang="th"),
+            event.at.astimezone(BANGKOK).isoformat(timespec="seconds"),
+            event.action,
+            labels.get(event.action, event.action),
+            actor_name(event),
+            officer.username if officer else "",
+            officer.name_th if officer else "",
+            agency.code if agency else "",
+            agency.name_th if agency else "",
+            describe_data(event.data),
+        ]
+
+
+def actor_name(event: AuditEvent) -> str:
+    """The user id of the person who acted, or the label of the system that did."""
+    return event.actor.username if event.actor is not None else event.actor_label
+
+
+def _export_name() -> str:
+    return f"audit-log-{now().astimezone(BANGKOK):%Y%m%d-%H%M}"

@@ -1,0 +1,402 @@
+import csv
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from audit import views
+from audit.labels import EVENT_LABELS, describe_data
+from audit.services import record_event
+from auth_gateway.services import unlock_officer
+from gfms_portal.clock import BANGKOK
+from tests.conftest import PASSWORD
+from tests.factories import OfficerFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2025, 5, 1, 9, 30, tzinfo=BANGKOK)
+URL, CSV_URL, XLSX_URL = (
+    "/manage/audit-log/",
+    "/manage/audit-log/export.csv",
+    "/manage/audit-log/export.xlsx",
+)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():  # type: ignore[no-untyped-def]
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def bangkok(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=BANGKOK)
+
+
+def record(action: str, at: dt.datetime, **fields):  # type: ignore[no-untyped-def]
+    with transaction.atomic():
+        return record_event(action, at=at, **fields)
+
+
+def logged_in(username: str) -> Client:
+    client = Client()
+    assert client.post("/login/", {"username": username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def shown_ids(response) -> list[int]:  # type: ignore[no-untyped-def]
+    return [int(pk) for pk in re.findall(r'data-event="(\d+)"', response.content.decode())]
+
+
+def error_fields(response) -> set[str]:  # type: ignore[no-untyped-def]
+    return set(re.findall(r'data-field="(\w+)"', response.content.decode()))
+
+
+def csv_rows(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+
+
+# --- who may read it ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reader", ["alice", "erin"])
+def test_central_admin_and_auditor_see_every_event(reader, alice, erin, charlie, dave) -> None:  # type: ignore[no-untyped-def]
+    unlock_officer(charlie, actor=alice, at=bangkok(2025, 4, 1, 10, 0))
+    other = record(
+        "officer.locked", bangkok(2025, 4, 2, 8, 0), actor_label="auth_gateway", officer=dave
+    )
+    response = logged_in(reader).get(URL)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert shown_ids(response) == [other.pk, other.pk - 1]  # newest first
+    assert 'data-action="officer.unlocked"' in body and "auth_gateway" in body
+    assert "1 เม.ย. 2568 10:00" in body  # Buddhist era, Bangkok time
+
+
+@pytest.mark.parametrize("path", [URL, CSV_URL, XLSX_URL])
+@pytest.mark.parametrize("username", ["bob", "charlie"])
+def test_agency_admin_and_officer_get_404(path, username, bob, charlie) -> None:  # type: ignore[no-untyped-def]
+    record("officer.locked", bangkok(2025, 4, 2, 8, 0), officer=charlie)
+    assert logged_in(username).get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", [URL, CSV_URL, XLSX_URL])
+def test_anonymous_is_sent_to_login(path, cgd_tree) -> None:  # type: ignore[no-untyped-def]
+    response = Client().get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=/manage/audit-log/")
+
+
+def test_the_log_is_read_only(erin) -> None:  # type: ignore[no-untyped-def]
+    assert logged_in("erin").post(URL, {}).status_code == 405
+
+
+# --- filters ------------------------------------------------------------------------------------
+
+
+def test_officer_filter_is_the_exact_user_id_in_any_case(alice, erin, charlie, cgd_tree) -> None:  # type: ignore[no-untyped-def]
+    charlie2 = OfficerFactory(username="charlie2", unit=cgd_tree["cgd_unit"])
+    mine = record("officer.unlocked", bangkok(2025, 4, 1, 10, 0), actor=alice, officer=charlie)
+    record("officer.unlocked", bangkok(2025, 4, 1, 11, 0), actor=alice, officer=charlie2)
+    client = logged_in("erin")
+    assert shown_ids(client.get(URL, {"officer": " CHARLIE "})) == [mine.pk]
+    unknown = client.get(URL, {"officer": "charl"})
+    assert unknown.status_code == 200
+    assert shown_ids(unknown) == [] and error_fields(unknown) == {"officer"}
+
+
+def test_actor_filter_matches_people_exactly_and_system_labels_by_part(
+    alice, erin, charlie
+) -> None:  # type: ignore[no-untyped-def]
+    alice2 = OfficerFactory(username="alice2", role="central_admin", unit=None)
+    by_alice = record("soft_token.reset", bangkok(2025, 4, 1, 9, 0), actor=alice, officer=charlie)
+    record("soft_token.reset", bangkok(2025, 4, 1, 9, 5), actor=alice2, officer=charlie)
+    imported = record(
+        "officers.imported", bangkok(2025, 4, 1, 9, 10), actor_label="officers.imported (root)"
+    )
+    client = logged_in("erin")
+    assert shown_ids(client.get(URL, {"actor": "Alice"})) == [by_alice.pk]
+    assert shown_ids(client.get(URL, {"actor": "officers.imported"})) == [imported.pk]
+    assert shown_ids(client.get(URL, {"actor": "nobody"})) == []
+
+
+def test_event_type_filter(alice, erin, charlie) -> None:  # type: ignore[no-untyped-def]
+    reset = record("soft_token.reset", bangkok(2025, 4, 1, 9, 0), actor=alice, officer=charlie)
+    record("officer.unlocked", bangkok(2025, 4, 1, 9, 5), actor=alice, officer=charlie)
+    response = logged_in("erin").get(URL, {"action": "soft_token.reset"})
+    assert shown_ids(response) == [reset.pk]
+
+
+def test_agency_filter_takes_the_subtree_through_the_event_or_the_officer(  # type: ignore[no-untyped-def]
+    alice, erin, charlie, dave, cgd_tree
+) -> None:
+    officer_event = record(
+        "officer.unlocked", bangkok(2025, 4, 1, 9, 0), actor=alice, officer=charlie
+    )
+    device_event = record(
+        "token_key.state_changed",
+        bangkok(2025, 4, 1, 9, 5),
+        actor=alice,
+        agency=cgd_tree["cgd_regional"],
+        data={"serial": "TK-1", "from": "assigned", "to": "handed_over"},
+    )
+    record("officer.unlocked", bangkok(2025, 4, 1, 9, 10), actor=alice, officer=dave)
+    client = logged_in("erin")
+    assert shown_ids(client.get(URL, {"agency": "03004"})) == [device_event.pk, officer_event.pk]
+    assert shown_ids(client.get(URL, {"agency": "0300400002"})) == [device_event.pk]
+    missing = client.get(URL, {"agency": "99999"})
+    assert shown_ids(missing) == [] and error_fields(missing) == {"agency"}
+
+
+def test_dates_are_bangkok_days_and_the_end_day_is_included(alice, erin, charlie) -> None:  # type: ignore[no-untyped-def]
+    def at(*moment: int) -> int:
+        return record("officer.unlocked", bangkok(*moment), actor=alice, officer=charlie).pk
+
+    before = at(2025, 4, 9, 23, 59)
+    first = at(2025, 4, 10, 0, 0)
+    last = at(2025, 4, 11, 23, 30)  # 16:30 UTC: still the 11th in Bangkok
+    after = at(2025, 4, 12, 0, 30)  # 17:30 UTC on the 11th, but the 12th in Bangkok
+    client = logged_in("erin")
+    assert shown_ids(client.get(URL, {"date_from": "2025-04-10", "date_to": "2025-04-11"})) == [
+        last,
+        first,
+    ]
+    assert shown_ids(client.get(URL, {"date_from": "2025-04-12"})) == [after]
+    assert shown_ids(client.get(URL, {"date_to": "2025-04-09"})) == [before]
+
+
+@pytest.mark.parametrize("typed", ["2568-04-11", "11/04/2568", "2025-04-11", "11/4/2568"])
+def test_dates_may_be_typed_in_the_buddhist_era(typed, alice, erin, charlie) -> None:  # type: ignore[no-untyped-def]
+    record("officer.unlocked", bangkok(2025, 4, 10, 12, 0), actor=alice, officer=charlie)
+    on_the_day = record(
+        "officer.unlocked", bangkok(2025, 4, 11, 12, 0), actor=alice, officer=charlie
+    )
+    response = logged_in("erin").get(URL, {"date_from": typed, "date_to": typed})
+    assert response.status_code == 200
+    assert shown_ids(response) == [on_the_day.pk]
+
+
+def test_filters_combine(alice, erin, charlie, dave) -> None:  # type: ignore[no-untyped-def]
+    wanted = record("soft_token.reset", bangkok(2025, 4, 11, 9, 0), actor=alice, officer=charlie)
+    record("soft_token.reset", bangkok(2025, 4, 12, 9, 0), actor=alice, officer=charlie)
+    record("soft_token.reset", bangkok(2025, 4, 11, 9, 0), actor=alice, officer=dave)
+    record("officer.unlocked", bangkok(2025, 4, 11, 9, 0), actor=alice, officer=charlie)
+    filters = {
+        "officer": "charlie",
+        "actor": "alice",
+        "action": "soft_token.reset",
+        "agency": "03",
+        "date_from": "11/04/2568",
+        "date_to": "11/04/2568",
+    }
+    assert shown_ids(logged_in("erin").get(URL, filters)) == [wanted.pk]
+
+
+@pytest.mark.parametrize(
+    ("filters", "field"),
+    [
+        ({"action": "token.nonexistent"}, "action"),
+        ({"date_from": "2568-13-01"}, "date_from"),
+        ({"date_to": "yesterday"}, "date_to"),
+        ({"date_from": "31/02/2568"}, "date_from"),
+        ({"date_from": "0001-01-01"}, "date_from"),  # out of range, not a crash
+        ({"date_from": "12/04/2568", "date_to": "11/04/2568"}, "date_to"),
+        ({"page": "-1"}, "page"),
+        ({"page": "two"}, "page"),
+        ({"officer": "ghost"}, "officer"),
+        ({"agency": "12ab"}, "agency"),
+    ],
+)
+def test_bad_filters_are_named_and_show_no_event(filters, field, alice, erin, charlie) -> None:  # type: ignore[no-untyped-def]
+    record("officer.unlocked", bangkok(2025, 4, 11, 9, 0), actor=alice, officer=charlie)
+    client = logged_in("erin")
+    page = client.get(URL, filters)
+    assert page.status_code == 200
+    assert error_fields(page) == {field}
+    assert shown_ids(page) == []
+    assert 'role="alert"' in page.content.decode()
+    for export in (CSV_URL, XLSX_URL):
+        refused = client.get(export, filters)
+        assert refused.status_code == 400
+        assert refused["Content-Type"].startswith("text/html")
+        assert error_fields(refused) == {field}  # the same message, and no dump
+
+
+# --- what a row shows ---------------------------------------------------------------------------
+
+
+def test_unknown_codes_and_details_are_shown_compactly(alice, erin) -> None:  # type: ignore[no-untyped-def]
+    record(
+        "future.thing_happened",
+        bangkok(2025, 4, 11, 9, 0),
+        actor_label="a-command",
+        data={"b": [1, 2], "a": {"x": None}, "secret": "JBSWY3DPEHPK3PXP"},
+    )
+    body = logged_in("erin").get(URL).content.decode()
+    assert 'data-action="future.thing_happened"' in body
+    assert "future.thing_happened" in body.split("<tbody>")[1]
+    assert "a: {x: —}; b: [1, 2]; secret: [hidden]" in body
+    assert "JBSWY3DPEHPK3PXP" not in body
+
+
+def test_describe_data() -> None:
+    assert describe_data({}) == ""
+    assert describe_data({"to": "returned", "from": "assigned", "ok": True}) == (
+        "from: assigned; ok: true; to: returned"
+    )
+    assert describe_data({"note": "a; b", "old": {"opens": "2025-02-10"}}) == (
+        "note: a; b; old: {opens: 2025-02-10}"
+    )
+    assert describe_data({"Password": "x", "citizen_id": "1234567890123"}) == (
+        "Password: [hidden]; citizen_id: [hidden]"
+    )
+
+
+def test_every_action_code_in_the_code_base_has_a_label() -> None:
+    """A new record_event("…") (or an import command's audit_action) without a label here fails."""
+    root = Path(__file__).resolve().parents[2]
+    written: set[str] = set()
+    for app in ("agencies", "auth_gateway", "registration", "tokens", "gfms_portal"):
+        for source in (root / app).rglob("*.py"):
+            text = source.read_text(encoding="utf-8")
+            for first_argument in re.findall(r"record_event\(\s*([^()]+?),\s*at=", text):
+                written |= set(re.findall(r'"([a-z_]+\.[a-z_]+)"', first_argument))
+            written |= set(re.findall(r'audit_action = "([a-z_]+\.[a-z_]+)"', text))
+    assert len(written) > 20
+    assert written - set(EVENT_LABELS) == set()
+
+
+# --- pages and query count ----------------------------------------------------------------------
+
+
+def test_pages_of_fifty_newest_first(alice, erin, charlie) -> None:  # type: ignore[no-untyped-def]
+    start = bangkok(2025, 4, 1, 8, 0)
+    ids = [
+        record("officer.unlocked", start + dt.timedelta(minutes=n), actor=alice, officer=charlie).pk
+        for n in range(55)
+    ]
+    client = logged_in("erin")
+    first = client.get(URL, {"officer": "charlie"})
+    assert shown_ids(first) == ids[::-1][:50]
+    assert "page=2" in first.content.decode()
+    assert shown_ids(client.get(URL, {"officer": "charlie", "page": 2})) == ids[4::-1]
+    assert shown_ids(client.get(URL, {"officer": "charlie", "page": 99})) == ids[4::-1]  # last
+
+
+def _many_events(count: int, cgd_tree, actor) -> None:  # type: ignore[no-untyped-def]
+    units = [cgd_tree["cgd_unit"], cgd_tree["cgd_regional"], cgd_tree["customs_unit"]]
+    for n in range(count):
+        unit = units[n % 3]
+        record(
+            "token_key.state_changed",
+            bangkok(2025, 4, 1, 8, 0) + dt.timedelta(minutes=n),
+            actor=OfficerFactory(role="central_admin", unit=None) if n % 2 else actor,
+            officer=OfficerFactory(unit=unit),
+            agency=unit if n % 2 else None,
+            data={"serial": f"TK-{n}"},
+        )
+
+
+@pytest.mark.parametrize("path", [URL, CSV_URL])
+def test_query_count_does_not_grow_with_rows(path, alice, erin, cgd_tree) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in("erin")
+    client.get(URL)  # the first page after the login also stamps the session
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+            if path == CSV_URL:
+                b"".join(response.streaming_content)
+        assert response.status_code == 200
+        return len(captured)
+
+    _many_events(3, cgd_tree, alice)
+    few = queries()
+    _many_events(27, cgd_tree, alice)
+    assert queries() == few
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+
+def test_csv_export_is_filtered_thai_buddhist_era_and_formula_safe(
+    alice, erin, charlie, cgd_tree
+) -> None:  # type: ignore[no-untyped-def]
+    evil = OfficerFactory(username="evil", unit=cgd_tree["cgd_unit"], name_th="=HYPERLINK(1)")
+    wanted = record(
+        "soft_token.reset",
+        bangkok(2025, 4, 11, 23, 30),
+        actor=alice,
+        officer=evil,
+        data={"reason": "lost phone", "delivery": "email"},
+    )
+    record("soft_token.reset", bangkok(2025, 4, 12, 0, 30), actor=alice, officer=evil)
+    record("soft_token.reset", bangkok(2025, 4, 11, 10, 0), actor=alice, officer=charlie)
+    response = logged_in("erin").get(
+        CSV_URL, {"officer": "evil", "date_from": "2568-04-11", "date_to": "11/04/2568"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="audit-log-20250501-0930.csv"' in response["Content-Disposition"]
+    rows = csv_rows(response)
+    assert rows[0] == views.EXPORT_HEADER and rows[0][0] == "เลขที่"
+    assert len(rows) == 2
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["เลขที่"] == str(wanted.pk)
+    assert row["วันเวลา"] == "11 เม.ย. 2568 23:30 น."
+    assert row["วันเวลา (ISO 8601)"] == "2025-04-11T23:30:00+07:00"
+    assert row["รหัสเหตุการณ์"] == "soft_token.reset"
+    assert row["เหตุการณ์"] not in ("", "soft_token.reset")  # the label, not the code
+    assert row["ผู้ดำเนินการ"] == "alice"
+    assert row["รหัสผู้ใช้ของผู้ปฏิบัติงาน"] == "evil"
+    assert row["ชื่อผู้ปฏิบัติงาน"] == "'=HYPERLINK(1)"  # not a formula
+    assert row["รหัสหน่วยงาน"] == "0300400001"  # the officer's unit
+    assert row["รายละเอียด"] == "delivery: email; reason: lost phone"
+
+
+def test_csv_export_without_filters_has_every_event(alice, erin, charlie) -> None:  # type: ignore[no-untyped-def]
+    for n in range(3):
+        record("officer.unlocked", bangkok(2025, 4, 1, 8, n), actor=alice, officer=charlie)
+    rows = csv_rows(logged_in("alice").get(CSV_URL))
+    assert len(rows) == 1 + 3
+
+
+def test_xlsx_export_follows_the_filters(alice, erin, charlie, dave) -> None:  # type: ignore[no-untyped-def]
+    wanted = record(
+        "officer.locked",
+        bangkok(2025, 4, 11, 9, 0),
+        actor_label="auth_gateway",
+        officer=charlie,
+        data={"failed_logins": 5},
+    )
+    record("officer.unlocked", bangkok(2025, 4, 11, 9, 5), actor=alice, officer=charlie)
+    record("officer.locked", bangkok(2025, 4, 11, 9, 0), actor_label="auth_gateway", officer=dave)
+    response = logged_in("erin").get(XLSX_URL, {"action": "officer.locked", "agency": "03004"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('filename="audit-log-20250501-0930.xlsx"')
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == views.EXPORT_HEADER
+    assert [row[0] for row in rows[1:]] == [str(wanted.pk)]
+    assert rows[1][1] == "11 เม.ย. 2568 09:00 น."
+    assert rows[1][5] == "auth_gateway"
+    assert rows[1][10] == "failed_logins: 5"
+
+
+def test_xlsx_export_refuses_more_rows_than_excel_holds(monkeypatch, alice, erin, charlie) -> None:  # type: ignore[no-untyped-def]
+    for n in range(3):
+        record("officer.unlocked", bangkok(2025, 4, 1, 8, n), actor=alice, officer=charlie)
+    monkeypatch.setattr(views, "XLSX_MAX_ROWS", 2)
+    client = logged_in("erin")
+    refused = client.get(XLSX_URL)
+    assert refused.status_code == 400
+    assert shown_ids(refused) == []
+    assert client.get(XLSX_URL, {"date_to": "2025-03-31"}).status_code == 200
