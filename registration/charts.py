@@ -62,7 +62,8 @@ def burnup_chart(data: Burnup) -> BurnupChart | None:
         end = min(finish or last, last)
         end_count = data.registered + data.recent_per_day * (end - data.days[-1].day).days
         projection = _points([registered[-1], (x(end), y(end_count))])
-    y_ticks = [Tick(y(data.total * share / 4), round(data.total * share / 4)) for share in range(5)]
+    values = sorted({round(data.total * share / 4) for share in range(5)})  # whole officers
+    y_ticks = [Tick(y(value), value) for value in values]
     x_ticks = [Tick(x(data.opens), data.opens), Tick(x(data.closes), data.closes)]
     apart = span / 6  # keep the three date labels from overlapping
     if (data.today - data.opens).days > apart and (data.closes - data.today).days > apart:
