@@ -1,0 +1,129 @@
+"""Property: over random trees and a random agency administrator, no progress page, export,
+telemetry list or reminder reaches an officer — or a count — outside the administrator's
+subtree, and every node outside it answers 404."""
+
+import csv
+import datetime as dt
+import io
+import re
+
+import pytest
+import time_machine
+from django.db import transaction
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from agencies.models import Agency, Officer
+from agencies.policy import Kind, Role, path_for
+from auth_gateway.models import LoginDecision
+from gfms_portal.clock import BANGKOK
+from registration.models import EnrollmentReminder
+from tokens.models import SoftToken, SoftTokenStatus
+
+pytestmark = pytest.mark.django_db
+AT = dt.datetime(2025, 3, 1, 10, 0, tzinfo=BANGKOK)  # inside the circular's registration window
+
+# (ministry, department, unit, state: 0 not started / 1 pending / 2 registered, legacy login?)
+officers_strategy = st.lists(
+    st.tuples(
+        st.integers(0, 2), st.integers(0, 2), st.integers(0, 3), st.integers(0, 2), st.booleans()
+    ),
+    min_size=1,
+    max_size=20,
+)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(shape=officers_strategy, pick=st.integers(0, 10_000))
+def test_no_page_or_export_leaks_outside_the_scope(shape, pick) -> None:  # type: ignore[no-untyped-def]
+    with time_machine.travel(AT, tick=False), transaction.atomic():
+        check(shape, pick)
+        transaction.set_rollback(True)  # each example starts from an empty database
+
+
+def check(shape: list[tuple[int, int, int, int, bool]], pick: int) -> None:
+    created: dict[str, Agency] = {}
+
+    def node(code: str, parent: Agency | None) -> Agency:
+        if code not in created:
+            kind = {2: Kind.MINISTRY, 5: Kind.DEPARTMENT, 10: Kind.UNIT}[len(code)]
+            created[code] = Agency.objects.create(
+                code=code, kind=kind, parent=parent, path=path_for(code), name_th=f"หน่วย{code}",
+                region="central" if kind == Kind.UNIT else "",
+            )  # fmt: skip
+        return created[code]
+
+    officers: list[Officer] = []
+    for index, (m, d, u, state, legacy) in enumerate(shape):
+        unit = node(f"1{m}00{d}0000{u}", node(f"1{m}00{d}", node(f"1{m}", None)))
+        officer = Officer.objects.create(
+            username=f"u{index:03d}x", name_th=f"ชื่อ{index:03d}x", email=f"u{index}@x.example",
+            unit=unit,
+        )  # fmt: skip
+        officers.append(officer)
+        if state:
+            SoftToken.objects.create(
+                officer=officer,
+                secret_encrypted="-",
+                status=SoftTokenStatus.ACTIVE if state == 2 else SoftTokenStatus.PENDING,
+                created_at=AT - dt.timedelta(minutes=1),
+                confirmed_at=AT - dt.timedelta(days=index % 9) if state == 2 else None,
+            )
+        if legacy:
+            LoginDecision.objects.create(
+                at=AT - dt.timedelta(hours=index + 1), username=officer.username, officer=officer,
+                unit=unit, method="token_key", phase="window", decision="allow", reason="ok",
+            )  # fmt: skip
+    agencies = list(created.values())
+    scope = agencies[pick % len(agencies)]
+    admin = Officer.objects.create(
+        username="scope.admin", name_th="ผู้ดูแล", email="a@x.example",
+        role=Role.AGENCY_ADMIN, admin_scope=scope,
+    )  # fmt: skip
+    inside = {o.username for o in officers if o.unit.path.startswith(scope.path)}
+    outside = {o.username for o in officers} - inside
+    client = Client()
+    client.force_login(admin)
+
+    def leaks(body: str) -> set[str]:
+        return set(re.findall(r"u\d{3}x", body)) - inside
+
+    pages = ["/manage/progress/", "/manage/officer-list/", "/manage/legacy-logins/"]
+    pages += ["/manage/officer-list/?state=unregistered", "/manage/officer-list/?legacy=on"]
+    pages += ["/manage/officers/"]
+    for agency in agencies:
+        url = f"/manage/progress/{agency.code}/"
+        response = client.get(url)
+        if agency.path.startswith(scope.path):
+            pages.append(url)
+            pages.append(f"/manage/officer-list/?unit={agency.code}")
+        else:
+            assert response.status_code == 404, url
+            assert client.get(f"/manage/officer-list.csv?unit={agency.code}").status_code == 404
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert not leaks(response.content.decode()), url
+    summary = client.get("/manage/progress/").content.decode()
+    total = re.search(r'data-testid="summary">\D*(\d+)', summary)
+    assert total is not None and int(total.group(1)) == len(inside)
+
+    csv_response = client.get("/manage/officer-list.csv")
+    if inside:
+        text = b"".join(csv_response.streaming_content).decode().lstrip("\ufeff")
+        assert {row[0] for row in list(csv.reader(io.StringIO(text)))[1:]} == inside
+        xlsx = client.get("/manage/officer-list.xlsx")
+        rows = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active.iter_rows(
+            values_only=True
+        )
+        assert {row[0] for row in list(rows)[1:]} == inside
+    else:
+        assert csv_response.status_code == 302  # nothing to export, said on the list page
+
+    client.post("/manage/progress/remind", {"unit": ""})
+    reminded = set(EnrollmentReminder.objects.values_list("recipient__username", flat=True))
+    assert reminded <= inside and not (reminded & outside)
