@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import Promise
@@ -23,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import Officer
-from agencies.policy import Role
+from agencies.policy import Role, Viewer
 from agencies.scope import require_administrator
 from audit.models import AuditEvent
 from gfms_portal.clock import BANGKOK, now
@@ -36,9 +35,9 @@ from registration.policy import (
     is_registration_open,
     phase_at,
 )
+from registration.progress import OfficerState, officers_in
 from registration.schedule_forms import ScheduleForm
 from registration.services import SCHEDULE_FIELDS, change_schedule
-from tokens.models import SoftToken, SoftTokenStatus
 
 SCHEDULE_ACTION = "schedule.changed"
 
@@ -51,13 +50,12 @@ def can_change_schedule(officer: Officer) -> bool:
     return officer.role == Role.CENTRAL_ADMIN
 
 
-def count_unregistered_officers() -> int:
+def count_unregistered_officers(at: dt.datetime) -> int:
     """Active officers in the whole country without an active soft token: the ones refused
-    once only soft-token logins are accepted (registration.progress counts the same way)."""
-    active_token = SoftToken.objects.filter(officer=OuterRef("pk"), status=SoftTokenStatus.ACTIVE)
+    once only soft-token logins are accepted (the same definition as the progress pages)."""
     return (
-        Officer.objects.filter(role=Role.OFFICER, is_active=True)
-        .filter(~Exists(active_token))
+        officers_in(Viewer(Role.CENTRAL_ADMIN), at=at, state=OfficerState.UNREGISTERED)
+        .order_by()
         .count()
     )
 
@@ -234,7 +232,7 @@ def manage_schedule(request: HttpRequest) -> HttpResponse:
     form = ScheduleForm.for_schedule(current) if can_change else None
     preview = None
     unchanged = False
-    unregistered = count_unregistered_officers()
+    unregistered = count_unregistered_officers(at)
     if request.method == "POST":
         form = ScheduleForm(request.POST)
         action = request.POST.get("action")
