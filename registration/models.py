@@ -147,8 +147,9 @@ class EnrollmentReminder(models.Model):
     """One reminder e-mail to one person, claimed before it is written so that it can never
     go out twice: the unique (recipient, key) row decides, whoever asks and however often.
 
-    Keys: "before-14-2025-04-11" (14 days before that closing day), "on-demand-2025-03-20"
-    (at most one on-demand reminder per officer per Bangkok day), "digest-2025-03-17".
+    Keys: "before-14-2025-04-11" (14 days before that closing day), "on-demand-2025-03-20",
+    "digest-2025-03-17". A second constraint allows one reminder per officer per Bangkok day,
+    scheduled or on demand, however the requests race.
     The e-mail itself is written to the outbox by registration.reminders.deliver_reminders,
     which skips an officer who registered in between."""
 
@@ -158,6 +159,7 @@ class EnrollmentReminder(models.Model):
     key = models.CharField(max_length=40)
     kind = models.CharField(max_length=16, choices=ReminderKind.choices)
     requested_at = models.DateTimeField()
+    day = models.DateField(help_text=_("The Bangkok day it was asked for."))
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -174,7 +176,13 @@ class EnrollmentReminder(models.Model):
         verbose_name = _("registration reminder")
         verbose_name_plural = _("registration reminders")
         constraints = [
-            models.UniqueConstraint(fields=["recipient", "key"], name="one_enrollment_reminder")
+            models.UniqueConstraint(fields=["recipient", "key"], name="one_enrollment_reminder"),
+            # Whoever asks, in whatever race: one reminder per officer per Bangkok day.
+            models.UniqueConstraint(
+                fields=["recipient", "day"],
+                condition=~models.Q(kind="digest"),
+                name="one_reminder_per_officer_per_day",
+            ),
         ]
         indexes = [
             models.Index(

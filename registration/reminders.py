@@ -3,7 +3,7 @@
 Two steps, so that a reminder can never go out twice and a click never waits for the mail:
 
 1. *Claim*: one `EnrollmentReminder` row per recipient and reminder, inserted with
-   ON CONFLICT DO NOTHING. The unique (recipient, key) decides: a rerun of the beat task, a
+   ON CONFLICT DO NOTHING. Unique constraints decide: a rerun of the beat task, a
    second worker or a double-clicked button claims nothing more. Claiming 50,000 rows is a few
    bulk INSERTs, quick enough for a request.
 2. *Deliver*: rows not yet delivered are written to the outbox in batches (row locks with SKIP
@@ -30,7 +30,7 @@ from agencies.models import Agency, Officer
 from agencies.policy import Role, Viewer
 from agencies.scope import get_visible_agency
 from audit.services import record_event
-from gfms_portal.clock import bangkok_date, bangkok_midnight
+from gfms_portal.clock import bangkok_date
 from outbox.services import email_officer
 from registration.models import EnrollmentReminder, ReminderKind, Schedule
 from registration.policy import MigrationSchedule
@@ -83,30 +83,30 @@ def _claim(
     if not recipient_ids:
         return 0
     table = connection.ops.quote_name(EnrollmentReminder._meta.db_table)
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(recipient_ids))
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(recipient_ids))
+    day = bangkok_date(at)
+    requester = requested_by.pk if requested_by else None
     params: list[object] = []
     for recipient_id in recipient_ids:
-        params += [
-            recipient_id,
-            key,
-            kind.value,
-            at,
-            requested_by.pk if requested_by else None,
-            False,
-        ]
+        params += [recipient_id, key, kind.value, at, day, requester, False]
     # Only the table name and "(%s, …)" placeholders are formatted in; the values are parameters.
+    # No conflict target: either unique constraint (same reminder; same officer and day) skips.
     sql = (
-        f"INSERT INTO {table} (recipient_id, key, kind, requested_at, requested_by_id, skipped)"  # noqa: S608
-        f" VALUES {values} ON CONFLICT (recipient_id, key) DO NOTHING RETURNING id"
+        f"INSERT INTO {table} (recipient_id, key, kind, requested_at, day, requested_by_id, skipped)"  # noqa: S608
+        f" VALUES {values} ON CONFLICT DO NOTHING RETURNING id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return len(cursor.fetchall())
 
 
+def _reminded_today(at: dt.datetime) -> QuerySet[EnrollmentReminder]:
+    return EnrollmentReminder.objects.filter(day=bangkok_date(at)).exclude(kind=ReminderKind.DIGEST)
+
+
 def _not_reminded_today(officers: QuerySet[Officer], at: dt.datetime) -> QuerySet[Officer]:
-    since = bangkok_midnight(bangkok_date(at))
-    return officers.exclude(enrollment_reminders__requested_at__gte=since)
+    """Fewer rows to insert; the unique (recipient, day) decides when two requests race."""
+    return officers.exclude(pk__in=_reminded_today(at).values("recipient"))
 
 
 def _unregistered(viewer: Viewer, at: dt.datetime, code: str | None = None) -> QuerySet[Officer]:
@@ -183,8 +183,7 @@ def remind_now(admin: Officer, code: str | None, *, at: dt.datetime) -> OnDemand
 def reminded_today(viewer: Viewer, at: dt.datetime, code: str | None = None) -> int:
     """How many unregistered officers of the node already had a reminder today."""
     unregistered = _unregistered(viewer, at, code)
-    since = bangkok_midnight(bangkok_date(at))
-    return unregistered.filter(enrollment_reminders__requested_at__gte=since).distinct().count()
+    return unregistered.filter(pk__in=_reminded_today(at).values("recipient")).count()
 
 
 # --- delivering -----------------------------------------------------------------------------------
