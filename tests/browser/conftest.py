@@ -66,3 +66,15 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page, url: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    """Log in through the portal's form (any cookies of an earlier user dropped first)."""
+    from tests.conftest import PASSWORD
+
+    page.context.clear_cookies()
+    page.goto(url + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/account/")

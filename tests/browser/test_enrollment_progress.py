@@ -11,20 +11,10 @@ import pytest
 from gfms_portal.clock import bangkok_date, bangkok_midnight
 from outbox.models import OutboxMessage
 from registration.services import change_schedule
-from tests.browser.conftest import screenshot
-from tests.conftest import PASSWORD
+from tests.browser.conftest import screenshot, sign_in
 from tests.factories import OfficerFactory, SoftTokenFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-def sign_in(page, url: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.context.clear_cookies()
-    page.goto(url + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/account/")
 
 
 @pytest.fixture

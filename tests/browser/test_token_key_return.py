@@ -5,22 +5,12 @@ import datetime as dt
 
 import pytest
 
-from tests.browser.conftest import screenshot
-from tests.conftest import PASSWORD
+from tests.browser.conftest import screenshot, sign_in
 from tests.factories import OfficerFactory
 from tokens.demo import demo_public_key_pem
 from tokens.models import TokenKey, TokenKeyState
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-def sign_in(page, url: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.context.clear_cookies()
-    page.goto(url + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/account/")
 
 
 def test_parent_agency_ships_and_cgd_finds_one_missing(
