@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev browser bench run test lint format check-migrations check-compose messages ci clean
+.PHONY: help install install-dev browser bench bench-gateway bench-progress run test lint format check-migrations check-compose messages ci clean
 
 help:
 	@echo "make run    - install, migrate, seed the demo (first time) and serve on http://$(HOST):$(PORT)"
@@ -68,12 +68,28 @@ messages: install-dev
 	$(MANAGE) makemessages --locale th --no-obsolete --add-location file --ignore ".venv/*" --ignore "tests/*"
 	$(MANAGE) compilemessages --locale th --ignore ".venv/*"
 
-# The gateway benchmark (bench/gateway.py) on PostgreSQL; figures go in docs/performance.md.
+# Benchmarks on PostgreSQL (databases created if missing); figures go in docs/performance.md.
+# make bench = both. bench-gateway: the auth gateway under load (bench/gateway.py, BENCH_ARGS).
+# bench-progress: the administrators' progress pages and the CSV export over 100,000 officers
+# (bench/progress.py, BENCH_PROGRESS_ARGS, e.g. --reseed), in a database of its own so that
+# the gateway's officers and decision records do not change its data shape.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gfms_bench
-bench: install-dev
-	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$(notdir $(BENCH_DATABASE_URL))'" | grep -q 1 \
-	  || psql "$(dir $(BENCH_DATABASE_URL))postgres" -c "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"
+BENCH_PROGRESS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gfms_bench_progress
+create_database = psql "$(dir $(1))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$(notdir $(1))'" | grep -q 1 \
+	  || psql "$(dir $(1))postgres" -c "CREATE DATABASE $(notdir $(1))"
+
+# One after the other, even under make -j: they share the machine's cores.
+bench:
+	$(MAKE) bench-gateway
+	$(MAKE) bench-progress
+
+bench-gateway: install-dev
+	@$(call create_database,$(BENCH_DATABASE_URL))
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/gateway.py $(BENCH_ARGS)
+
+bench-progress: install-dev
+	@$(call create_database,$(BENCH_PROGRESS_DATABASE_URL))
+	DATABASE_URL=$(BENCH_PROGRESS_DATABASE_URL) $(BIN)/python bench/progress.py $(BENCH_PROGRESS_ARGS)
 
 ci: lint check-migrations check-compose test
 
