@@ -110,9 +110,12 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A query that hangs must become a 503 at the gateway, not a stuck login.
+    # A query that hangs must become a 503 at the gateway, not a stuck login. JIT off: our
+    # aggregate queries are estimated "expensive" and spent 130-290 ms compiling for a few
+    # ms of gain (docs/performance.md, enrollment progress).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c statement_timeout={int(os.environ.get('DB_STATEMENT_TIMEOUT_MS', '5000'))}"
+        f" -c jit={'on' if os.environ.get('DB_JIT') == 'on' else 'off'}"
     )
     DATABASES["default"]["OPTIONS"]["connect_timeout"] = 5
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -73,10 +73,9 @@ def enrollment_overview(
     node = get_visible_agency(viewer, code) if code else None
     prefix = node.path if node else ""
     officers = _officers(prefix, at)
-    totals = _counts(officers)
-    summary = Enrollment(node.code if node else "", node.name_th if node else "", **totals)
     child_kind = CHILD_KIND.get(node.kind if node else None)
-    if child_kind is None:
+    if child_kind is None:  # a disbursement unit: its own totals, no children
+        summary = Enrollment(node.code, node.name_th, **_counts(officers))
         return node, summary, []
     length = PATH_LENGTH[child_kind]
     rows = _counts(officers.annotate(child_path=Substr("unit__path", 1, length)), "child_path")
@@ -95,6 +94,15 @@ def enrollment_overview(
         for row in rows
         if row["child_path"] in names
     ]
+    # Every officer's unit lies under exactly one child: the totals are the children's sum
+    # (reading 100,000 officers once instead of twice).
+    summary = Enrollment(
+        node.code if node else "",
+        node.name_th if node else "",
+        total=sum(child.total for child in children),
+        registered=sum(child.registered for child in children),
+        pending=sum(child.pending for child in children),
+    )
     return node, summary, sorted(children, key=lambda c: (c.percent_registered, c.code))
 
 
