@@ -16,7 +16,8 @@ class _Echo:
 
 
 def safe_cell(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    """A cell a spreadsheet would run as a formula (OWASP's list) is made plain text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def csv_response(rows: Iterable[list[str]], filename: str) -> StreamingHttpResponse:
@@ -37,11 +38,15 @@ def xlsx_response(rows: Iterable[list[str]], filename: str, *, sheet: str) -> Fi
     the finished file goes to a temporary file on disk and is streamed from there. Every cell is
     written as text (never a formula)."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = Workbook(write_only=True)
     worksheet = book.create_sheet(sheet[:31])
     for row in rows:
-        worksheet.append([safe_cell(str(cell)) for cell in row])
+        # Control characters (a line break pasted from Word: \x0b) are not allowed in XLSX.
+        worksheet.append(
+            [ILLEGAL_CHARACTERS_RE.sub("\ufffd", safe_cell(str(cell))) for cell in row]
+        )
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by FileResponse
     book.save(spool)
     spool.seek(0)

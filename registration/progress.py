@@ -252,7 +252,7 @@ class Burnup:
     closes: dt.date
     today: dt.date
     days: list[BurnupDay]  # from the opening day to today (or to the closing day, if later)
-    recent_per_day: float  # average over the last RECENT_PACE_DAYS days
+    recent_per_day: float  # average over the last RECENT_PACE_DAYS days (fewer in week one)
     needed_per_day: float | None  # from today to the closing day; None once it has passed
 
     @property
@@ -315,11 +315,11 @@ def burnup(
         cumulative += per_day.get(day, 0)
         needed = min(total, math.ceil(total * (offset + 1) / window))
         days.append(BurnupDay(day, cumulative, needed))
-    recent = sum(
-        n
-        for day, n in per_day.items()
-        if day and today - dt.timedelta(days=RECENT_PACE_DAYS) < day <= today
-    )
+    # The recent pace: the last RECENT_PACE_DAYS days up to today, but none before the opening
+    # (in the first week, divide by the days registration has been open).
+    first_recent = max(today - dt.timedelta(days=RECENT_PACE_DAYS - 1), opens)
+    recent_days = max((today - first_recent).days + 1, 1)
+    recent = sum(n for day, n in per_day.items() if day and first_recent <= day <= today)
     days_left = (closes - today).days + 1  # today counts
     remaining = total - cumulative
     return Burnup(
@@ -328,8 +328,8 @@ def burnup(
         closes=closes,
         today=today,
         days=days if today >= opens else [],
-        recent_per_day=round(recent / RECENT_PACE_DAYS, 1),
-        needed_per_day=round(max(remaining, 0) / days_left, 1) if days_left > 0 else None,
+        recent_per_day=recent / recent_days,
+        needed_per_day=max(remaining, 0) / days_left if days_left > 0 else None,
     )
 
 

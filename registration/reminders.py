@@ -208,22 +208,33 @@ def deliver_reminders(*, at: dt.datetime, limit: int | None = None) -> int:
                     officer__in=[row.recipient_id for row in rows], status=SoftTokenStatus.ACTIVE
                 ).values_list("officer_id", flat=True)
             )
+            schedule = Schedule.load().dates
             for row in rows:
                 row.delivered_at = at
+                recipient = row.recipient
                 if row.kind == ReminderKind.DIGEST:
-                    queued += _write_digest(row.recipient, at=at)
-                elif row.recipient_id in registered or not row.recipient.is_active:
+                    still_admin = recipient.is_active and recipient.role == Role.AGENCY_ADMIN
+                    row.skipped = not still_admin or recipient.admin_scope_id is None
+                elif row.recipient_id in registered or not recipient.is_active:
                     row.skipped = True
-                else:
-                    _write_reminder(row.recipient, at=at)
-                    queued += 1
+                if row.skipped:
+                    continue
+                try:
+                    with transaction.atomic():  # one bad row must not hold up the others
+                        if row.kind == ReminderKind.DIGEST:
+                            queued += _write_digest(recipient, schedule, at=at)
+                        else:
+                            _write_reminder(recipient, schedule, at=at)
+                            queued += 1
+                except Exception:
+                    logger.exception("reminder %s could not be written; it is skipped", row.pk)
+                    row.skipped = True
             EnrollmentReminder.objects.bulk_update(rows, ["delivered_at", "skipped"])
             done += len(rows)
     return queued
 
 
-def _write_reminder(officer: Officer, *, at: dt.datetime) -> None:
-    schedule = Schedule.load().dates
+def _write_reminder(officer: Officer, schedule: MigrationSchedule, *, at: dt.datetime) -> None:
     email_officer(
         officer,
         "enrollment_reminder",
@@ -234,12 +245,11 @@ def _write_reminder(officer: Officer, *, at: dt.datetime) -> None:
     )
 
 
-def _write_digest(admin: Officer, *, at: dt.datetime) -> int:
+def _write_digest(admin: Officer, schedule: MigrationSchedule, *, at: dt.datetime) -> int:
     unregistered = _unregistered(admin.viewer, at).select_related("unit")
     total = unregistered.count()
     if not total:
         return 0
-    schedule = Schedule.load().dates
     email_officer(
         admin,
         "enrollment_digest",

@@ -94,11 +94,11 @@ def test_pace_needed_and_projected_finish(registrations, bob) -> None:  # type: 
     with time_machine.travel(AT, tick=False):
         figures = burnup(bob.viewer, None, 12, at=AT, opens=OPENS, closes=CLOSES)
     # Last 7 days (23 Feb – 1 Mar): 23, 25, 26, 28, 28 (00:30) → 5 registrations, 0.7 a day.
-    assert figures.recent_per_day == round(5 / 7, 1)
+    assert figures.recent_per_day == pytest.approx(5 / 7)
     assert figures.remaining == 4
     # 42 days from 1 Mar to 11 Apr, today included.
-    assert figures.needed_per_day == round(4 / 42, 1)
-    assert figures.projected_finish == TODAY + dt.timedelta(days=6)  # ceil(4 / 0.7)
+    assert figures.needed_per_day == pytest.approx(4 / 42)
+    assert figures.projected_finish == TODAY + dt.timedelta(days=6)  # ceil(4 / (5 / 7))
     assert figures.on_track
     with time_machine.travel(bkk(CLOSES + dt.timedelta(days=3)), tick=False):
         late = burnup(
@@ -191,3 +191,20 @@ def test_refused_as_not_registered_after_the_cutover(api, registrations, bob, da
     refused = page.split('data-testid="refused"')[1].split("</table>")[0]
     assert "o08" in refused and "dave" not in refused and "o00" not in refused
     assert "<td>2</td>" in refused  # refused twice
+
+
+def test_the_first_week_pace_counts_only_the_days_registration_was_open(cgd_tree, bob) -> None:  # type: ignore[no-untyped-def]
+    """One registration a day since the opening is exactly the pace needed: on time."""
+    for number in range(61):
+        officer = OfficerFactory(unit=cgd_tree["cgd_unit"])
+        if number < 3:
+            SoftTokenFactory(officer=officer, confirmed_at=bkk(OPENS + dt.timedelta(days=number)))
+    evening = bkk(OPENS + dt.timedelta(days=2), hour=20)
+    with time_machine.travel(evening, tick=False):
+        figures = burnup(bob.viewer, None, 61, at=evening, opens=OPENS, closes=CLOSES)
+    assert figures.recent_per_day == pytest.approx(1.0)
+    assert figures.projected_finish == CLOSES and figures.on_track
+    before = bkk(OPENS - dt.timedelta(days=3))
+    with time_machine.travel(before, tick=False):
+        page = login("bob").get("/manage/progress/").content.decode()
+    assert "10 กุมภาพันธ์ 2568" in page.split('data-testid="pace"')[1][:200]

@@ -163,3 +163,16 @@ def test_command_does_what_the_beat_does(cgd_tree, capsys) -> None:  # type: ign
         call_command("send_enrollment_reminders")
     assert OutboxMessage.objects.filter(kind="enrollment_reminder").count() == 1
     assert "1 reminder(s)" in capsys.readouterr().out
+
+
+def test_no_digest_to_an_administrator_deactivated_after_the_claim(cgd_tree, bob) -> None:  # type: ignore[no-untyped-def]
+    from registration.reminders import claim_weekly_digests
+
+    OfficerFactory(unit=cgd_tree["cgd_unit"])
+    monday = morning(dt.date(2025, 3, 17))
+    with time_machine.travel(monday, tick=False):
+        assert claim_weekly_digests(at=monday) == 1
+        Officer.objects.filter(pk=bob.pk).update(is_active=False)
+        assert deliver_reminders(at=monday) == 0
+    assert EnrollmentReminder.objects.get(recipient=bob).skipped
+    assert not OutboxMessage.objects.filter(kind="enrollment_digest").exists()
