@@ -55,25 +55,29 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return _render_page(request, AuditLogFilter(request.GET))
 
 
+def _filtered_events(request: HttpRequest) -> tuple[AuditLogFilter, QuerySet[AuditEvent] | None]:
+    """The filter form and the events it selects (None when the filters are wrong)."""
+    _require_reader(request.user)
+    form = AuditLogFilter(request.GET)
+    return form, find_events(form.criteria()) if form.is_valid() else None
+
+
 @require_safe
 @login_required
 def audit_log_csv(request: HttpRequest) -> HttpResponse:
     """Every matching event, streamed row by row: constant memory whatever the size."""
-    _require_reader(request.user)
-    form = AuditLogFilter(request.GET)
-    if not form.is_valid():
+    form, events = _filtered_events(request)
+    if events is None:
         return _render_page(request, form, status=400)
-    return csv_response(_export_rows(find_events(form.criteria())), f"{_export_name()}.csv")
+    return csv_response(_export_rows(events), f"{_export_name()}.csv")
 
 
 @require_safe
 @login_required
 def audit_log_xlsx(request: HttpRequest) -> HttpResponse:
-    _require_reader(request.user)
-    form = AuditLogFilter(request.GET)
-    if not form.is_valid():
+    form, events = _filtered_events(request)
+    if events is None:
         return _render_page(request, form, status=400)
-    events = find_events(form.criteria())
     count = events.count()
     if count > XLSX_MAX_ROWS:
         # A workbook cut at Excel's limit would look complete; say so instead.

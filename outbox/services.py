@@ -65,26 +65,33 @@ def _eager() -> bool:
 
 def publish(message_id: int) -> None:
     """Hand the message to Celery; never raise, never make the request wait."""
-    if _eager():
-        _publish(message_id)  # no broker: the task runs here and now
-    else:
-        _publisher.submit(_publish, message_id)
-
-
-def _publish(message_id: int) -> None:
-    global _broker_down_until
     from outbox.tasks import send_message
 
+    dispatch(send_message, message_id)
+
+
+def dispatch(task: Any, *args: Any) -> None:
+    """Start a Celery task after the work it follows has been committed, without making the
+    request wait: off the request thread, skipped for a while once the broker refused. A
+    periodic task must pick up whatever a skipped dispatch would have done."""
+    if _eager():
+        _dispatch(task, args)  # no broker: the task runs here and now
+    else:
+        _publisher.submit(_dispatch, task, args)
+
+
+def _dispatch(task: Any, args: tuple[Any, ...]) -> None:
+    global _broker_down_until
     if time.monotonic() < _broker_down_until:
         return
     try:
-        send_message.apply_async(args=[message_id], retry=False)
+        task.apply_async(args=list(args), retry=False)
     except Exception:
         if _eager():
-            logger.exception("sending outbox message %s failed; it will be retried", message_id)
+            logger.exception("task %s%s failed; it will be retried", task.name, args)
             return
         _broker_down_until = time.monotonic() + _BROKER_BACKOFF_SECONDS
-        logger.warning("broker unreachable; outbox message %s waits for the retry task", message_id)
+        logger.warning("broker unreachable; %s%s waits for the periodic task", task.name, args)
 
 
 def send_now(message_id: int, *, at: dt.datetime) -> bool:

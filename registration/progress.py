@@ -10,12 +10,14 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Substr
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Substr, TruncDate
 
 from agencies.models import Agency, Officer
 from agencies.policy import Role, Viewer, sees_everything
 from agencies.scope import get_visible_agency, in_scope
+from auth_gateway.models import LoginDecision
+from gfms_portal.clock import BANGKOK, bangkok_date, bangkok_midnight
 from tokens.models import SoftToken, SoftTokenStatus
 
 PENDING_LIFETIME = dt.timedelta(minutes=10)
@@ -126,8 +128,6 @@ def officers_in(
     """The officers of the viewer's scope (or of one node in it), with their registration
     state and the day they registered, filtered; ordered by unit and user id. `legacy`: only
     those who logged in with a Token Key or a password alone in the last TELEMETRY_DAYS days."""
-    from auth_gateway.models import LoginDecision
-
     node = get_visible_agency(viewer, code) if code else None
     officers = _officers(node.path if node else "", at)
     if node is None:
@@ -179,11 +179,6 @@ def logins_per_day(
     viewer: Viewer, *, at: dt.datetime, days: int = TELEMETRY_DAYS
 ) -> list[DailyLogins]:
     """Allowed logins per Bangkok day by method, and refusals, over the last `days` days."""
-    from django.db.models.functions import TruncDate
-
-    from auth_gateway.models import LoginDecision
-    from gfms_portal.clock import BANGKOK, bangkok_date, bangkok_midnight
-
     first_day = bangkok_date(at) - dt.timedelta(days=days - 1)
     decisions = in_scope(LoginDecision.objects.filter(at__gte=bangkok_midnight(first_day)), viewer)
     rows = (
@@ -216,10 +211,6 @@ def logins_per_day(
 def legacy_users(viewer: Viewer, *, at: dt.datetime, days: int = TELEMETRY_DAYS):  # type: ignore[no-untyped-def]
     """Officers in scope who logged in with a Token Key or a password in the last `days`
     days — the ones to chase before the cutover — with their unit and last legacy login."""
-    from django.db.models import Max
-
-    from auth_gateway.models import LoginDecision
-
     decisions = LoginDecision.objects.filter(
         at__gte=at - dt.timedelta(days=days), decision="allow", method__in=LEGACY_METHODS
     )
@@ -289,10 +280,6 @@ def burnup(
 ) -> Burnup:
     """One aggregate query: officers' active soft tokens grouped by the Bangkok day they were
     confirmed. (An officer registered again after a reset counts from the new day.)"""
-    from django.db.models.functions import TruncDate
-
-    from gfms_portal.clock import BANGKOK, bangkok_date
-
     today = bangkok_date(at)
     tokens = SoftToken.objects.filter(
         status=SoftTokenStatus.ACTIVE, officer__role=Role.OFFICER, officer__is_active=True
@@ -336,10 +323,6 @@ def burnup(
 def refused_unregistered(viewer: Viewer, *, at: dt.datetime, days: int = TELEMETRY_DAYS):  # type: ignore[no-untyped-def]
     """After the cutover: officers in scope whom the gateway refused because they have no soft
     token, in the last `days` days — the ones who need a late-registration code."""
-    from django.db.models import Max
-
-    from auth_gateway.models import LoginDecision
-
     decisions = LoginDecision.objects.filter(
         at__gte=at - dt.timedelta(days=days),
         decision="deny",

@@ -31,7 +31,7 @@ from agencies.policy import Role, Viewer
 from agencies.scope import get_visible_agency
 from audit.services import record_event
 from gfms_portal.clock import bangkok_date
-from outbox.services import email_officer
+from outbox.services import dispatch, email_officer
 from registration.models import EnrollmentReminder, ReminderKind, Schedule
 from registration.policy import MigrationSchedule
 from registration.progress import OfficerState, officers_in
@@ -265,14 +265,11 @@ def _write_digest(admin: Officer, schedule: MigrationSchedule, *, at: dt.datetim
 
 
 def _kick_delivery() -> None:
-    """Deliver now through Celery (inline without a broker); the beat task catches up if the
-    broker is away."""
+    """Deliver now through Celery (inline without a broker); the every-minute task catches up
+    if the broker is away."""
     from registration.tasks import deliver_enrollment_reminders
 
-    try:
-        deliver_enrollment_reminders.apply_async(retry=False)
-    except Exception:
-        logger.warning("could not start reminder delivery now; the periodic task will")
+    dispatch(deliver_enrollment_reminders)
 
 
 def send_enrollment_reminders(*, at: dt.datetime) -> tuple[int, int, int]:

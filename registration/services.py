@@ -319,21 +319,30 @@ def start_enrollment(
                 "identity_needed",
                 _("Please confirm your identity first (citizen ID and e-mail code)."),
             )
-        _discard_pending(officer, at=at)
-        token = SoftToken.objects.create(
-            officer=officer,
-            secret_encrypted=crypto.encrypt(secret),
-            status=SoftTokenStatus.PENDING,
-            created_at=at,
-        )
-        record_event(
-            "soft_token.enrollment_started",
-            at=at,
-            actor=officer,
-            officer=officer,
-            data={"token": token.pk},
-        )
+        token = _new_pending_token(officer, secret, replacement=False, at=at)
     return token, secret
+
+
+def _new_pending_token(
+    officer: Officer, secret: str, *, replacement: bool, at: dt.datetime
+) -> SoftToken:
+    """The pending token behind a QR code; any earlier pending one is discarded. Audited."""
+    _discard_pending(officer, at=at)
+    token = SoftToken.objects.create(
+        officer=officer,
+        secret_encrypted=crypto.encrypt(secret),
+        status=SoftTokenStatus.PENDING,
+        created_at=at,
+        is_replacement=replacement,
+    )
+    record_event(
+        "soft_token.replacement_started" if replacement else "soft_token.enrollment_started",
+        at=at,
+        actor=officer,
+        officer=officer,
+        data={"token": token.pk},
+    )
+    return token
 
 
 def _discard_pending(officer: Officer, *, at: dt.datetime) -> None:
@@ -547,21 +556,7 @@ def start_replacement(officer: Officer, *, at: dt.datetime) -> tuple[SoftToken, 
         raise RegistrationError("not_registered", _("Register a soft token first."))
     secret = totp.new_secret()
     with transaction.atomic():
-        _discard_pending(officer, at=at)
-        token = SoftToken.objects.create(
-            officer=officer,
-            secret_encrypted=crypto.encrypt(secret),
-            status=SoftTokenStatus.PENDING,
-            created_at=at,
-            is_replacement=True,
-        )
-        record_event(
-            "soft_token.replacement_started",
-            at=at,
-            actor=officer,
-            officer=officer,
-            data={"token": token.pk},
-        )
+        token = _new_pending_token(officer, secret, replacement=True, at=at)
     return token, secret
 
 

@@ -164,13 +164,18 @@ def manage_shipments(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _visible_shipment(request: HttpRequest, shipment_id: int) -> Shipment:
+    shipment = _visible_shipments(request).filter(pk=shipment_id).first()
+    if shipment is None:
+        raise Http404("no such shipment in your scope")
+    return shipment
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def manage_shipment(request: HttpRequest, shipment_id: int) -> HttpResponse:
     require_administrator(request.user)
-    shipment = _visible_shipments(request).filter(pk=shipment_id).first()
-    if shipment is None:
-        raise Http404("no such shipment in your scope")
+    shipment = _visible_shipment(request, shipment_id)
     ship_form = ShipForm(request.POST if request.POST.get("action") == "ship" else None)
     receive_form = SerialsForm(request.POST if request.POST.get("action") == "receive" else None)
     if request.method == "POST":
@@ -234,9 +239,7 @@ def _visible_items(request: HttpRequest, shipment: Shipment) -> list[object]:
 @login_required
 def manage_shipment_manifest(request: HttpRequest, shipment_id: int) -> HttpResponse:
     require_administrator(request.user)
-    shipment = _visible_shipments(request).filter(pk=shipment_id).first()
-    if shipment is None:
-        raise Http404("no such shipment in your scope")
+    shipment = _visible_shipment(request, shipment_id)
     # Imported here: WeasyPrint needs Pango, which only the PDF needs (the portal starts without).
     from tokens.manifest import manifest_pdf
 
