@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +12,8 @@ from agencies.policy import (
     path_for,
 )
 from agencies.services import record_admin_change
+from agencies.step_up import STEP_UP_NEEDED, StepUpRequired, stepped_up_at
+from audit.admin_audit import AuditedAdmin
 from gfms_portal.clock import now
 
 
@@ -38,7 +40,7 @@ class AgencyForm(forms.ModelForm):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(AuditedAdmin):
     form = AgencyForm
     list_display = ["code", "name_th", "name_en", "kind", "region", "province", "is_active"]
     list_filter = ["kind", "region", "is_active"]
@@ -75,7 +77,8 @@ class OfficerForm(forms.ModelForm):
 
 
 @admin.register(Officer)
-class OfficerAdmin(admin.ModelAdmin):
+class OfficerAdmin(AuditedAdmin):
+    audit_saves = False  # record_admin_change writes officer.created/changed_by_admin
     form = OfficerForm
     list_display = ["username", "name_th", "role", "unit", "is_active"]
     list_filter = ["role", "is_active"]
@@ -96,8 +99,12 @@ class OfficerAdmin(admin.ModelAdmin):
         from auth_gateway.services import unlock_officer
 
         at = now()
-        for officer in queryset:
-            unlock_officer(officer, actor=request.user, at=at)
+        try:
+            for officer in queryset:
+                unlock_officer(officer, actor=request.user, at=at, stepped_up_at=stepped_up_at(request))
+        except StepUpRequired:
+            self.message_user(request, STEP_UP_NEEDED, level=messages.ERROR)
+            return
         self.message_user(
             request, _("%(count)d account(s) unlocked.") % {"count": queryset.count()}
         )

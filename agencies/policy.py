@@ -4,6 +4,7 @@ No ORM queries, no clock, no request: plain values in, answers out. (The enums a
 TextChoices so that models and forms can use them directly.)
 """
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -33,6 +34,24 @@ class Role(TextChoices):
     AGENCY_ADMIN = "agency_admin", _("Agency administrator")
     CENTRAL_ADMIN = "central_admin", _("Central administrator (CGD)")
     AUDITOR = "auditor", _("Auditor (read-only)")
+
+
+# Accounts that can act on others or read about them: they sign in with a password and their
+# own soft token, and confirm sensitive actions with a fresh code (DESIGN.md, "Who uses it").
+PRIVILEGED_ROLES = frozenset({Role.AGENCY_ADMIN, Role.CENTRAL_ADMIN, Role.AUDITOR})
+
+
+def is_privileged(role: Role) -> bool:
+    return role in PRIVILEGED_ROLES
+
+
+# A sensitive action (token reset, late-registration code, unlock, schedule change, resolving
+# a return discrepancy, an export of personal data) needs a code typed this recently.
+STEP_UP_VALID_FOR = dt.timedelta(minutes=5)
+
+
+def is_step_up_fresh(stepped_up_at: dt.datetime | None, *, at: dt.datetime) -> bool:
+    return stepped_up_at is not None and dt.timedelta(0) <= at - stepped_up_at < STEP_UP_VALID_FOR
 
 
 def kind_for_code(code: str) -> Kind:

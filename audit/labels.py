@@ -40,6 +40,23 @@ EVENT_GROUPS: list[tuple[Promise, dict[str, Promise]]] = [
         },
     ),
     (
+        _("Sign-in and privileged access"),
+        {
+            "portal.signed_in": _("Signed in to the portal (password)"),
+            "portal.sign_in_refused": _("Portal sign-in refused"),
+            "portal.second_factor_passed": _("Second factor confirmed at sign-in"),
+            "portal.second_factor_failed": _("Wrong second-factor code at sign-in"),
+            "portal.step_up": _("Fresh code confirmed for a sensitive action"),
+            "registration.bootstrap_link_issued": _(
+                "Enrollment link issued by the bootstrap command"
+            ),
+            "admin.added": _("Record added in the Django admin"),
+            "admin.changed": _("Record changed in the Django admin"),
+            "admin.deleted": _("Record deleted in the Django admin"),
+            "export.downloaded": _("List of personal data exported"),
+        },
+    ),
+    (
         _("Hardware Token Keys"),
         {
             "token_key.state_changed": _("Token Key state changed"),

@@ -6,6 +6,9 @@
 | `window`          | `soft_token`       | `token_key`, `password`   |
 | `soft_token_only` | `soft_token`       | nothing: `not_registered` |
 
+Privileged accounts (administrators, auditors, Django staff) follow the registered officer's
+rule in every phase: the soft token only, and nothing until they have one (`not_registered`).
+
 Lockout: consecutive failures per officer. Every 10th failure locks the account, for 15
 minutes the first time and twice as long each further time, capped at 1 hour; the 100th locks
 it until an administrator unlocks it. Only a successful login resets the count.
@@ -50,23 +53,38 @@ AAL = {Method.PASSWORD: 1, Method.SOFT_TOKEN: 2, Method.TOKEN_KEY: 2}
 LEGACY_METHODS = (Method.TOKEN_KEY, Method.PASSWORD)
 
 
-def allowed_methods(phase: Phase, registered: bool) -> tuple[Method, ...]:
+def allowed_methods(
+    phase: Phase, registered: bool, *, privileged: bool = False
+) -> tuple[Method, ...]:
     """The methods an officer may use at this phase. A registered officer (an active soft
-    token) uses the soft token only, in every phase."""
+    token) uses the soft token only, in every phase; a privileged account never has more."""
     if registered:
         return (Method.SOFT_TOKEN,)
-    if phase == Phase.SOFT_TOKEN_ONLY:
+    if phase == Phase.SOFT_TOKEN_ONLY or privileged:
         return ()
     return LEGACY_METHODS
 
 
-def method_refusal(phase: Phase, registered: bool, method: Method) -> Reason | None:
+def method_refusal(
+    phase: Phase, registered: bool, method: Method, *, privileged: bool = False
+) -> Reason | None:
     """Why `method` is refused (None when it is allowed)."""
-    if method in allowed_methods(phase, registered):
+    if method in allowed_methods(phase, registered, privileged=privileged):
         return None
-    if not registered and (method == Method.SOFT_TOKEN or phase == Phase.SOFT_TOKEN_ONLY):
+    if not registered and (
+        method == Method.SOFT_TOKEN or phase == Phase.SOFT_TOKEN_ONLY or privileged
+    ):
         return Reason.NOT_REGISTERED
     return Reason.METHOD_NOT_ALLOWED
+
+
+def methods_offered(phase: Phase) -> tuple[Method, ...]:
+    """What a login form offers before anyone is identified: every method some account may
+    use in this phase. The same for every user id, so that it reveals nobody's state; the
+    check's answer after a correct password says which one this account needs."""
+    if phase == Phase.SOFT_TOKEN_ONLY:
+        return (Method.SOFT_TOKEN,)
+    return (Method.SOFT_TOKEN, *LEGACY_METHODS)
 
 
 # --- lockout ------------------------------------------------------------------------------------

@@ -10,19 +10,22 @@ the time taken does not tell them apart either.
 import base64
 import datetime as dt
 import secrets
+import time
 import uuid
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
-from django.contrib.auth.hashers import check_password, make_password
 from django.db import connection, transaction
 
 from agencies.models import Officer
+from agencies.policy import Role, is_privileged
+from agencies.step_up import require_step_up
 from audit.services import record_event
 from auth_gateway.api.authentication import hash_key
 from auth_gateway.models import LoginDecision, ServiceClient, TokenKeyChallenge
+from auth_gateway.passwords import wait_out_password_floor, waste_a_password_hash
 from auth_gateway.policy import (
     LOCKED_UNTIL_UNLOCKED,
     Decision,
@@ -32,6 +35,7 @@ from auth_gateway.policy import (
     is_locked,
     lock_after,
     method_refusal,
+    methods_offered,
     verdict,
 )
 from outbox.services import email_officer
@@ -83,45 +87,54 @@ class _Check:
     allowed: tuple[Method, ...] = field(default_factory=tuple)
 
 
-_dummy_hash: str | None = None
-
-
-def _waste_a_password_hash(password: str) -> None:
-    """Spend the time of one real password check (unknown user ids must not answer faster)."""
-    global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = make_password("gfms dummy password for timing")
-    check_password(password, _dummy_hash)
-
-
 def check_login(
     attempt: LoginAttempt, *, client: ServiceClient | None, at: dt.datetime
 ) -> LoginAnswer:
+    started = time.perf_counter()
     schedule = Schedule.load().dates
     check = _Check(attempt, at, client, schedule, phase_at(at, schedule))
     # One query: the officer, its unit and its active soft token.
     officer = with_active_token(
         Officer.objects.by_username(attempt.username).filter(is_active=True).select_related("unit")
     ).first()
-    if officer is None:
-        _waste_a_password_hash(attempt.password)
-        return _finish(check, Reason.INVALID_CREDENTIALS)
-    check.officer = officer
-    if is_locked(officer.locked_until, at=at):
+    with transaction.atomic():
+        if officer is None:
+            waste_a_password_hash(attempt.password)
+            reason: Reason = Reason.INVALID_CREDENTIALS
+        else:
+            check.officer = officer
+            reason = _decide(check)
+        answer = _record(check, reason)
+    if answer.reason == Reason.INVALID_CREDENTIALS:
+        wait_out_password_floor(started)
+    return answer
+
+
+def _decide(check: _Check) -> Reason:
+    """Everything about one known officer, under a lock on its row (held to the commit): the
+    lock check, the password, the second factor and the failure count are one decision, so
+    N racing wrong passwords are evaluated at most until the lock — whatever the number of
+    workers — and requests in flight when the 10th failure commits see the lock."""
+    officer, attempt = check.officer, check.attempt
+    assert officer is not None  # noqa: S101  (check_login only calls with an officer)
+    locked_until = lock_officer_row(officer)
+    if is_locked(locked_until, at=check.at):
         # No password oracle while locked: the password is not checked (the same hash time
         # is spent), the answer is `invalid_credentials` whatever was typed, and nothing is
         # counted, so nobody can push someone else's lock toward the permanent one. The
         # officer learns of the lock by e-mail; the decision record keeps `locked`.
-        _waste_a_password_hash(attempt.password)
-        return _finish(check, Reason.LOCKED)
+        waste_a_password_hash(attempt.password)
+        return Reason.LOCKED
     if not officer.check_password(attempt.password):
-        return _finish(check, Reason.INVALID_CREDENTIALS)
+        return Reason.INVALID_CREDENTIALS
     # From here on the password is right: the answer may say what is wrong.
     check.token = active_token_of(officer)
-    check.allowed = allowed_methods(check.phase, registered=check.token is not None)
-    if refusal := method_refusal(check.phase, check.token is not None, attempt.method):
-        return _finish(check, refusal)
-    return _finish(check, None)
+    registered = check.token is not None
+    privileged = is_privileged(Role(officer.role))
+    check.allowed = allowed_methods(check.phase, registered, privileged=privileged)
+    if refusal := method_refusal(check.phase, registered, attempt.method, privileged=privileged):
+        return refusal
+    return _second_factor(check)
 
 
 def _second_factor(check: _Check) -> Reason:
@@ -142,49 +155,51 @@ def _second_factor(check: _Check) -> Reason:
     return _verify_token_key(check.officer, attempt, at=check.at)
 
 
-def _finish(check: _Check, reason: Reason | None) -> LoginAnswer:
-    """Verify the second factor if still needed, update the lockout counters and write the
-    decision record — all in one transaction. Any database error propagates (the API answers
-    503): an answer that could not be recorded is never given."""
+def lock_officer_row(officer: Officer) -> dt.datetime | None:
+    """Lock the officer's row until the end of the transaction and read its lockout state as
+    committed now (a request that waited for the lock sees the failures counted meanwhile).
+    Returns `locked_until`."""
+    row = (
+        Officer.objects.select_for_update()
+        .filter(pk=officer.pk)
+        .values_list("failed_logins", "locked_until")
+        .first()
+    )
+    if row is None:  # deleted meanwhile: nothing to let in
+        return LOCKED_UNTIL_UNLOCKED
+    officer.failed_logins, officer.locked_until = row
+    return officer.locked_until
+
+
+def _record(check: _Check, reason: Reason) -> LoginAnswer:
+    """Update the lockout counters and write the decision record, inside the decision's
+    transaction. Any database error propagates (the API answers 503): an answer that could
+    not be recorded is never given."""
     officer = check.officer
-    with transaction.atomic():
-        if reason is None:
-            # The lock is read again under a row lock: requests already in flight when the
-            # 10th failure committed must not get their codes checked.
-            assert officer is not None  # noqa: S101  (a second factor needs an officer)
-            locked_until = (
-                Officer.objects.select_for_update()
-                .filter(pk=officer.pk)
-                .values_list("locked_until", flat=True)
-                .first()
-            )
-            reason = (
-                Reason.LOCKED if is_locked(locked_until, at=check.at) else _second_factor(check)
-            )
-        outcome = verdict(reason)
-        if officer is not None and outcome.counts_as_failure:
-            record_failed_attempt(officer, at=check.at)
-        elif (
-            officer is not None
-            and outcome.decision == Decision.ALLOW
-            and (officer.failed_logins or officer.locked_until)
-        ):
-            Officer.objects.filter(pk=officer.pk).update(failed_logins=0, locked_until=None)
-        LoginDecision.objects.create(
-            at=check.at,
-            username=check.attempt.username[:150],
-            officer=officer,
-            unit_id=officer.unit_id if officer else None,
-            method=check.attempt.method,
-            phase=check.phase,
-            decision=outcome.decision,
-            reason=reason,
-            client=check.client,
-            client_ip=check.attempt.client_ip or None,
-            request_id=check.attempt.request_id,
-        )
+    outcome = verdict(reason)
+    if officer is not None and outcome.counts_as_failure:
+        record_failed_attempt(officer, at=check.at)
+    elif (
+        officer is not None
+        and outcome.decision == Decision.ALLOW
+        and (officer.failed_logins or officer.locked_until)
+    ):
+        Officer.objects.filter(pk=officer.pk).update(failed_logins=0, locked_until=None)
+    LoginDecision.objects.create(
+        at=check.at,
+        username=check.attempt.username[:150],
+        officer=officer,
+        unit_id=officer.unit_id if officer else None,
+        method=check.attempt.method,
+        phase=check.phase,
+        decision=outcome.decision,
+        reason=reason,
+        client=check.client,
+        client_ip=check.attempt.client_ip or None,
+        request_id=check.attempt.request_id,
+    )
     allowed = outcome.decision == Decision.ALLOW
-    # A locked account answers exactly like a wrong password (see check_login).
+    # A locked account answers exactly like a wrong password (see _decide).
     answered = Reason.INVALID_CREDENTIALS if reason == Reason.LOCKED else reason
     return LoginAnswer(
         decision=outcome.decision,
@@ -231,8 +246,12 @@ def record_failed_attempt(officer: Officer, *, at: dt.datetime) -> None:
         )
 
 
-def unlock_officer(officer: Officer, *, actor: Officer, at: dt.datetime) -> None:
-    """An administrator lifts a lock (also the one after 100 failures) and resets the count."""
+def unlock_officer(
+    officer: Officer, *, actor: Officer, at: dt.datetime, stepped_up_at: dt.datetime | None
+) -> None:
+    """An administrator lifts a lock (also the one after 100 failures) and resets the count.
+    Needs a fresh code (agencies.step_up)."""
+    require_step_up(stepped_up_at, at=at)
     with transaction.atomic():
         Officer.objects.filter(pk=officer.pk).update(failed_logins=0, locked_until=None)
         record_event("officer.unlocked", at=at, actor=actor, officer=officer)
@@ -310,19 +329,15 @@ def encode_challenge(challenge: bytes) -> str:
 class MethodsAnswer:
     phase: Phase
     allowed_methods: tuple[Method, ...]
-    registered: bool
 
 
-def methods_for(username: str, *, at: dt.datetime) -> MethodsAnswer:
-    """What the login form should offer. An unknown user id gets the answer of an officer who
-    has not registered, so this does not tell which user ids exist."""
-    schedule = Schedule.load().dates
-    phase = phase_at(at, schedule)
-    officer = with_active_token(
-        Officer.objects.by_username(username).filter(is_active=True)
-    ).first()
-    registered = officer is not None and active_token_of(officer) is not None
-    return MethodsAnswer(phase, allowed_methods(phase, registered), registered)
+def methods_for(*, at: dt.datetime) -> MethodsAnswer:
+    """What the login form should offer now. The same answer for every user id (v1 still
+    takes one, and ignores it): which user ids exist, or have registered, is nobody's
+    business before their password is right. The check's answer then says which method
+    this account needs (`method_not_allowed` / `not_registered` with `allowed_methods`)."""
+    phase = phase_at(at, Schedule.load().dates)
+    return MethodsAnswer(phase, methods_offered(phase))
 
 
 # --- service clients ------------------------------------------------------------------------------
@@ -373,16 +388,34 @@ def revoke_service_client(name: str, *, at: dt.datetime, actor_label: str) -> Se
 
 
 def portal_login(username: str, password: str, *, at: dt.datetime) -> tuple[Officer | None, Reason]:
-    """Sign in to the portal (registration, status, administration) with the gateway's
-    lockout rules and the same answers for unknown user ids and wrong passwords."""
+    """Sign in to the portal (registration, status, administration, the Django admin) with
+    the gateway's lockout rules — decided under the same row lock — and the same answers, in
+    the same time, for unknown user ids, locked accounts and wrong passwords. Every outcome
+    is audited: `portal.signed_in` or `portal.sign_in_refused` (with the reason kept)."""
+    started = time.perf_counter()
     officer = Officer.objects.by_username(username).filter(is_active=True).first()
-    if officer is None or is_locked(officer.locked_until, at=at):
-        _waste_a_password_hash(password)
-        return None, Reason.INVALID_CREDENTIALS
-    if not officer.check_password(password):
-        with transaction.atomic():
+    with transaction.atomic():
+        if officer is None:
+            waste_a_password_hash(password)
+            reason = Reason.INVALID_CREDENTIALS
+        elif is_locked(lock_officer_row(officer), at=at):
+            waste_a_password_hash(password)
+            reason = Reason.LOCKED
+        elif not officer.check_password(password):
             record_failed_attempt(officer, at=at)
+            reason = Reason.INVALID_CREDENTIALS
+        else:
+            reason = Reason.OK
+            if officer.failed_logins or officer.locked_until:
+                Officer.objects.filter(pk=officer.pk).update(failed_logins=0, locked_until=None)
+        record_event(
+            "portal.signed_in" if reason == Reason.OK else "portal.sign_in_refused",
+            at=at,
+            actor_label="portal",
+            officer=officer,
+            data={} if reason == Reason.OK else {"reason": reason.value},
+        )
+    if reason != Reason.OK:
+        wait_out_password_floor(started)
         return None, Reason.INVALID_CREDENTIALS
-    if officer.failed_logins or officer.locked_until:
-        Officer.objects.filter(pk=officer.pk).update(failed_logins=0, locked_until=None)
     return officer, Reason.OK

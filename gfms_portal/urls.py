@@ -1,19 +1,35 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from agencies import views as agency_views
 from auth_gateway import demo
 from gfms_portal.health import healthz
-from registration import manage_views
+from registration import manage_views, signin
 from registration import views as registration_views
-from registration.forms import PortalLoginForm
 from tokens import views as token_views
 
 admin.site.site_header = _("GFMS Soft Token Portal — administration")
 admin.site.site_title = _("GFMS Soft Token Portal")
+
+
+def admin_login(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """No second front door: the Django admin signs in through the portal (same lockout,
+    second factor and audit rows)."""
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"), reverse("login"))
+
+
+def admin_has_permission(request: HttpRequest) -> bool:
+    user = request.user
+    return bool(user.is_active and user.is_staff and signin.has_second_factor(request))
+
+
+admin.site.login = admin_login  # type: ignore[method-assign]
+admin.site.has_permission = admin_has_permission  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", registration_views.home, name="home"),
@@ -70,12 +86,12 @@ urlpatterns = [
     path("register/codes/", registration_views.register_codes, name="register_codes"),
     path("register/done/", registration_views.register_done, name="register_done"),
     path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", authentication_form=PortalLoginForm
-        ),
-        name="login",
+        "register/bootstrap/<str:token>/",
+        registration_views.register_bootstrap,
+        name="register_bootstrap",
     ),
+    path("login/", signin.login, name="login"),
+    path("login/code/", signin.login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("demo/gfms-login/", demo.gfms_login, name="demo-gfms-login"),

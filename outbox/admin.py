@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from audit.admin_audit import AuditedAdmin
 from outbox.models import OutboxMessage
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(AuditedAdmin):
     list_display = ["created_at", "kind", "to", "sent_at", "attempts", "last_error"]
     list_filter = ["kind"]
     search_fields = ["to"]

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin_audit import AuditedAdmin
 from gfms_portal.clock import now
 from gfms_portal.thaidate import parse_date
 from registration.models import Schedule
@@ -46,7 +47,8 @@ class ScheduleForm(forms.ModelForm):
 
 
 @admin.register(Schedule)
-class ScheduleAdmin(admin.ModelAdmin):
+class ScheduleAdmin(AuditedAdmin):
+    audit_saves = False  # change_schedule writes schedule.changed
     form = ScheduleForm
     list_display = ["__str__", "opens", "closes", "soft_token_only_from", "return_due", "is_demo"]
 

@@ -20,6 +20,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from agencies.models import Officer
 from agencies.policy import Role
 from agencies.scope import officers_visible_to, require_administrator
+from agencies.step_up import (
+    STEP_UP_NEEDED,
+    StepUpRequired,
+    authorize_export,
+    fresh_code_required,
+    stepped_up_at,
+)
 from auth_gateway.services import unlock_officer
 from gfms_portal.clock import bangkok_date, now
 from gfms_portal.exports import csv_response, xlsx_response
@@ -47,6 +54,7 @@ from registration.services import (
     reset_soft_token,
     seal_once,
 )
+from registration.signin import step_up_proof
 from tokens.services import active_soft_token
 
 ACTING_ROLES = (Role.AGENCY_ADMIN, Role.CENTRAL_ADMIN)
@@ -106,6 +114,7 @@ def manage_officer(request: HttpRequest, username: str) -> HttpResponse:
         action = request.POST.get("action")
         issued_code = None
         try:
+            proof = step_up_proof(request, at)
             if action == "reset" and reset_form.is_valid():
                 issued_code = reset_soft_token(
                     officer,
@@ -113,6 +122,7 @@ def manage_officer(request: HttpRequest, username: str) -> HttpResponse:
                     reason=reset_form.cleaned_data["reason"],
                     delivery=Delivery(reset_form.cleaned_data["delivery"]),
                     at=at,
+                    stepped_up_at=proof,
                 )
                 messages.success(
                     request, _("The soft token was reset and the officer was told by e-mail.")
@@ -124,14 +134,17 @@ def manage_officer(request: HttpRequest, username: str) -> HttpResponse:
                     days=late_form.cleaned_data["days"],
                     delivery=Delivery(late_form.cleaned_data["delivery"]),
                     at=at,
+                    stepped_up_at=proof,
                 )
                 messages.success(request, _("The late-registration code was issued."))
             elif action == "unlock":
-                unlock_officer(officer, actor=request.user, at=at)
+                unlock_officer(officer, actor=request.user, at=at, stepped_up_at=proof)
                 messages.success(request, _("The account was unlocked."))
                 return redirect("manage_officer", username=officer.username)
         except RegistrationError as error:
             messages.error(request, error.message)
+        except StepUpRequired:
+            messages.error(request, STEP_UP_NEEDED)
         if issued_code and request.POST.get("delivery") == Delivery.EMAIL:
             # Sent by e-mail: never shown here.
             messages.info(request, _("The code was sent to the officer's official e-mail."))
@@ -365,6 +378,7 @@ def _export_rows(officers) -> Iterator[list[str]]:  # type: ignore[no-untyped-de
 
 @require_safe
 @login_required
+@fresh_code_required
 def manage_officer_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The same list as CSV (UTF-8 with a BOM, so Excel shows Thai) or XLSX, streamed: constant
     memory whatever the number of officers. Bad filters or nothing to export: back to the list
@@ -380,7 +394,15 @@ def manage_officer_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if not officers.exists():
         messages.info(request, _("Nothing to export: no officer matches these filters."))
         return redirect(back)
-    filename = f"officers-{bangkok_date(now()).isoformat()}.{fmt}"
+    at = now()
+    authorize_export(
+        request.user,
+        export=f"officer-list.{fmt}",
+        stepped_up_at=stepped_up_at(request),
+        at=at,
+        filters=request.GET.urlencode()[:500],
+    )
+    filename = f"officers-{bangkok_date(at).isoformat()}.{fmt}"
     if fmt == "xlsx":
         return xlsx_response(_export_rows(officers), filename, sheet="เจ้าหน้าที่")
     return csv_response(_export_rows(officers), filename)

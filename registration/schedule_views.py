@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 from agencies.models import Officer
 from agencies.policy import Role, Viewer
 from agencies.scope import require_administrator
+from agencies.step_up import STEP_UP_NEEDED, StepUpRequired
 from audit.models import AuditEvent
 from gfms_portal.clock import BANGKOK, now
 from gfms_portal.thaidate import format_be_date
@@ -37,7 +38,8 @@ from registration.policy import (
 )
 from registration.progress import OfficerState, officers_in
 from registration.schedule_forms import ScheduleForm
-from registration.services import SCHEDULE_FIELDS, change_schedule
+from registration.services import SCHEDULE_FIELDS, RegistrationError, change_schedule
+from registration.signin import step_up_proof
 
 SCHEDULE_ACTION = "schedule.changed"
 
@@ -285,9 +287,21 @@ def manage_schedule(request: HttpRequest) -> HttpResponse:
 def _save(request: HttpRequest, new: MigrationSchedule, *, at: dt.datetime) -> HttpResponse:
     try:
         # is_demo=False: dates an administrator sets are the real ones (as with set_schedule).
-        _record, changed = change_schedule(at=at, actor=request.user, is_demo=False, **asdict(new))
+        _record, changed = change_schedule(
+            at=at,
+            actor=request.user,
+            is_demo=False,
+            stepped_up_at=step_up_proof(request, at),
+            **asdict(new),
+        )
     except ValidationError as error:  # only if the rules changed between preview and confirm
         messages.error(request, "; ".join(error.messages))
+        return redirect("manage_schedule")
+    except RegistrationError as error:  # a wrong step-up code
+        messages.error(request, error.message)
+        return redirect("manage_schedule")
+    except StepUpRequired:
+        messages.error(request, STEP_UP_NEEDED)
         return redirect("manage_schedule")
     if changed:
         messages.success(request, _("The schedule was saved. The change is in the history below."))

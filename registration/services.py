@@ -21,10 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agencies.models import Officer
-from agencies.policy import is_valid_citizen_id, normalise_citizen_id
+from agencies.policy import Role, is_privileged, is_valid_citizen_id, normalise_citizen_id
+from agencies.step_up import require_step_up
 from audit.services import record_event
 from auth_gateway.policy import is_locked
-from auth_gateway.services import record_failed_attempt
+from auth_gateway.services import lock_officer_row, record_failed_attempt
 from gfms_portal import crypto
 from gfms_portal.clock import bangkok_midnight
 from outbox.services import email_officer
@@ -47,11 +48,16 @@ def change_schedule(
     soft_token_only_from: dt.date | None = None,
     return_due: dt.date | None = None,
     is_demo: bool = False,
+    stepped_up_at: dt.datetime | None = None,
 ) -> tuple[Schedule, bool]:
     """Change any of the four dates. Returns (schedule, changed).
 
-    Raises ValidationError (by field) and changes nothing when the result would be invalid.
+    A person (`actor`) needs a fresh code (StepUpRequired); commands and the demo pass an
+    `actor_label`. Raises ValidationError (by field) and changes nothing when the result would
+    be invalid.
     """
+    if actor is not None:
+        require_step_up(stepped_up_at, at=at)
     with transaction.atomic():
         Schedule.load()
         schedule = Schedule.objects.select_for_update().get(pk=Schedule.SINGLETON_PK)
@@ -144,6 +150,10 @@ class Access:
 
 
 def registration_access(officer: Officer, *, at: dt.datetime) -> Access:
+    if is_privileged(Role(officer.role)):
+        # The officers' window does not apply: an administrator must be able to enroll (and
+        # can do nothing else until then) whatever the date.
+        return Access(True, False, "open")
     schedule = Schedule.load().dates
     if is_registration_open(at, schedule):
         return Access(True, False, "open")
@@ -177,19 +187,24 @@ def check_identity(officer: Officer, typed_citizen_id: str, *, at: dt.datetime) 
             "invalid_citizen_id",
             _("A citizen ID has 13 digits and the last one is a check digit; please check it."),
         )
-    if (
-        _recent(officer, "registration.identity_failed", at - IDENTITY_FAILURE_WINDOW)
-        >= IDENTITY_FAILURES_ALLOWED
-    ):
-        # Not even compared: the answer must not become an oracle for guessing citizen IDs.
-        raise RegistrationError(
-            "identity_blocked",
-            _("Too many wrong citizen IDs today. Contact your agency administrator."),
-        )
-    if not officer.has_citizen_id(citizen_id):
-        with transaction.atomic():
+    with transaction.atomic():
+        # Counted and compared under the officer's row lock (as the sign-in is): N racing
+        # guesses get at most the allowed number compared, whatever the number of workers.
+        lock_officer_row(officer)
+        if (
+            _recent(officer, "registration.identity_failed", at - IDENTITY_FAILURE_WINDOW)
+            >= IDENTITY_FAILURES_ALLOWED
+        ):
+            # Not even compared: the answer must not become an oracle for guessing citizen IDs.
+            raise RegistrationError(
+                "identity_blocked",
+                _("Too many wrong citizen IDs today. Contact your agency administrator."),
+            )
+        matches = officer.has_citizen_id(citizen_id)
+        if not matches:
             record_failed_attempt(officer, at=at)
             record_event("registration.identity_failed", at=at, actor=officer, officer=officer)
+    if not matches:
         raise RegistrationError(
             "citizen_id_mismatch",
             _(
@@ -232,36 +247,36 @@ def check_identity(officer: Officer, typed_citizen_id: str, *, at: dt.datetime) 
 
 def verify_email_code(check: IdentityCheck, typed: str, *, at: dt.datetime) -> None:
     """Step 2: the code from the e-mail. Valid 10 minutes, once; the 5th wrong try kills it."""
-    if check.verified_at is not None:
-        return
-    if at >= check.email_code_expires_at or check.email_code_attempts >= EMAIL_CODE_TRIES:
-        raise RegistrationError(
-            "email_code_expired", _("This e-mail code has expired. Ask for a new one.")
-        )
     code = normalise_code(typed)
-    if (
-        len(code) == 6
-        and code.isdigit()
-        and _matches(check.email_code_hash, code, EMAIL_CODE_PURPOSE)
-    ):
-        with transaction.atomic():
-            verified = IdentityCheck.objects.filter(
-                pk=check.pk, verified_at__isnull=True, email_code_attempts__lt=EMAIL_CODE_TRIES
-            ).update(verified_at=at)
-            if verified:
-                record_event(
-                    "registration.identity_verified",
-                    at=at,
-                    actor=check.officer,
-                    officer=check.officer,
-                )
-        if verified:
+    with transaction.atomic():
+        # The attempt count is read and raised under the row lock: N racing guesses get at
+        # most EMAIL_CODE_TRIES compared.
+        locked = IdentityCheck.objects.select_for_update().get(pk=check.pk)
+        check.verified_at, check.email_code_attempts = (
+            locked.verified_at,
+            locked.email_code_attempts,
+        )
+        if check.verified_at is not None:
+            return
+        if at >= check.email_code_expires_at or check.email_code_attempts >= EMAIL_CODE_TRIES:
+            raise RegistrationError(
+                "email_code_expired", _("This e-mail code has expired. Ask for a new one.")
+            )
+        if (
+            len(code) == 6
+            and code.isdigit()
+            and _matches(check.email_code_hash, code, EMAIL_CODE_PURPOSE)
+        ):
+            IdentityCheck.objects.filter(pk=check.pk).update(verified_at=at)
+            record_event(
+                "registration.identity_verified", at=at, actor=check.officer, officer=check.officer
+            )
             check.verified_at = at
             return
-    IdentityCheck.objects.filter(pk=check.pk).update(
-        email_code_attempts=F("email_code_attempts") + 1
-    )
-    check.refresh_from_db()
+        IdentityCheck.objects.filter(pk=check.pk).update(
+            email_code_attempts=F("email_code_attempts") + 1
+        )
+        check.email_code_attempts += 1
     left = EMAIL_CODE_TRIES - check.email_code_attempts
     if left <= 0:
         raise RegistrationError(
@@ -276,6 +291,78 @@ def verify_email_code(check: IdentityCheck, typed: str, *, at: dt.datetime) -> N
             left,
         )
         % {"left": left},
+    )
+
+
+# --- the very first CGD administrator -------------------------------------------------------------
+
+BOOTSTRAP_LINK_LIFETIME = dt.timedelta(minutes=30)
+BOOTSTRAP_PURPOSE = "bootstrap-enrollment-link"
+
+
+def issue_bootstrap_link(officer: Officer, *, at: dt.datetime, actor_label: str) -> str:
+    """For the very first central administrator only (nobody can proof their identity yet):
+    a one-time token, valid 30 minutes, that stands in for the citizen ID and e-mail code. It
+    still needs the account's password, and it binds a token with the usual QR step and
+    recovery codes. Refused once any central administrator has a soft token: from then on,
+    identity proofing or an administrator's reset is the way."""
+    if officer.role != Role.CENTRAL_ADMIN or not officer.is_active:
+        raise RegistrationError(
+            "not_central_admin", _("Only an active central administrator can be bootstrapped.")
+        )
+    if SoftToken.objects.filter(
+        officer__role=Role.CENTRAL_ADMIN, status=SoftTokenStatus.ACTIVE
+    ).exists():
+        raise RegistrationError(
+            "already_bootstrapped",
+            _(
+                "A central administrator already has a soft token: enroll with identity proofing, or ask them for a reset."
+            ),
+        )
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        IdentityCheck.objects.filter(officer=officer, verified_at__isnull=True).update(
+            email_code_expires_at=at
+        )
+        IdentityCheck.objects.create(
+            officer=officer,
+            created_at=at,
+            email_code_hash=_hash(token, BOOTSTRAP_PURPOSE),
+            email_code_expires_at=at + BOOTSTRAP_LINK_LIFETIME,
+        )
+        record_event(
+            "registration.bootstrap_link_issued",
+            at=at,
+            actor_label=actor_label,
+            officer=officer,
+            data={"valid_minutes": int(BOOTSTRAP_LINK_LIFETIME.total_seconds() // 60)},
+        )
+    return token
+
+
+def open_bootstrap_link(officer: Officer, token: str, *, at: dt.datetime) -> IdentityCheck:
+    """The signed-in administrator opened its bootstrap link: the identity check is verified
+    (once; the link dies with it)."""
+    with transaction.atomic():
+        for check in IdentityCheck.objects.select_for_update().filter(
+            officer=officer, verified_at__isnull=True, email_code_expires_at__gt=at
+        ):
+            if _matches(check.email_code_hash, token, BOOTSTRAP_PURPOSE):
+                IdentityCheck.objects.filter(pk=check.pk).update(verified_at=at)
+                record_event(
+                    "registration.identity_verified",
+                    at=at,
+                    actor=officer,
+                    officer=officer,
+                    data={"via": "bootstrap_link"},
+                )
+                check.verified_at = at
+                return check
+    raise RegistrationError(
+        "bad_bootstrap_link",
+        _(
+            "This enrollment link is wrong, used, expired or for another account. Run the bootstrap command again."
+        ),
     )
 
 
@@ -496,48 +583,54 @@ def expire_pending_tokens(*, at: dt.datetime) -> int:
 
 # --- after registration: step-up, recovery codes, a new phone ---------------------------------------
 
-STEP_UP_VALID_FOR = dt.timedelta(minutes=5)
-
 
 def verify_fresh_code(officer: Officer, typed: str, *, at: dt.datetime) -> str:
-    """Prove possession again before a sensitive action: a current code from the app (its
-    time step is consumed, as at the gateway) or an unused recovery code (used up).
-    Returns "soft_token" or "recovery_code"."""
-    officer.refresh_from_db(fields=["locked_until"])
-    if is_locked(officer.locked_until, at=at):
-        raise RegistrationError(
-            "locked", _("Too many wrong codes: your account is locked for a while.")
-        )
+    """Prove possession again (a step-up, or the second step of a privileged sign-in): a
+    current code from the app (its time step is consumed, as at the gateway) or an unused
+    recovery code (used up). Decided under the officer's row lock, like the sign-in: a wrong
+    code counts toward the same lockout. Returns "soft_token" or "recovery_code"."""
     code = normalise_code(typed)
+    with transaction.atomic():
+        if is_locked(lock_officer_row(officer), at=at):
+            outcome = "locked"
+        else:
+            outcome = _fresh_code_outcome(officer, code, at=at)
+            if outcome == "wrong_code":
+                # A wrong code here is a guess like any other: it counts toward the lockout.
+                record_failed_attempt(officer, at=at)
+    if outcome in ("soft_token", "recovery_code"):
+        return outcome
+    raise RegistrationError(
+        outcome,
+        {
+            "locked": _("Too many wrong codes: your account is locked for a while."),
+            "otp_reused": _("This code was just used. Wait for the next one (at most 30 seconds)."),
+            "wrong_code": _(
+                "This is neither the current code from your app nor an unused recovery code."
+            ),
+        }[outcome],
+    )
+
+
+def _fresh_code_outcome(officer: Officer, code: str, *, at: dt.datetime) -> str:
     token = active_soft_token(officer.pk)
     if token is not None and len(code) == totp.DIGITS and code.isdigit():
         result = verify_soft_token(token, code, at=at)
         if result == TotpResult.OK:
             return "soft_token"
         if result == TotpResult.REUSED:
-            raise RegistrationError(
-                "otp_reused",
-                _("This code was just used. Wait for the next one (at most 30 seconds)."),
-            )
+            return "otp_reused"
     if len(code) == 20 and code.isdigit():
-        with transaction.atomic():
-            used = RecoveryCode.objects.filter(
-                officer=officer,
-                code_hash=recovery_code_hash(code),
-                used_at__isnull=True,
-                revoked_at__isnull=True,
-            ).update(used_at=at)
-            if used:
-                record_event("recovery_code.used", at=at, actor=officer, officer=officer)
+        used = RecoveryCode.objects.filter(
+            officer=officer,
+            code_hash=recovery_code_hash(code),
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+        ).update(used_at=at)
         if used:
+            record_event("recovery_code.used", at=at, actor=officer, officer=officer)
             return "recovery_code"
-    # A wrong code here is a guess like any other: it counts toward the lockout.
-    with transaction.atomic():
-        record_failed_attempt(officer, at=at)
-    raise RegistrationError(
-        "wrong_code",
-        _("This is neither the current code from your app nor an unused recovery code."),
-    )
+    return "wrong_code"
 
 
 def regenerate_recovery_codes(officer: Officer, *, at: dt.datetime) -> list[str]:
@@ -613,11 +706,18 @@ def _issue_code(
 
 
 def reset_soft_token(
-    officer: Officer, *, actor: Officer, reason: str, delivery: Delivery, at: dt.datetime
+    officer: Officer,
+    *,
+    actor: Officer,
+    reason: str,
+    delivery: Delivery,
+    at: dt.datetime,
+    stepped_up_at: dt.datetime | None,
 ) -> str:
     """An administrator revokes the officer's soft token (lost phone): it never sees or chooses
     a secret. The officer is told by e-mail and gets a one-time re-registration code valid 24
     hours — by e-mail, or handed over in person (returned here to show once)."""
+    require_step_up(stepped_up_at, at=at)
     reason = reason.strip()
     if len(reason) < 5:
         raise RegistrationError(
@@ -650,10 +750,17 @@ def reset_soft_token(
 
 
 def issue_late_registration_code(
-    officer: Officer, *, actor: Officer, days: int, delivery: Delivery, at: dt.datetime
+    officer: Officer,
+    *,
+    actor: Officer,
+    days: int,
+    delivery: Delivery,
+    at: dt.datetime,
+    stepped_up_at: dt.datetime | None,
 ) -> str:
     """A single-use code for one officer to register after the window (valid 1–7 days). The
     officer still needs their own password and the identity check."""
+    require_step_up(stepped_up_at, at=at)
     if not 1 <= days <= LATE_CODE_LONGEST.days:
         raise RegistrationError("bad_days", _("A late-registration code is valid for 1 to 7 days."))
     if active_soft_token(officer.pk) is not None:

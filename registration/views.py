@@ -3,6 +3,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from audit.services import record_event
 from gfms_portal import crypto
 from gfms_portal.clock import now
 from registration.forms import CitizenIdForm, CodeForm, FreshCodeForm
@@ -19,11 +21,11 @@ from registration.models import IdentityCheck, RegistrationCode, Schedule
 from registration.policy import days_until_close, registration_ends_at
 from registration.services import (
     PENDING_TOKEN_LIFETIME,
-    STEP_UP_VALID_FOR,
     RegistrationError,
     check_identity,
     confirm_enrollment,
     find_registration_code,
+    open_bootstrap_link,
     open_once,
     pending_token,
     regenerate_recovery_codes,
@@ -33,6 +35,12 @@ from registration.services import (
     start_replacement,
     verify_email_code,
     verify_fresh_code,
+)
+from registration.signin import (
+    is_stepped_up,
+    mark_code_confirmed,
+    needs_second_factor,
+    safe_next,
 )
 from tokens.provisioning import grouped, provisioning_uri, qr_svg
 from tokens.services import active_soft_token
@@ -128,6 +136,21 @@ def register(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
+@require_safe
+@login_required
+def register_bootstrap(request: HttpRequest, token: str) -> HttpResponse:
+    """The first central administrator's enrollment link (manage.py bootstrap_admin): it
+    stands in for the citizen ID and e-mail code, then the usual QR step follows."""
+    try:
+        check = open_bootstrap_link(request.user, token, at=now())
+    except RegistrationError as error:
+        messages.error(request, error.message)
+        return redirect("register")
+    request.session[CHECK_KEY] = check.pk
+    return redirect("register_warning")
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def register_email(request: HttpRequest) -> HttpResponse:
@@ -206,6 +229,10 @@ def register_qr(request: HttpRequest) -> HttpResponse:
         else:
             for key in (CHECK_KEY, PENDING_KEY, CODE_KEY):
                 request.session.pop(key, None)
+            if needs_second_factor(officer):
+                # The first code of a token just enrolled with identity proofing (or a
+                # bootstrap link) and the password: this session has both factors.
+                mark_code_confirmed(request, at, second_factor=True)
             return _show_recovery_codes(request, codes, at)
     uri = provisioning_uri(officer.username, secret)
     return render(
@@ -279,21 +306,12 @@ def mask_email(email: str) -> str:
 
 # --- the officer's status page actions (sensitive: a fresh code first) ------------------------------
 
-STEP_UP_KEY = "stepped_up_at"
-
-
-def _stepped_up(request: HttpRequest, at: dt.datetime) -> bool:
-    stamp = request.session.get(STEP_UP_KEY)
-    return bool(stamp) and at - dt.datetime.fromisoformat(stamp) < STEP_UP_VALID_FOR
-
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def account_verify(request: HttpRequest) -> HttpResponse:
-    """A fresh code (or a recovery code) before a sensitive action."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target not in ("account_recovery_codes", "account_replace_phone"):
-        target = ""
+    """A fresh code (or a recovery code) before a sensitive action, then back to it."""
+    target = safe_next(request)
     form = FreshCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         at = now()
@@ -302,8 +320,10 @@ def account_verify(request: HttpRequest) -> HttpResponse:
         except RegistrationError as error:
             form.add_error("code", error.message)
         else:
-            request.session[STEP_UP_KEY] = at.isoformat()
-            return redirect(target or "account")
+            with transaction.atomic():
+                record_event("portal.step_up", at=at, actor=request.user, officer=request.user)
+            mark_code_confirmed(request, at, second_factor=False)
+            return redirect(target)
     return render(request, "registration/account_verify.html", {"form": form, "next": target})
 
 
@@ -311,8 +331,8 @@ def account_verify(request: HttpRequest) -> HttpResponse:
 @login_required
 def account_recovery_codes(request: HttpRequest) -> HttpResponse:
     at = now()
-    if not _stepped_up(request, at):
-        return redirect(f"{reverse('account_verify')}?next=account_recovery_codes")
+    if not is_stepped_up(request, at):
+        return redirect(f"{reverse('account_verify')}?next={reverse('account_recovery_codes')}")
     if request.method == "POST":
         try:
             codes = regenerate_recovery_codes(request.user, at=at)
@@ -327,8 +347,8 @@ def account_recovery_codes(request: HttpRequest) -> HttpResponse:
 @login_required
 def account_replace_phone(request: HttpRequest) -> HttpResponse:
     at = now()
-    if not _stepped_up(request, at):
-        return redirect(f"{reverse('account_verify')}?next=account_replace_phone")
+    if not is_stepped_up(request, at):
+        return redirect(f"{reverse('account_verify')}?next={reverse('account_replace_phone')}")
     if request.method == "POST":
         try:
             token, _secret = start_replacement(request.user, at=at)

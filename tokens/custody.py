@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Officer
 from agencies.policy import Kind, Role
 from agencies.scope import agencies_visible_to
+from agencies.step_up import require_step_up
 from audit.services import record_event
 from gfms_portal.thaidate import format_be_datetime
 from registration.models import Schedule
@@ -465,11 +466,19 @@ def receive_late(serial: str, *, actor: Officer, at: dt.datetime) -> TokenKey:
     return item.token_key
 
 
-def resolve_discrepancy(item_id: int, *, note: str, actor: Officer, at: dt.datetime) -> None:
+def resolve_discrepancy(
+    item_id: int,
+    *,
+    note: str,
+    actor: Officer,
+    at: dt.datetime,
+    stepped_up_at: dt.datetime | None,
+) -> None:
     """CGD closes a follow-up (e.g. a missing key reported lost, an unexpected one returned to
-    its agency's count), with a note for the audit trail."""
+    its agency's count), with a note for the audit trail. Needs a fresh code."""
     if actor.role != Role.CENTRAL_ADMIN:
         raise CustodyError([_("Only CGD receives shipments.")])
+    require_step_up(stepped_up_at, at=at)
     if len(note.strip()) < 5:
         raise CustodyError([_("Write what was done (at least 5 characters).")])
     with transaction.atomic():

@@ -14,10 +14,19 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from agencies.policy import Role
 from agencies.scope import agencies_visible_to, require_administrator
+from agencies.step_up import (
+    STEP_UP_NEEDED,
+    StepUpRequired,
+    authorize_export,
+    fresh_code_required,
+    stepped_up_at,
+)
 from gfms_portal.clock import now
 from gfms_portal.exports import csv_response, safe_cell, xlsx_response
 from gfms_portal.thaidate import format_be_date
 from registration.models import Schedule
+from registration.services import RegistrationError
+from registration.signin import step_up_proof
 from tokens.custody import (
     CustodyError,
     cancel_shipment,
@@ -269,11 +278,16 @@ def manage_token_key_progress(request: HttpRequest) -> HttpResponse:
                     note=request.POST.get("note", ""),
                     actor=request.user,
                     at=at,
+                    stepped_up_at=step_up_proof(request, at),
                 )
                 messages.success(request, _("The discrepancy is resolved."))
         except (CustodyError, ValueError) as error:
             if isinstance(error, CustodyError):
                 _report(request, error)
+        except RegistrationError as error:  # a wrong step-up code
+            messages.error(request, error.message)
+        except StepUpRequired:
+            messages.error(request, STEP_UP_NEEDED)
         return redirect("manage_token_key_progress")
     schedule = Schedule.load().dates
     progress = return_progress(request.user.viewer)
@@ -320,10 +334,19 @@ def _export_rows(request: HttpRequest) -> Iterator[list[str]]:
 
 @require_safe
 @login_required
+@fresh_code_required
 def manage_token_keys_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """Outstanding devices in scope, streamed: CSV in UTF-8 with a BOM (Excel shows Thai), or
     XLSX written row by row."""
     require_administrator(request.user)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("unknown export format")
+    authorize_export(
+        request.user,
+        export=f"token-keys-outstanding.{fmt}",
+        stepped_up_at=stepped_up_at(request),
+        at=now(),
+    )
     if fmt == "csv":
         return csv_response(_export_rows(request), "token-keys-outstanding.csv")
     if fmt == "xlsx":

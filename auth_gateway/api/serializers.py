@@ -136,7 +136,13 @@ class MethodsQuerySerializer(serializers.Serializer):
 class MethodsResponseSerializer(serializers.Serializer):
     phase = serializers.ChoiceField(choices=Phase.choices)
     allowed_methods = serializers.ListField(child=serializers.ChoiceField(choices=Method.choices))
-    registered = serializers.BooleanField()
+    registered = serializers.BooleanField(
+        allow_null=True,
+        help_text=(
+            "Deprecated, always null: whether a user id has registered is not revealed before "
+            "its password is right. `allowed_methods` is the same for every user id."
+        ),
+    )
 
 
 class HealthSerializer(serializers.Serializer):

@@ -178,40 +178,62 @@ def test_bad_serial_is_400(api) -> None:  # type: ignore[no-untyped-def]
 # --- methods, health, schema, docs ----------------------------------------------------------------
 
 
+OFFERED_IN_WINDOW = {
+    "phase": "window",
+    "allowed_methods": ["soft_token", "token_key", "password"],
+    "registered": None,
+}
+OFFERED_AFTER_CUTOVER = {
+    "phase": "soft_token_only",
+    "allowed_methods": ["soft_token"],
+    "registered": None,
+}
+
+
 @pytest.mark.parametrize(
-    ("moment", "username", "expected"),
-    [
-        (
-            IN_WINDOW,
-            "charlie",
-            {"phase": "window", "allowed_methods": ["soft_token"], "registered": True},
-        ),
-        (
-            IN_WINDOW,
-            "dave",
-            {"phase": "window", "allowed_methods": ["token_key", "password"], "registered": False},
-        ),
-        (
-            IN_WINDOW,
-            "nobody",
-            {"phase": "window", "allowed_methods": ["token_key", "password"], "registered": False},
-        ),
-        (
-            AFTER_CUTOVER,
-            "dave",
-            {"phase": "soft_token_only", "allowed_methods": [], "registered": False},
-        ),
-        (
-            AFTER_CUTOVER,
-            "charlie",
-            {"phase": "soft_token_only", "allowed_methods": ["soft_token"], "registered": True},
-        ),
-    ],
+    ("moment", "expected"),
+    [(IN_WINDOW, OFFERED_IN_WINDOW), (AFTER_CUTOVER, OFFERED_AFTER_CUTOVER)],
 )
-def test_methods(api, registered: Officer, dave: Officer, moment, username, expected) -> None:  # type: ignore[no-untyped-def]
+def test_methods_same_answer_for_every_user_id(
+    api, registered: Officer, dave: Officer, alice: Officer, moment, expected
+) -> None:  # type: ignore[no-untyped-def]
+    """Registered, not registered, an administrator and a user id that does not exist: one
+    answer, so /methods cannot be used to learn who exists or who has registered."""
     with time_machine.travel(moment, tick=False):
-        response = api("/api/v1/auth/methods", {"username": username}, method="get")
-    assert response.json() == expected
+        answers = [
+            api("/api/v1/auth/methods", {"username": username}, method="get").json()
+            for username in ("charlie", "dave", "alice", "nobody", "CHARLIE ")
+        ]
+    assert answers == [expected] * 5
+
+
+def test_password_first_the_check_says_which_factor_is_needed(
+    api, registered: Officer, dave: Officer
+) -> None:  # type: ignore[no-untyped-def]
+    """With /methods saying the same to everyone, a correct password with the wrong method
+    tells the front-end which factor to ask for — and a wrong one tells nothing."""
+    with time_machine.travel(IN_WINDOW, tick=False):
+        needs_code = api(
+            "/api/v1/auth/check",
+            {"username": "charlie", "password": PASSWORD, "method": "password"},
+        ).json()
+        legacy = api(
+            "/api/v1/auth/check",
+            {"username": "dave", "password": PASSWORD, "method": "soft_token", "otp": "123456"},
+        ).json()
+        wrong = api(
+            "/api/v1/auth/check",
+            {"username": "charlie", "password": "wrong password", "method": "password"},
+        ).json()
+    assert (needs_code["reason"], needs_code["allowed_methods"]) == (
+        "method_not_allowed",
+        ["soft_token"],
+    )
+    assert (legacy["reason"], legacy["allowed_methods"]) == (
+        "not_registered",
+        ["token_key", "password"],
+    )
+    assert (wrong["reason"], wrong["allowed_methods"]) == ("invalid_credentials", [])
 
 
 def test_methods_needs_a_username_and_a_key(api, client: Client) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,99 @@
+"""Step-up: a person acting on others proves, with a code typed in the last few minutes, that
+the session is still theirs. Checked by each sensitive service itself (not only by its view),
+so that a new caller cannot forget it.
+
+`stepped_up_at` is when this session last confirmed a code (the sign-in's second step counts):
+the portal keeps it in the session and hands it to the service. Commands run on the server by
+an operator are not portal sessions and call the services with `actor_label` instead.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+
+from agencies.policy import is_step_up_fresh
+from audit.services import record_event
+from gfms_portal.clock import now
+
+STEP_UP_NEEDED = gettext_lazy(
+    "This action needs a fresh code: type the current code from your app (or a recovery code) "
+    "in the form and send it again."
+)
+SECOND_FACTOR_KEY = "second_factor_at"
+STEP_UP_KEY = "stepped_up_at"
+
+
+def _stamp(request: HttpRequest, key: str) -> dt.datetime | None:
+    value = request.session.get(key)
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def has_second_factor(request: HttpRequest) -> bool:
+    return _stamp(request, SECOND_FACTOR_KEY) is not None
+
+
+def stepped_up_at(request: HttpRequest) -> dt.datetime | None:
+    """When this session last confirmed a fresh code (None: never)."""
+    return _stamp(request, STEP_UP_KEY)
+
+
+def is_stepped_up(request: HttpRequest, at: dt.datetime) -> bool:
+    return is_step_up_fresh(stepped_up_at(request), at=at)
+
+
+def mark_code_confirmed(request: HttpRequest, at: dt.datetime, *, second_factor: bool) -> None:
+    """A code was just confirmed: a fresh step-up, and — at sign-in or on enrolling the
+    token — the session's second factor (with a new session key, as at any privilege change)."""
+    if second_factor and not has_second_factor(request):
+        request.session.cycle_key()
+        request.session[SECOND_FACTOR_KEY] = at.isoformat()
+    request.session[STEP_UP_KEY] = at.isoformat()
+
+
+def with_next(name: str, target: str) -> str:
+    return f"{reverse(name)}?{urlencode({'next': target})}"
+
+
+def fresh_code_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For downloads (GET): without a code from the last few minutes, ask for one and come
+    back. The service called by the view checks it again."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not is_stepped_up(request, now()):
+            return redirect(with_next("account_verify", request.get_full_path()))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class StepUpRequired(Exception):
+    """The action needs a fresh code first (the view asks for one and retries)."""
+
+
+def require_step_up(stepped_up_at: dt.datetime | None, *, at: dt.datetime) -> None:
+    if not is_step_up_fresh(stepped_up_at, at=at):
+        raise StepUpRequired
+
+
+def authorize_export(
+    actor: Any, *, export: str, stepped_up_at: dt.datetime | None, at: dt.datetime, **details: Any
+) -> None:
+    """An export of personal data (names, user ids, e-mails, audit trails) needs a fresh code
+    and leaves a trace: who downloaded which list, with which filters."""
+    require_step_up(stepped_up_at, at=at)
+    with transaction.atomic():
+        record_event(
+            "export.downloaded",
+            at=at,
+            actor=actor,
+            data={"export": export, **{k: v for k, v in details.items() if v not in ("", None)}},
+        )
