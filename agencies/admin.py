@@ -101,7 +101,9 @@ class OfficerAdmin(AuditedAdmin):
         at = now()
         try:
             for officer in queryset:
-                unlock_officer(officer, actor=request.user, at=at, stepped_up_at=stepped_up_at(request))
+                unlock_officer(
+                    officer, actor=request.user, at=at, stepped_up_at=stepped_up_at(request)
+                )
         except StepUpRequired:
             self.message_user(request, STEP_UP_NEEDED, level=messages.ERROR)
             return

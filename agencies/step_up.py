@@ -19,7 +19,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from agencies.policy import is_step_up_fresh
+from agencies.policy import Role, is_privileged, is_step_up_fresh
 from audit.services import record_event
 from gfms_portal.clock import now
 
@@ -68,7 +68,9 @@ def fresh_code_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not is_stepped_up(request, now()):
+        user = request.user
+        privileged = user.is_authenticated and is_privileged(Role(user.role))  # type: ignore[union-attr]
+        if privileged and not is_stepped_up(request, now()):
             return redirect(with_next("account_verify", request.get_full_path()))
         return view(request, *args, **kwargs)
 

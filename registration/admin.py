@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from agencies.step_up import STEP_UP_NEEDED, StepUpRequired, stepped_up_at
 from audit.admin_audit import AuditedAdmin
 from gfms_portal.clock import now
 from gfms_portal.thaidate import parse_date
@@ -60,11 +61,16 @@ class ScheduleAdmin(AuditedAdmin):
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         try:
+            at = now()
             change_schedule(
-                at=now(),
+                at=at,
                 actor=request.user,
+                stepped_up_at=stepped_up_at(request),
                 **{name: form.cleaned_data[f"{name}_date"] for name in SCHEDULE_FIELDS},
             )
+        except StepUpRequired:
+            messages.error(request, STEP_UP_NEEDED)
+            messages.warning(request, _("The schedule was not changed."))
         except ValidationError as error:
             for problems in error.message_dict.values():
                 for problem in problems:

@@ -8,10 +8,22 @@ erin   — auditor (read-only)
 """
 
 import pytest
+from django.test import Client
+from django.utils import timezone
 
 from agencies.models import Agency, Officer
 from agencies.policy import Role
-from tests.factories import DepartmentFactory, MinistryFactory, OfficerFactory, UnitFactory
+from agencies.step_up import SECOND_FACTOR_KEY, STEP_UP_KEY
+from tests.factories import (
+    DEMO_SECRET,
+    DepartmentFactory,
+    MinistryFactory,
+    OfficerFactory,
+    SoftTokenFactory,
+    UnitFactory,
+)
+from tokens import totp
+from tokens.models import SoftToken, SoftTokenStatus
 
 PASSWORD = "correct horse battery"
 
@@ -56,16 +68,22 @@ def cgd_tree(db) -> dict[str, Agency]:  # type: ignore[no-untyped-def]
     }
 
 
+def privileged(**fields: object) -> Officer:
+    """An administrator or auditor with the soft token every privileged account needs
+    (secret DEMO_SECRET, so tests can type its codes)."""
+    officer = OfficerFactory(unit=None, **fields)
+    SoftTokenFactory(officer=officer)
+    return officer
+
+
 @pytest.fixture
 def alice(cgd_tree) -> Officer:  # type: ignore[no-untyped-def]
-    return OfficerFactory(username="alice", role=Role.CENTRAL_ADMIN, unit=None)
+    return privileged(username="alice", role=Role.CENTRAL_ADMIN)
 
 
 @pytest.fixture
 def bob(cgd_tree) -> Officer:  # type: ignore[no-untyped-def]
-    return OfficerFactory(
-        username="bob", role=Role.AGENCY_ADMIN, unit=None, admin_scope=cgd_tree["cgd"]
-    )
+    return privileged(username="bob", role=Role.AGENCY_ADMIN, admin_scope=cgd_tree["cgd"])
 
 
 @pytest.fixture
@@ -80,7 +98,41 @@ def dave(cgd_tree) -> Officer:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def erin(cgd_tree) -> Officer:  # type: ignore[no-untyped-def]
-    return OfficerFactory(username="erin", role=Role.AUDITOR, unit=None)
+    return privileged(username="erin", role=Role.AUDITOR)
+
+
+def next_code(officer: Officer) -> str:
+    """A code the officer's app could show now that is not used up yet (a test may sign one
+    account in more than once within a frozen time step: ±1 step of drift is accepted)."""
+    token = SoftToken.objects.get(officer=officer, status=SoftTokenStatus.ACTIVE)
+    now_step = totp.time_step(timezone.now())
+    for step in (now_step, now_step + 1):
+        if token.last_used_step is None or step > token.last_used_step:
+            return totp.code_at_step(DEMO_SECRET, step)
+    raise AssertionError(f"no unused code left for {officer.username} in this time step")
+
+
+def sign_in(client: Client, username: str, password: str = PASSWORD) -> Client:
+    """The portal's real sign-in: the password, then — for privileged accounts — the code of
+    their own soft token."""
+    response = client.post("/login/", {"username": username, "password": password})
+    assert response.status_code == 302, response.content.decode()[:500]
+    if response["Location"].startswith("/login/code/"):
+        officer = Officer.objects.by_username(username).get()
+        response = client.post(response["Location"], {"code": next_code(officer)})
+        assert response.status_code == 302, response.content.decode()[:500]
+        assert not response["Location"].startswith("/login/"), response["Location"]
+    return client
+
+
+def force_sign_in(client: Client, officer: Officer) -> Client:
+    """Signed in with both factors and a fresh step-up, without going through the forms (for
+    tests about something else)."""
+    client.force_login(officer)
+    session = client.session
+    session[SECOND_FACTOR_KEY] = session[STEP_UP_KEY] = timezone.now().isoformat()
+    session.save()
+    return client
 
 
 def pytest_report_header(config) -> str:  # type: ignore[no-untyped-def]

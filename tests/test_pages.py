@@ -9,14 +9,13 @@ from django.urls import reverse
 
 from agencies.models import Officer
 from registration.models import Schedule
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
 
 def login(client: Client, username: str) -> None:
-    response = client.post(reverse("login"), {"username": username, "password": PASSWORD})
-    assert response.status_code == 302, response.content.decode()[:500]
+    sign_in(client, username)
 
 
 @time_machine.travel(dt.datetime(2025, 3, 1, 3, 0, tzinfo=dt.UTC), tick=False)

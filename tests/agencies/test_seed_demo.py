@@ -7,7 +7,11 @@ import time_machine
 from django.core.management import call_command
 from django.test import Client
 
-from agencies.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from agencies.management.commands.seed_demo import (
+    DEMO_ADMIN_TOTP_SECRET,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+)
 from agencies.models import Agency, Officer
 from agencies.policy import Kind, Role, is_valid_citizen_id
 from gfms_portal import crypto
@@ -82,6 +86,11 @@ def test_printed_central_admin_login_works() -> None:
     client = Client()
     response = client.post("/login/", {"username": "cgd.admin", "password": DEMO_PASSWORD})
     assert response.status_code == 302
+    # The password alone reaches nothing but the second step, not even the Django admin.
+    assert response["Location"].startswith("/login/code/")
+    assert client.get("/admin/")["Location"].startswith("/login/code/")
+    code = pyotp.TOTP(DEMO_ADMIN_TOTP_SECRET).now()  # the printed secret
+    assert client.post(response["Location"], {"code": code}).status_code == 302
     assert client.get("/admin/").status_code == 200
 
 

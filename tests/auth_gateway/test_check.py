@@ -12,7 +12,7 @@ from audit.models import AuditEvent
 from auth_gateway.models import LoginDecision
 from auth_gateway.policy import LOCKED_UNTIL_UNLOCKED
 from tests.auth_gateway.conftest import AFTER_CUTOVER, IN_WINDOW, code_at, soft_token_login
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, force_sign_in
 
 pytestmark = pytest.mark.django_db
 CHECK = "/api/v1/auth/check"
@@ -44,7 +44,7 @@ def test_missing_wrong_and_revoked_keys_are_401(client: Client, service_key: str
 
 
 def test_browser_session_is_never_accepted(client: Client, alice: Officer) -> None:
-    client.force_login(alice)
+    force_sign_in(client, alice)
     body = {"username": "alice", "password": PASSWORD, "method": "password"}
     assert client.post(CHECK, body, content_type="application/json").status_code == 401
 
@@ -285,7 +285,7 @@ def test_hundredth_failure_locks_until_an_administrator_unlocks(
     with time_machine.travel(later, tick=False):
         body = api(CHECK, {"username": "dave", "password": PASSWORD, "method": "password"}).json()
         assert body["reason"] == "invalid_credentials"
-        unlock_officer(Officer.objects.get(pk=dave.pk), actor=alice, at=later)
+        unlock_officer(Officer.objects.get(pk=dave.pk), actor=alice, at=later, stepped_up_at=later)
         body = api(CHECK, {"username": "dave", "password": PASSWORD, "method": "password"}).json()
     assert body["decision"] == "allow"
     assert AuditEvent.objects.get(action="officer.unlocked").actor == alice

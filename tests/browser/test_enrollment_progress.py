@@ -24,6 +24,7 @@ def window_open_today(alice) -> dt.date:  # type: ignore[no-untyped-def]
     change_schedule(
         at=dt.datetime.now(dt.UTC),
         actor=alice,
+        stepped_up_at=dt.datetime.now(dt.UTC),
         opens=today - dt.timedelta(days=20),
         closes=today + dt.timedelta(days=14),
         soft_token_only_from=today + dt.timedelta(days=15),

@@ -14,7 +14,7 @@ from audit.models import AuditEvent
 from gfms_portal import crypto
 from registration.models import RegistrationCode
 from registration.services import _new_recovery_codes
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 from tests.factories import DEMO_SECRET, SoftTokenFactory
 from tests.totp_reference import phone_code
 from tokens.models import RecoveryCode, SoftToken, SoftTokenStatus
@@ -25,9 +25,7 @@ AFTER = dt.datetime(2025, 4, 20, 3, 0, tzinfo=dt.UTC)
 
 
 def signed_in(username: str) -> Client:
-    client = Client()
-    assert client.post("/login/", {"username": username, "password": PASSWORD}).status_code == 302
-    return client
+    return sign_in(Client(), username)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Officer
 from registration.progress import enrollment_overview
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 from tests.factories import OfficerFactory, SoftTokenFactory
 from tokens.models import SoftToken, SoftTokenStatus
 
@@ -68,7 +68,7 @@ def test_scope_and_404(population, bob: Officer) -> None:  # type: ignore[no-unt
     node, summary, _children = enrollment_overview(bob.viewer, None, at=AT)
     assert node.code == "03004" and summary.total == 3
     client = Client()
-    client.post("/login/", {"username": "bob", "password": PASSWORD})
+    sign_in(client, "bob")
     assert client.get("/manage/progress/").status_code == 200
     assert client.get("/manage/progress/0300400001/").status_code == 200
     assert client.get("/manage/progress/21004/").status_code == 404
@@ -114,6 +114,6 @@ def test_legacy_login_telemetry_is_scoped_and_counts_per_bangkok_day(
             row["officer__username"] for row in legacy_users(bob.viewer, at=late_evening_utc)
         ] == ["charlie"]
         client = Client()
-        client.post("/login/", {"username": "bob", "password": PASSWORD})
+        sign_in(client, "bob")
         page = client.get("/manage/legacy-logins/").content.decode()
         assert "charlie" in page and "dave" not in page

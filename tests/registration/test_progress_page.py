@@ -4,7 +4,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 from tests.factories import OfficerFactory, SoftTokenFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,7 @@ def test_progress_page_in_thai_with_drill_down(cgd_tree, alice) -> None:  # type
     SoftTokenFactory(officer=OfficerFactory(unit=cgd_tree["cgd_unit"]))
     OfficerFactory(unit=cgd_tree["cgd_regional"])
     client = Client()
-    client.post("/login/", {"username": "alice", "password": PASSWORD})
+    sign_in(client, "alice")
     body = client.get("/manage/progress/03004/").content.decode()
     assert "ผู้ใช้งาน 2 คน: ลงทะเบียนแล้ว 1 คน (50.0 %)" in body
     assert 'href="/manage/progress/0300400002/"' in body  # drill-down to the units
@@ -34,7 +34,7 @@ def test_officer_list_filters_pages_and_exports_in_scope(cgd_tree, bob, dave) ->
     for number in range(55):
         OfficerFactory(username=f"new{number:02d}", unit=cgd_tree["cgd_regional"])
     client = Client()
-    client.post("/login/", {"username": "bob", "password": PASSWORD})
+    sign_in(client, "bob")
     page = client.get("/manage/officer-list/", {"state": "registered"}).content.decode()
     assert "reg.one" in page and "new00" not in page
     page_two = client.get(

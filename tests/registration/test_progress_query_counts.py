@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Agency, Officer
 from auth_gateway.models import LoginDecision
+from tests.conftest import force_sign_in
 from tests.factories import OfficerFactory, SoftTokenFactory, UnitFactory
 from tokens.models import SoftTokenStatus, TokenKey, TokenKeyState
 
@@ -117,7 +118,7 @@ def test_queries_per_page_do_not_grow_with_the_data(
     url: str, persona: str, cgd_tree, alice: Officer, bob: Officer
 ) -> None:  # type: ignore[no-untyped-def]
     client = Client()
-    client.force_login({"alice": alice, "bob": bob}[persona])
+    force_sign_in(client, {"alice": alice, "bob": bob}[persona])
     small(cgd_tree)
     few = queries(client, url)
     more(cgd_tree)

@@ -76,6 +76,7 @@ def test_a_moved_closing_day_starts_a_fresh_series(cgd_tree, alice) -> None:  # 
         change_schedule(
             at=first,
             actor=alice,
+            stepped_up_at=first,
             closes=CLOSES + dt.timedelta(days=7),
             soft_token_only_from=CLOSES + dt.timedelta(days=8),
         )

@@ -20,6 +20,7 @@ from agencies.policy import Kind, Role, path_for
 from auth_gateway.models import LoginDecision
 from gfms_portal.clock import BANGKOK
 from registration.models import EnrollmentReminder
+from tests.conftest import force_sign_in
 from tokens.models import SoftToken, SoftTokenStatus
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +88,7 @@ def check(shape: list[tuple[int, int, int, int, bool]], pick: int) -> None:
     inside = {o.username for o in officers if o.unit.path.startswith(scope.path)}
     outside = {o.username for o in officers} - inside
     client = Client()
-    client.force_login(admin)
+    force_sign_in(client, admin)
 
     def leaks(body: str) -> set[str]:
         return set(re.findall(r"u\d{3}x", body)) - inside

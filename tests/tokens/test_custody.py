@@ -320,8 +320,12 @@ def test_cancel_a_draft_receive_late_and_resolve(
     [left] = discrepancies()
     assert left.serial == "DEMO-B1"
     with pytest.raises(CustodyError, match="at least 5"):
-        resolve_discrepancy(left.pk, note="ok", actor=alice, at=AFTER)
+        resolve_discrepancy(left.pk, note="ok", actor=alice, at=AFTER, stepped_up_at=AFTER)
     resolve_discrepancy(
-        left.pk, note="reported lost by the unit, statement on file", actor=alice, at=AFTER
+        left.pk,
+        note="reported lost by the unit, statement on file",
+        actor=alice,
+        at=AFTER,
+        stepped_up_at=AFTER,
     )
     assert discrepancies() == []

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from agencies.models import Officer
 from registration.policy import CIRCULAR_SCHEDULE
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 from tests.factories import OfficerFactory
 from tokens.demo import demo_public_key_pem
 from tokens.models import ReturnReminder, TokenKey, TokenKeyState
@@ -58,7 +58,7 @@ def test_csv_export_has_a_bom_thai_headers_and_only_outstanding_in_scope(
 ) -> None:  # type: ignore[no-untyped-def]
     client = Client()
     with time_machine.travel(AT, tick=False):
-        client.post("/login/", {"username": "bob", "password": PASSWORD})
+        sign_in(client, "bob")
         response = client.get("/manage/token-keys/outstanding.csv")
         xlsx = client.get("/manage/token-keys/outstanding.xlsx")
         missing_format = client.get("/manage/token-keys/outstanding.pdf")
@@ -137,7 +137,7 @@ def test_cgd_follows_up_a_missing_key_from_the_progress_page(
         mark_shipped(shipment, courier="EMS", tracking_number="EM1", actor=bob, at=AT)
         receive_shipment(shipment, "DEMO-F1", actor=alice, at=AT)
         client = Client()
-        client.post("/login/", {"username": "alice", "password": PASSWORD})
+        sign_in(client, "alice")
         page = client.get("/manage/token-keys/progress/").content.decode()
         assert "DEMO-F2" in page and 'value="late"' in page
         client.post("/manage/token-keys/progress/", {"action": "late", "serial": "DEMO-F2"})

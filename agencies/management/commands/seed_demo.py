@@ -27,6 +27,10 @@ from tokens.models import SoftToken, SoftTokenStatus, TokenKey
 DEMO_PASSWORD = "gfms-demo-2568"  # noqa: S105  (printed for the demo; never a real account)
 # A fixed secret for the demo's registered officer, so people can add it to an authenticator.
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPGFMSDEMOTOTP2567"  # noqa: S105
+# The demo administrators and the auditor sign in with a second factor like real ones: one
+# fixed secret for the three, printed with the logins.
+DEMO_ADMIN_TOTP_SECRET = "GFMSADMINDEMOTOTPSECRET2567AAAAA"  # noqa: S105
+DEMO_ADMINS = ("cgd.admin", "cgd.auditor", "agency.admin")
 OFFICERS_PER_UNIT = 20
 SHARE_REGISTERED = 0.35
 SHARE_PENDING = 0.10
@@ -83,6 +87,12 @@ class Command(BaseCommand):
         for username, what in DEMO_LOGINS.items():
             if username in existing:
                 self.stdout.write(f"  {username:<20} {what}")
+        self.stdout.write(
+            "\nAdministrators and the auditor also type a code from their own soft token. Add "
+            f"this secret to an authenticator app (the same for the three): {DEMO_ADMIN_TOTP_SECRET}"
+            '\n  or print the current code: .venv/bin/python -c "import pyotp; '
+            f"print(pyotp.TOTP('{DEMO_ADMIN_TOTP_SECRET}').now())\""
+        )
         self.stdout.write(
             f"\nThe registered demo officer's authenticator secret: {DEMO_TOTP_SECRET}"
             "\nTry the GFMS login as a client sees it: http://127.0.0.1:8000/demo/gfms-login/"
@@ -285,6 +295,8 @@ class Command(BaseCommand):
                 officer.save(update_fields=["citizen_id_encrypted", "citizen_id_hash"])
                 if username == "officer.registered":
                     self._token(officer, DEMO_TOTP_SECRET, SoftTokenStatus.ACTIVE, at)
+                elif username in DEMO_ADMINS:
+                    self._token(officer, DEMO_ADMIN_TOTP_SECRET, SoftTokenStatus.ACTIVE, at)
                 elif username == "officer.pending":
                     self._token(officer, pyotp.random_base32(), SoftTokenStatus.PENDING, at)
                 if username in DEMO_TOKEN_KEYS:
