@@ -6,6 +6,7 @@ local demo: SQLite under var/, Celery tasks run eagerly, e-mail goes to the cons
 development keys are generated into var/ on first use (never committed).
 """
 
+import math
 import os
 from pathlib import Path
 
@@ -113,14 +114,35 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A query that hangs must become a 503 at the gateway, not a stuck login. JIT off: our
-    # aggregate queries are estimated "expensive" and spent 130-290 ms compiling for a few
-    # ms of gain (docs/performance.md, enrollment progress).
+    # A database that does not answer must become a 503 at the gateway within seconds, never
+    # a stuck login (docs/security.md, production edge). Three layers, each for a failure the
+    # others miss: statement_timeout (the server ends a slow query: a clean error, the
+    # connection stays usable); a client-side deadline on every round trip (a server that
+    # does not answer at all, e.g. frozen, never applies its own timeout: gfms_portal.dbclient);
+    # TCP keepalives and tcp_user_timeout (a dead host or network while idle or sending).
+    # The statement timeout stays below the client deadline so that a merely slow query gets
+    # the server's error first (gfms.E005). JIT off: our aggregate queries are estimated
+    # "expensive" and spent 130-290 ms compiling for a few ms of gain (docs/performance.md).
+    DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "1000"))
+    DB_CLIENT_TIMEOUT_MS = int(os.environ.get("DB_CLIENT_TIMEOUT_MS", "1500"))
+    DB_CONNECT_TIMEOUT = float(os.environ.get("DB_CONNECT_TIMEOUT", "1"))
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c statement_timeout={int(os.environ.get('DB_STATEMENT_TIMEOUT_MS', '5000'))}"
+        f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
         f" -c jit={'on' if os.environ.get('DB_JIT') == 'on' else 'off'}"
     )
-    DATABASES["default"]["OPTIONS"]["connect_timeout"] = 5
+    DATABASES["default"]["OPTIONS"].update(
+        # libpq's own connect timeout (whole seconds, at least 2) applies only when the
+        # client deadline is off (DB_CLIENT_TIMEOUT_MS=0): in non-blocking mode we time it.
+        connect_timeout=max(2, math.ceil(DB_CONNECT_TIMEOUT)),
+        keepalives=1,
+        keepalives_idle=int(os.environ.get("DB_KEEPALIVES_IDLE", "15")),
+        keepalives_interval=5,
+        keepalives_count=3,
+        tcp_user_timeout=int(os.environ.get("DB_TCP_USER_TIMEOUT_MS", "10000")),
+    )
+    from gfms_portal import dbclient  # psycopg2 only when PostgreSQL is configured
+
+    dbclient.install(connect_s=DB_CONNECT_TIMEOUT, query_s=DB_CLIENT_TIMEOUT_MS / 1000)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A local demo only: persistent connections are pointless, and the timeout lets the
     # eager Celery tasks and the request share the file without "database is locked".
