@@ -266,7 +266,20 @@ SESSION_COOKIE_SECURE = SECURE_SSL
 CSRF_COOKIE_SECURE = SECURE_SSL
 SECURE_SSL_REDIRECT = SECURE_SSL
 SECURE_HSTS_SECONDS = 31536000 if SECURE_SSL else 0
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_SSL else None
+# The portal has no other service on its host names, so subdomains are covered too. The
+# preload flag only consents to the browsers' preload list: nothing happens until the
+# registrable domain's owner submits it (hstspreload.org), and leaving the list takes months,
+# so a .go.th agency decides that with its domain, not here (README, Production stack).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+# The health checks of compose and load balancers call gunicorn over plain HTTP from inside
+# the network; they answer only {"status": ...}, so they need no redirect to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^api/v1/health$"]
+# The reverse proxy (deploy/nginx) sets X-Forwarded-For/Proto/Host, overwriting whatever the
+# client sent. Only the addresses listed here are believed (gfms_portal.wsgi and gunicorn's
+# forwarded_allow_ips); from anyone else those headers are dropped before Django sees them.
+GFMS_TRUSTED_PROXIES = env_list("GFMS_TRUSTED_PROXIES")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if GFMS_TRUSTED_PROXIES else None
 SESSION_COOKIE_HTTPONLY = True
 # Shared office PCs: 30 minutes idle (renewed on every request), 12 hours at most from
 # sign-in (gfms_portal.middleware), and gone when the browser closes.
