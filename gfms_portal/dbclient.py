@@ -17,20 +17,30 @@ answering. The server-side statement (if any) ends by statement_timeout when the
 resumes, or when it notices the client is gone.
 
 Limits are per wait, not per request: connecting (TCP, startup, authentication) gets
-`connect_s`, every later round trip `query_s`. A request on a kept connection whose server
-froze waits at most one health check (query_s) plus one reconnect (connect_s).
+`connect_s`, every later round trip `query_s`. Once one wait has expired, the process knows the
+server is not answering: for the next RETRY_S it fails further waits at once instead of
+letting every worker thread sit out its own deadline (requests queue behind those threads;
+20 logins on 8 threads would otherwise take three deadlines). After RETRY_S waits go through
+again with their deadlines, and the first answer from the server ends the episode, so service
+resumes at most RETRY_S after the server does, in every process on its own. A server that is
+merely slow never trips this: its statement_timeout (below query_s, gfms.E005) answers first.
 
 Green mode cannot run COPY (cursor.copy_expert raises ProgrammingError): anything that needs
 it (bench/progress.py seeding) runs with DB_CLIENT_TIMEOUT_MS=0, which leaves libpq blocking.
 """
 
 import select
+import threading
 import time
 
 import psycopg2
 from psycopg2 import extensions
 
+RETRY_S = 1.0
+
 _limits: dict[str, float] = {}
+_lock = threading.Lock()
+_silent_since: float | None = None  # when a deadline last expired (time.monotonic)
 
 
 def install(*, connect_s: float, query_s: float) -> None:
@@ -50,6 +60,38 @@ def installed() -> bool:
 def wait_with_deadline(conn) -> None:  # type: ignore[no-untyped-def]
     connecting = conn.status == extensions.STATUS_SETUP
     limit = _limits["connect" if connecting else "query"]
+    _fail_at_once_while_silent()
+    try:
+        _wait(conn, limit, connecting)
+    except DeadlineExpired:
+        _record(answered=False)
+        raise
+    _record(answered=True)
+
+
+class DeadlineExpired(psycopg2.OperationalError):
+    pass
+
+
+def _fail_at_once_while_silent() -> None:
+    with _lock:
+        if _silent_since is None:
+            return
+        silent_for = time.monotonic() - _silent_since
+    if silent_for < RETRY_S:
+        raise psycopg2.OperationalError(
+            f"the database did not answer {silent_for:.1f} s ago; failing at once for "
+            f"{RETRY_S:.0f} s"
+        )
+
+
+def _record(*, answered: bool) -> None:
+    global _silent_since
+    with _lock:
+        _silent_since = None if answered else time.monotonic()
+
+
+def _wait(conn, limit: float, connecting: bool) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + limit
     # poll() rather than select(): select() fails on descriptors above 1023, which a
     # threaded worker with many open files can reach.
@@ -68,7 +110,7 @@ def wait_with_deadline(conn) -> None:  # type: ignore[no-untyped-def]
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             what = "connecting to" if connecting else "waiting for"
-            raise psycopg2.OperationalError(
+            raise DeadlineExpired(
                 f"gave up {what} the database after {limit:.1f} s (client-side deadline, "
                 "DB_CONNECT_TIMEOUT / DB_CLIENT_TIMEOUT_MS)"
             )
