@@ -181,6 +181,7 @@ def app_env(cluster: Postgres, var_dir: Path, **overrides: str) -> dict[str, str
     return {
         "PATH": f"{ROOT / '.venv' / 'bin'}:/usr/sbin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",  # as in the image: the access log is read by the tests
         "GFMS_VAR_DIR": str(var_dir),
         "DATABASE_URL": cluster.url(),
         **PRODUCTION_ENV,
