@@ -1,4 +1,5 @@
-# Production image: gunicorn serving the portal; the same image runs the Celery worker and beat.
+# Production image: gunicorn serving the portal (behind nginx, see docker-compose.yml and
+# deploy/nginx); the same image runs the Celery worker and beat.
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_PROJECT_ENVIRONMENT=/opt/venv PATH="/opt/venv/bin:$PATH"
 WORKDIR /app
@@ -12,4 +13,5 @@ RUN SECRET_KEY=build GFMS_ENCRYPTION_KEYS=$(python -c "import base64,os;print(ba
 RUN useradd --system --uid 1000 gfms && mkdir -p /app/var && chown gfms /app/var
 USER gfms
 EXPOSE 8000
-CMD ["gunicorn", "gfms_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# gunicorn.conf.py: bind, workers, gthread, timeouts, access log (no query strings).
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "gfms_portal.wsgi:application"]

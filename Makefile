@@ -35,12 +35,14 @@ test: install-dev browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # System packages the tests need, from Debian when missing (root only): Chromium for the
-# browser tests (Playwright never downloads a browser here) and Pango for WeasyPrint's PDFs.
-SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0
+# browser tests (Playwright never downloads a browser here), Pango for WeasyPrint's PDFs, and
+# nginx with envsubst for the edge tests (tests/deploy).
+SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 nginx gettext-base
 browser:
 	@missing=""; \
 	{ [ -n "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1; } || missing="yes"; \
 	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="yes"; \
+	{ command -v nginx >/dev/null 2>&1 && command -v envsubst >/dev/null 2>&1; } || missing="yes"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
@@ -72,7 +74,8 @@ messages: install-dev
 # make bench = both. bench-gateway: the auth gateway under load (bench/gateway.py, BENCH_ARGS).
 # bench-progress: the administrators' progress pages and the CSV export over 100,000 officers
 # (bench/progress.py, BENCH_PROGRESS_ARGS, e.g. --reseed), in a database of its own so that
-# the gateway's officers and decision records do not change its data shape.
+# the gateway's officers and decision records do not change its data shape. It seeds with
+# COPY, which psycopg2 refuses under the client-side deadline (gfms_portal/dbclient.py).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gfms_bench
 BENCH_PROGRESS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gfms_bench_progress
 create_database = psql "$(dir $(1))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$(notdir $(1))'" | grep -q 1 \
@@ -89,7 +92,7 @@ bench-gateway: install-dev
 
 bench-progress: install-dev
 	@$(call create_database,$(BENCH_PROGRESS_DATABASE_URL))
-	DATABASE_URL=$(BENCH_PROGRESS_DATABASE_URL) $(BIN)/python bench/progress.py $(BENCH_PROGRESS_ARGS)
+	DATABASE_URL=$(BENCH_PROGRESS_DATABASE_URL) DB_CLIENT_TIMEOUT_MS=0 $(BIN)/python bench/progress.py $(BENCH_PROGRESS_ARGS)
 
 ci: lint check-migrations check-compose test
 

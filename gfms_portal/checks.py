@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.core.checks import Warning as CheckWarning
 
 
 @register(Tags.security, deploy=True)
@@ -26,6 +27,79 @@ def check_mail_goes_out(app_configs, **kwargs):  # type: ignore[no-untyped-def]
                 "EMAIL_HOST must be set in production: e-mail (with one-time codes) would be "
                 "printed to the console and end up in logs.",
                 id="gfms.E002",
+            )
+        ]
+    return []
+
+
+# The values .env.example ships with, and others often left in place. A key that is short,
+# repetitive or one of these is guessable: SECRET_KEY signs sessions and password-reset links.
+PLACEHOLDER_SECRET_KEYS = {"change-me-to-a-long-random-string", "build", "secret", "changeme"}
+PLACEHOLDER_DB_PASSWORDS = {"", "password", "postgres", "gfms", "changeme", "change-me", "secret"}
+
+
+@register(Tags.security, deploy=True)
+def check_no_placeholder_secrets(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+    errors = []
+    key = settings.SECRET_KEY
+    if (
+        key in PLACEHOLDER_SECRET_KEYS
+        or key.startswith(("change-me", "django-insecure-"))
+        or len(key) < 50
+        or len(set(key)) < 5
+    ):
+        errors.append(
+            Error(
+                "SECRET_KEY is a placeholder or too weak: use 50 or more random characters, "
+                'e.g. python -c "import secrets; print(secrets.token_urlsafe(50))".',
+                id="gfms.E003",
+            )
+        )
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3" and (
+        (database.get("PASSWORD") or "").lower() in PLACEHOLDER_DB_PASSWORDS
+    ):
+        errors.append(
+            Error(
+                "The database password (DATABASE_URL, POSTGRES_PASSWORD in docker compose) is "
+                "empty or a placeholder; set a long random one.",
+                id="gfms.E004",
+            )
+        )
+    return errors
+
+
+@register(Tags.security, deploy=True)
+def check_proxy_configured(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+    # Behind TLS, Django learns that a request came over HTTPS only from the proxy's
+    # X-Forwarded-Proto, which it believes only from GFMS_TRUSTED_PROXIES: without them every
+    # request would be redirected to HTTPS again, for ever.
+    if settings.SECURE_SSL and not settings.GFMS_TRUSTED_PROXIES:
+        return [
+            CheckWarning(
+                "SECURE_SSL is on but GFMS_TRUSTED_PROXIES is empty: requests forwarded by the "
+                "TLS-terminating proxy will not be seen as HTTPS (redirect loop).",
+                id="gfms.W001",
+            )
+        ]
+    return []
+
+
+@register(Tags.database)
+def check_database_timeouts(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+    # A slow query should end with the server's clean error (statement_timeout), which leaves
+    # the connection usable; the client-side deadline is for a server that does not answer.
+    statement = getattr(settings, "DB_STATEMENT_TIMEOUT_MS", None)
+    client = getattr(settings, "DB_CLIENT_TIMEOUT_MS", None)
+    if statement is None or client is None or client == 0:
+        return []
+    if statement == 0 or statement >= client:
+        return [
+            Error(
+                f"DB_STATEMENT_TIMEOUT_MS ({statement}) must be set and below "
+                f"DB_CLIENT_TIMEOUT_MS ({client}); or set DB_CLIENT_TIMEOUT_MS=0 to turn the "
+                "client-side deadline off.",
+                id="gfms.E005",
             )
         ]
     return []

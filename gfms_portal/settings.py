@@ -6,6 +6,7 @@ local demo: SQLite under var/, Celery tasks run eagerly, e-mail goes to the cons
 development keys are generated into var/ on first use (never committed).
 """
 
+import math
 import os
 from pathlib import Path
 
@@ -115,14 +116,35 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A query that hangs must become a 503 at the gateway, not a stuck login. JIT off: our
-    # aggregate queries are estimated "expensive" and spent 130-290 ms compiling for a few
-    # ms of gain (docs/performance.md, enrollment progress).
+    # A database that does not answer must become a 503 at the gateway within seconds, never
+    # a stuck login (docs/security.md, production edge). Three layers, each for a failure the
+    # others miss: statement_timeout (the server ends a slow query: a clean error, the
+    # connection stays usable); a client-side deadline on every round trip (a server that
+    # does not answer at all, e.g. frozen, never applies its own timeout: gfms_portal.dbclient);
+    # TCP keepalives and tcp_user_timeout (a dead host or network while idle or sending).
+    # The statement timeout stays below the client deadline so that a merely slow query gets
+    # the server's error first (gfms.E005). JIT off: our aggregate queries are estimated
+    # "expensive" and spent 130-290 ms compiling for a few ms of gain (docs/performance.md).
+    DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "1000"))
+    DB_CLIENT_TIMEOUT_MS = int(os.environ.get("DB_CLIENT_TIMEOUT_MS", "1500"))
+    DB_CONNECT_TIMEOUT = float(os.environ.get("DB_CONNECT_TIMEOUT", "1"))
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c statement_timeout={int(os.environ.get('DB_STATEMENT_TIMEOUT_MS', '5000'))}"
+        f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
         f" -c jit={'on' if os.environ.get('DB_JIT') == 'on' else 'off'}"
     )
-    DATABASES["default"]["OPTIONS"]["connect_timeout"] = 5
+    DATABASES["default"]["OPTIONS"].update(
+        # libpq's own connect timeout (whole seconds, at least 2) applies only when the
+        # client deadline is off (DB_CLIENT_TIMEOUT_MS=0): in non-blocking mode we time it.
+        connect_timeout=max(2, math.ceil(DB_CONNECT_TIMEOUT)),
+        keepalives=1,
+        keepalives_idle=int(os.environ.get("DB_KEEPALIVES_IDLE", "15")),
+        keepalives_interval=5,
+        keepalives_count=3,
+        tcp_user_timeout=int(os.environ.get("DB_TCP_USER_TIMEOUT_MS", "10000")),
+    )
+    from gfms_portal import dbclient  # psycopg2 only when PostgreSQL is configured
+
+    dbclient.install(connect_s=DB_CONNECT_TIMEOUT, query_s=DB_CLIENT_TIMEOUT_MS / 1000)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A local demo only: persistent connections are pointless, and the timeout lets the
     # eager Celery tasks and the request share the file without "database is locked".
@@ -246,7 +268,20 @@ SESSION_COOKIE_SECURE = SECURE_SSL
 CSRF_COOKIE_SECURE = SECURE_SSL
 SECURE_SSL_REDIRECT = SECURE_SSL
 SECURE_HSTS_SECONDS = 31536000 if SECURE_SSL else 0
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_SSL else None
+# The portal has no other service on its host names, so subdomains are covered too. The
+# preload flag only consents to the browsers' preload list: nothing happens until the
+# registrable domain's owner submits it (hstspreload.org), and leaving the list takes months,
+# so a .go.th agency decides that with its domain, not here (README, Production stack).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+# The health checks of compose and load balancers call gunicorn over plain HTTP from inside
+# the network; they answer only {"status": ...}, so they need no redirect to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^api/v1/health$"]
+# The reverse proxy (deploy/nginx) sets X-Forwarded-For/Proto/Host, overwriting whatever the
+# client sent. Only the addresses listed here are believed (gfms_portal.wsgi and gunicorn's
+# forwarded_allow_ips); from anyone else those headers are dropped before Django sees them.
+GFMS_TRUSTED_PROXIES = env_list("GFMS_TRUSTED_PROXIES")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if GFMS_TRUSTED_PROXIES else None
 SESSION_COOKIE_HTTPONLY = True
 # Shared office PCs: 30 minutes idle (renewed on every request), 12 hours at most from
 # sign-in (gfms_portal.middleware), and gone when the browser closes.
