@@ -1,0 +1,140 @@
+"""Attempt limits under concurrency, on PostgreSQL: N wrong guesses at the same instant are
+evaluated at most up to the limit, whatever the number of workers — the gateway's password
+check, the portal's sign-in, the e-mail code and the citizen ID."""
+
+import threading
+from collections.abc import Callable
+
+import pytest
+import time_machine
+from django.db import connection, connections
+from django.test import Client
+
+from agencies.models import Officer
+from audit.models import AuditEvent
+from auth_gateway.models import LoginDecision
+from registration.models import IdentityCheck
+from registration.services import (
+    EMAIL_CODE_TRIES,
+    IDENTITY_FAILURES_ALLOWED,
+    RegistrationError,
+    check_identity,
+    verify_email_code,
+)
+from tests.auth_gateway.conftest import IN_WINDOW
+from tests.conftest import PASSWORD
+from tests.factories import valid_citizen_id
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PARALLEL = 32
+
+
+@pytest.fixture(autouse=True)
+def postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency is tested on PostgreSQL (CI sets DATABASE_URL)")
+
+
+def at_once(action: Callable[[int], object]) -> list[object]:
+    """Run `action(i)` in PARALLEL threads released together; each has its own connection."""
+    barrier = threading.Barrier(PARALLEL)
+    results: list[object] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            result = action(index)
+            with lock:
+                results.append(result)
+        except BaseException as error:  # reported in the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(PARALLEL)]
+    with time_machine.travel(IN_WINDOW, tick=False):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert not errors, errors
+    assert len(results) == PARALLEL
+    return results
+
+
+def test_wrong_passwords_at_the_gateway_stop_at_the_lock(service_key: str, registered) -> None:  # type: ignore[no-untyped-def]
+    wrong = {"username": "charlie", "password": "wrong", "method": "soft_token", "otp": "000000"}
+
+    def post(_index: int) -> int:
+        return (
+            Client()
+            .post(
+                "/api/v1/auth/check",
+                wrong,
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {service_key}",
+            )
+            .status_code
+        )
+
+    assert set(at_once(post)) == {200}
+    officer = Officer.objects.get(pk=registered.pk)
+    assert officer.failed_logins == 10  # exactly: the 11th and later saw the lock
+    reasons = list(LoginDecision.objects.values_list("reason", flat=True))
+    assert reasons.count("invalid_credentials") == 10
+    assert reasons.count("locked") == PARALLEL - 10
+
+
+def test_wrong_passwords_at_the_portal_sign_in_stop_at_the_lock(charlie) -> None:  # type: ignore[no-untyped-def]
+    def post(_index: int) -> int:
+        return Client().post("/login/", {"username": "charlie", "password": "wrong"}).status_code
+
+    assert set(at_once(post)) == {200}
+    assert Officer.objects.get(pk=charlie.pk).failed_logins == 10
+    refused = AuditEvent.objects.filter(action="portal.sign_in_refused")
+    assert [e.data["reason"] for e in refused].count("locked") == PARALLEL - 10
+    # And the right password is refused while locked, like a wrong one.
+    with time_machine.travel(IN_WINDOW, tick=False):
+        right = Client().post("/login/", {"username": "charlie", "password": PASSWORD})
+    assert right.status_code == 200
+
+
+def test_wrong_email_codes_stop_at_the_tries(charlie) -> None:  # type: ignore[no-untyped-def]
+    with time_machine.travel(IN_WINDOW, tick=False):
+        check = check_identity(charlie, charlie_citizen_id(charlie), at=IN_WINDOW)
+
+    def guess(index: int) -> str:
+        try:
+            verify_email_code(IdentityCheck.objects.get(pk=check.pk), f"{index:06d}", at=IN_WINDOW)
+        except RegistrationError as error:
+            return error.code
+        return "verified"
+
+    outcomes = at_once(guess)
+    check.refresh_from_db()
+    assert check.email_code_attempts == EMAIL_CODE_TRIES  # never more compared
+    assert outcomes.count("email_code_expired") >= PARALLEL - EMAIL_CODE_TRIES - 1
+
+
+def test_wrong_citizen_ids_stop_at_the_daily_limit(charlie) -> None:  # type: ignore[no-untyped-def]
+    def guess(index: int) -> str:
+        try:
+            check_identity(
+                Officer.objects.get(pk=charlie.pk), valid_citizen_id(index), at=IN_WINDOW
+            )
+        except RegistrationError as error:
+            return error.code
+        return "matched"
+
+    outcomes = at_once(guess)
+    compared = AuditEvent.objects.filter(action="registration.identity_failed").count()
+    assert compared == IDENTITY_FAILURES_ALLOWED
+    assert outcomes.count("identity_blocked") == PARALLEL - IDENTITY_FAILURES_ALLOWED
+
+
+def charlie_citizen_id(officer: Officer) -> str:
+    from gfms_portal import crypto
+
+    return crypto.decrypt(officer.citizen_id_encrypted)
