@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev browser bench bench-gateway bench-progress run test lint format check-migrations check-compose messages ci clean
+.PHONY: help install install-dev browser bench bench-gateway bench-progress bench-password-timing run test lint format check-migrations check-compose messages ci clean
 
 help:
 	@echo "make run    - install, migrate, seed the demo (first time) and serve on http://$(HOST):$(PORT)"
@@ -85,6 +85,12 @@ create_database = psql "$(dir $(1))postgres" -tAc "SELECT 1 FROM pg_database WHE
 bench:
 	$(MAKE) bench-gateway
 	$(MAKE) bench-progress
+	$(MAKE) bench-password-timing
+
+# Wrong-password timing: unknown user id vs imported legacy hashes vs Argon2id (docs/security.md).
+bench-password-timing: install-dev
+	@$(call create_database,$(BENCH_DATABASE_URL))
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/password_timing.py
 
 bench-gateway: install-dev
 	@$(call create_database,$(BENCH_DATABASE_URL))
