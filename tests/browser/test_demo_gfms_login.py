@@ -35,7 +35,8 @@ def test_each_demo_officer_in_the_window(demo: str, desktop) -> None:  # type: i
     # Registered: soft token only, with a real code from the demo secret.
     open_user(page, demo, "officer.registered")
     assert page.inner_text("[data-testid=phase]") == "window"
-    assert page.inner_text("[data-testid=methods]") == "soft_token"
+    # The same offer for everyone (who has registered is not revealed before the password).
+    assert page.inner_text("[data-testid=methods]") == "soft_token, token_key, password"
     page.fill("#st-password", DEMO_PASSWORD)
     page.fill("#st-otp", pyotp.TOTP(DEMO_TOTP_SECRET).now())
     page.click("#form-soft_token button[type=submit]")
@@ -44,7 +45,7 @@ def test_each_demo_officer_in_the_window(demo: str, desktop) -> None:  # type: i
 
     # Not registered: password still works in the window (AAL1)...
     open_user(page, demo, "officer.new")
-    assert page.inner_text("[data-testid=methods]") == "token_key, password"
+    assert page.inner_text("[data-testid=methods]") == "soft_token, token_key, password"
     page.fill("#pw-password", DEMO_PASSWORD)
     page.click("#form-password button[type=submit]")
     assert answer(page)[0] == "ok"
