@@ -51,11 +51,15 @@ COMMON_ERRORS = {
         "deeper than 8)"
     ),
     401: OpenApiResponse(ErrorSerializer, description="Missing, unknown or revoked service key"),
+    429: OpenApiResponse(ErrorSerializer, description="The client exceeded its quota"),
+    503: OpenApiResponse(ErrorSerializer, description="Internal failure: never an allow"),
+}
+# Only the POSTs read a body (GatewayJSONParser); a GET never answers 413.
+BODY_ERRORS = {
+    **COMMON_ERRORS,
     413: OpenApiResponse(
         LimitErrorSerializer, description=f"The body is larger than {MAX_BODY_BYTES} bytes"
     ),
-    429: OpenApiResponse(ErrorSerializer, description="The client exceeded its quota"),
-    503: OpenApiResponse(ErrorSerializer, description="Internal failure: never an allow"),
 }
 
 
@@ -72,7 +76,7 @@ def gateway(view):  # type: ignore[no-untyped-def]
     operation_id="auth_check",
     summary="Decide one GFMS login",
     request=CHECK_REQUEST_SCHEMA,
-    responses={200: CheckResponseSerializer, **COMMON_ERRORS},
+    responses={200: CheckResponseSerializer, **BODY_ERRORS},
 )
 @api_view(["POST"])
 @gateway
@@ -122,7 +126,7 @@ def answer_json(answer: LoginAnswer) -> dict[str, object]:
     operation_id="auth_challenge",
     summary="A one-time challenge for a Token Key signature (valid 120 s)",
     request=ChallengeRequestSerializer,
-    responses={200: ChallengeResponseSerializer, **COMMON_ERRORS},
+    responses={200: ChallengeResponseSerializer, **BODY_ERRORS},
 )
 @api_view(["POST"])
 @gateway

@@ -255,3 +255,10 @@ def test_a_genuine_failure_is_still_503_and_logged_at_error(
         for record in caplog.records
     )
     assert PASSWORD not in caplog.text
+
+
+def test_the_schema_documents_413_on_the_bodies(client: Client) -> None:
+    paths = client.get("/api/schema/?format=json").json()["paths"]
+    for path in (CHECK, CHALLENGE):
+        assert "413" in paths[path]["post"]["responses"], path
+    assert "413" not in paths["/api/v1/auth/methods"]["get"]["responses"]
