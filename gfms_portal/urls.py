@@ -4,7 +4,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView
 
 from agencies import views as agency_views
 from auth_gateway import demo
@@ -100,5 +100,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("auth_gateway.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", include("auth_gateway.api.docs")),
 ]

@@ -1,17 +1,30 @@
 """Fail closed: any failure the API did not expect is a 503, never a 500 page and never an
-allow. Only the exception type is logged — request bodies carry passwords and codes."""
+allow. Only the exception type is logged — request bodies carry passwords and codes.
+
+What the client got wrong is not a failure of ours: DRF's own exceptions (400, 401, 413 from
+auth_gateway.api.parsers, 415, 429, …) keep their status and are not logged at ERROR, so a
+broken client never looks like an outage."""
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from auth_gateway.api.parsers import RequestBodyTooLarge
 
 logger = logging.getLogger("auth_gateway")
 
 
 def fail_closed(exc: Exception, context: dict) -> Response | None:  # type: ignore[type-arg]
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own cap (DATA_UPLOAD_MAX_MEMORY_SIZE), should anything read request.body
+        # before our parser does: still the client's oversized body, not our failure.
+        exc = RequestBodyTooLarge()
     response = exception_handler(exc, context)
     if response is not None:
+        if isinstance(exc, RequestBodyTooLarge):
+            response.data["limit_bytes"] = exc.limit
         return response
     view = context.get("view")
     logger.error(

@@ -29,6 +29,30 @@ class StrictRegexField(StrictCharField, serializers.RegexField):
     pass
 
 
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID written as a JSON string: DRF's UUIDField also takes an integer (12345, or
+    false, which is 0) as the UUID's 128-bit value."""
+
+    default_error_messages = {"not_a_string": "Must be a string."}
+
+    def to_internal_value(self, data: object) -> object:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    """One of the choices, as a JSON string: ChoiceField compares str(data), so a choice
+    named "1" or "True" would also match 1 or true."""
+
+    default_error_messages = {"not_a_string": "Must be a string."}
+
+    def to_internal_value(self, data: object) -> object:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
 @extend_schema_field(OpenApiTypes.BYTE)
 class Base64Field(StrictCharField):
     """Standard base64 (RFC 4648 §4), decoded to bytes."""
@@ -53,14 +77,14 @@ class CheckRequestSerializer(serializers.Serializer):
     # Not trimmed here: "\x1c" would trim to a blank and a 400; the service strips user ids.
     username = StrictCharField(max_length=150, trim_whitespace=False, help_text="GFMS user id")
     password = StrictCharField(max_length=1024, trim_whitespace=False)
-    method = serializers.ChoiceField(choices=Method.choices)
+    method = StrictChoiceField(choices=Method.choices)
     otp = StrictRegexField(
         OTP_REGEX,
         required=False,
         help_text="6-digit code from the authenticator app (method soft_token)",
         error_messages={"invalid": "The one-time code is 6 digits."},
     )
-    challenge_id = serializers.UUIDField(
+    challenge_id = StrictUUIDField(
         required=False, help_text="from /api/v1/auth/challenge (method token_key)"
     )
     signature = Base64Field(
@@ -154,6 +178,10 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class LimitErrorSerializer(ErrorSerializer):
+    limit_bytes = serializers.IntegerField(help_text="the largest body accepted, in bytes")
+
+
 # --- the request as documented: one shape per method (the view validates with
 # CheckRequestSerializer, which applies the same rules) ----------------------------------------
 
@@ -166,18 +194,18 @@ class _CheckCommon(serializers.Serializer):
 
 
 class SoftTokenCheckSerializer(_CheckCommon):
-    method = serializers.ChoiceField(choices=[Method.SOFT_TOKEN.value])
+    method = StrictChoiceField(choices=[Method.SOFT_TOKEN.value])
     otp = StrictRegexField(OTP_REGEX, help_text="6-digit code from the authenticator app")
 
 
 class TokenKeyCheckSerializer(_CheckCommon):
-    method = serializers.ChoiceField(choices=[Method.TOKEN_KEY.value])
-    challenge_id = serializers.UUIDField(help_text="from /api/v1/auth/challenge")
+    method = StrictChoiceField(choices=[Method.TOKEN_KEY.value])
+    challenge_id = StrictUUIDField(help_text="from /api/v1/auth/challenge")
     signature = Base64Field(max_length=4096, help_text="signature over the challenge bytes")
 
 
 class PasswordCheckSerializer(_CheckCommon):
-    method = serializers.ChoiceField(choices=[Method.PASSWORD.value])
+    method = StrictChoiceField(choices=[Method.PASSWORD.value])
 
 
 CHECK_REQUEST_SCHEMA = PolymorphicProxySerializer(

@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import (
     api_view,
     authentication_classes,
+    parser_classes,
     permission_classes,
     throttle_classes,
 )
@@ -18,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from auth_gateway.api.authentication import ClientQuota, ServiceClientAuthentication
+from auth_gateway.api.parsers import MAX_BODY_BYTES, GatewayJSONParser
 from auth_gateway.api.serializers import (
     CHECK_REQUEST_SCHEMA,
     ChallengeRequestSerializer,
@@ -26,6 +28,7 @@ from auth_gateway.api.serializers import (
     CheckResponseSerializer,
     ErrorSerializer,
     HealthSerializer,
+    LimitErrorSerializer,
     MethodsQuerySerializer,
     MethodsResponseSerializer,
 )
@@ -42,15 +45,28 @@ from auth_gateway.services import (
 from gfms_portal.clock import now
 
 COMMON_ERRORS = {
-    400: OpenApiResponse(description="Malformed input; field errors by name"),
+    400: OpenApiResponse(
+        description="Malformed input: field errors by name, or a `detail` when the body is "
+        "not one JSON object (invalid UTF-8 or JSON, NaN/Infinity, a repeated key, nesting "
+        "deeper than 8)"
+    ),
     401: OpenApiResponse(ErrorSerializer, description="Missing, unknown or revoked service key"),
     429: OpenApiResponse(ErrorSerializer, description="The client exceeded its quota"),
     503: OpenApiResponse(ErrorSerializer, description="Internal failure: never an allow"),
 }
+# Only the POSTs read a body (GatewayJSONParser); a GET never answers 413.
+BODY_ERRORS = {
+    **COMMON_ERRORS,
+    413: OpenApiResponse(
+        LimitErrorSerializer, description=f"The body is larger than {MAX_BODY_BYTES} bytes"
+    ),
+}
 
 
 def gateway(view):  # type: ignore[no-untyped-def]
-    """Service key required; quota applies."""
+    """Service key required; quota applies; bodies are parsed by GatewayJSONParser (size,
+    depth and JSON rules that answer 400/413 instead of 503)."""
+    view = parser_classes([GatewayJSONParser])(view)
     view = throttle_classes([ClientQuota])(view)
     view = permission_classes([IsAuthenticated])(view)
     return authentication_classes([ServiceClientAuthentication])(view)
@@ -60,7 +76,7 @@ def gateway(view):  # type: ignore[no-untyped-def]
     operation_id="auth_check",
     summary="Decide one GFMS login",
     request=CHECK_REQUEST_SCHEMA,
-    responses={200: CheckResponseSerializer, **COMMON_ERRORS},
+    responses={200: CheckResponseSerializer, **BODY_ERRORS},
 )
 @api_view(["POST"])
 @gateway
@@ -110,7 +126,7 @@ def answer_json(answer: LoginAnswer) -> dict[str, object]:
     operation_id="auth_challenge",
     summary="A one-time challenge for a Token Key signature (valid 120 s)",
     request=ChallengeRequestSerializer,
-    responses={200: ChallengeResponseSerializer, **COMMON_ERRORS},
+    responses={200: ChallengeResponseSerializer, **BODY_ERRORS},
 )
 @api_view(["POST"])
 @gateway

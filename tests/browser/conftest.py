@@ -61,6 +61,56 @@ def desktop(browser):  # type: ignore[no-untyped-def]
     context.close()
 
 
+# Content-Security-Policy watch: every page of the `phone` and `desktop` fixtures reports what
+# the policy blocked, and the test fails at teardown if anything was. Chromium reports a
+# violation twice over: a console error ("Refused to … Content Security Policy …") and a
+# `securitypolicyviolation` event, which this init script hands to Python. Init scripts run
+# in Playwright's own injection, so the page's CSP does not block the watcher itself.
+CSP_WATCH_SCRIPT = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation(JSON.stringify({
+    directive: event.effectiveDirective || event.violatedDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile,
+    line: event.lineNumber,
+    sample: event.sample,
+  }));
+});
+"""
+
+
+def watch_csp(context, violations: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Collect every CSP violation of every page in `context` into `violations`."""
+
+    def on_console(message) -> None:  # type: ignore[no-untyped-def]
+        if "Content Security Policy" in message.text:
+            violations.append(f"console {message.type}: {message.text}")
+
+    context.on("console", on_console)
+    context.expose_binding(
+        "__cspViolation", lambda source, report: violations.append(f"event: {report}")
+    )
+    context.add_init_script(CSP_WATCH_SCRIPT)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    """Autouse: watch the pages of `phone` / `desktop` (whichever the test uses) and fail the
+    test at teardown on any CSP violation. Set up before those fixtures and torn down after
+    them, so that everything the page did until its context closed has been reported."""
+    violations: list[str] = []
+    for name in ("phone", "desktop"):
+        if name in request.fixturenames:
+            watch_csp(request.getfixturevalue(name).context, violations)
+    yield violations
+    if violations:
+        pytest.fail(
+            "Content-Security-Policy violations:\n"
+            + "\n".join(dict.fromkeys(violations)),  # each one once, in order
+            pytrace=False,
+        )
+
+
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

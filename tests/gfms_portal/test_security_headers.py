@@ -1,0 +1,169 @@
+"""Every main page carries the security headers, and its Content-Security-Policy allows no inline
+script or style ('unsafe-inline'); the pages' markup has none either, so nothing is blocked.
+Only /api/docs/ widens its own policy: a per-response style nonce and blob: workers for ReDoc.
+(tests/browser/ checks the same pages in Chromium: no CSP violation is reported.)"""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+
+from agencies.models import Officer
+from auth_gateway.api.docs import DOCS_POLICY
+from gfms_portal.clock import now
+from tests.factories import DEMO_SECRET, SoftTokenFactory
+from tokens import totp
+
+pytestmark = pytest.mark.django_db
+
+ANONYMOUS_PAGES = ["/", "/login/", "/demo/gfms-login/", "/no-such-page/"]
+OFFICER_PAGES = ["/account/", "/register/"]
+ADMINISTRATOR_PAGES = [
+    "/account/",
+    "/manage/progress/",
+    "/manage/officer-list/",
+    "/manage/legacy-logins/",
+    "/manage/schedule/",
+    "/manage/audit-log/",
+    "/manage/officers/",
+    "/manage/officers/charlie/",
+    "/manage/token-keys/",
+    "/manage/token-keys/progress/",
+    "/manage/shipments/",
+]
+API = ["/api/schema/", "/api/v1/health", "/healthz"]
+
+# What CSP blocks in served markup: inline scripts (a <script> without src, other than a JSON
+# data block), <style> elements, style="" attributes and on…="" event handlers.
+INLINE = re.compile(
+    r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>"
+    r"|<style\b"
+    r"|\sstyle\s*="
+    r"|\son[a-z]+\s*=",
+    re.IGNORECASE,
+)
+
+
+def policy(response) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    header = response["Content-Security-Policy"]
+    directives = {}
+    for part in header.split(";"):
+        name, *sources = part.split()
+        directives[name] = sources
+    return directives
+
+
+def assert_headers(response, path: str) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    assert response["Referrer-Policy"] == "same-origin", path
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin", path
+    assert "camera=()" in response["Permissions-Policy"], path
+    directives = policy(response)
+    for name in ("script-src", "style-src"):
+        assert "'unsafe-inline'" not in directives[name], (path, name)
+        assert "'unsafe-eval'" not in directives[name], (path, name)
+    assert directives["object-src"] == ["'none'"], path
+    assert directives["frame-ancestors"] == ["'none'"], path
+    return directives
+
+
+@pytest.fixture
+def demo_frontend(settings):  # type: ignore[no-untyped-def]
+    settings.GFMS_DEMO_FRONTEND = True
+
+
+def test_anonymous_pages(client: Client, demo_frontend, charlie: Officer) -> None:  # type: ignore[no-untyped-def]
+    for path in ANONYMOUS_PAGES:
+        response = client.get(path)
+        assert response.status_code in (200, 404), path
+        directives = assert_headers(response, path)
+        assert directives["script-src"] == ["'self'"], path
+        assert directives["style-src"] == ["'self'"], path
+        assert "worker-src" not in directives, path
+        assert not INLINE.findall(response.content.decode()), path
+
+
+def test_officer_pages(client: Client, charlie: Officer) -> None:
+    client.force_login(charlie)
+    for path in OFFICER_PAGES:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert policy(response)["style-src"] == ["'self'"], path
+        assert_headers(response, path)
+        assert not INLINE.findall(response.content.decode()), path
+
+
+def sign_in_administrator(client: Client, officer: Officer) -> None:
+    """A signed-in administrator, through the second-factor step where the portal has one
+    (privileged accounts confirm the current code of their own soft token)."""
+    SoftTokenFactory(officer=officer)
+    client.force_login(officer)
+    try:
+        url = reverse("login_code")
+    except NoReverseMatch:  # no second step for administrators
+        return
+    code = totp.code_at_step(DEMO_SECRET, totp.time_step(now()))
+    assert client.post(url, {"code": code}).status_code == 302
+
+
+def test_administrator_pages(client: Client, alice: Officer, charlie: Officer) -> None:
+    sign_in_administrator(client, alice)
+    for path in ADMINISTRATOR_PAGES:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        directives = assert_headers(response, path)
+        assert directives["style-src"] == ["'self'"], path
+        assert not INLINE.findall(response.content.decode()), (
+            path,
+            INLINE.findall(response.content.decode()),
+        )
+
+
+def test_django_admin_has_the_headers(client: Client, alice: Officer) -> None:
+    sign_in_administrator(client, alice)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert_headers(response, "/admin/")
+
+
+def test_api_answers_have_the_headers(client: Client) -> None:
+    for path in API:
+        assert_headers(client.get(path), path)
+
+
+def test_the_api_docs_widen_only_their_own_policy_with_a_nonce(client: Client) -> None:
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    directives = assert_headers(response, "/api/docs/")
+    assert directives["script-src"] == ["'self'"]
+    nonce = next(source for source in directives["style-src"] if source.startswith("'nonce-"))
+    assert directives["style-src"] == ["'self'", nonce]
+    assert directives["worker-src"] == ["'self'", "blob:"]
+    assert DOCS_POLICY["worker-src"] == ["'self'", "blob:"]
+    body = response.content.decode()
+    assert not INLINE.findall(body)
+    # The scripts that hand the nonce to ReDoc carry this response's nonce, and no other host
+    # is named (the stock template loads Google's fonts).
+    value = nonce.removeprefix("'nonce-").removesuffix("'")
+    assert body.count(f'nonce="{value}"') == 2
+    assert "https://" not in body and "http://" not in body
+    # A fresh nonce every time.
+    assert policy(client.get("/api/docs/"))["style-src"][1] != nonce
+
+
+def test_no_served_template_has_inline_script_style_or_handlers() -> None:
+    # Also the pages the tests above do not reach (the registration steps, the shipments):
+    # the template sources themselves. The manifest is rendered to PDF by WeasyPrint, never
+    # served, and keeps its <style>; e-mails are plain text.
+    from django.conf import settings
+
+    root = settings.BASE_DIR / "templates"
+    offending = {
+        str(path.relative_to(root)): INLINE.findall(path.read_text())
+        for path in root.rglob("*.html")
+        if path.relative_to(root).as_posix() != "tokens/manifest.html"
+    }
+    assert {name: found for name, found in offending.items() if found} == {}
+    # The check itself sees what it looks for.
+    manifest = (root / "tokens" / "manifest.html").read_text()
+    assert INLINE.findall(manifest)
