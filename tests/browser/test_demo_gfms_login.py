@@ -77,7 +77,8 @@ def test_refusals_after_the_cutover(demo: str, phone) -> None:  # type: ignore[n
     page.click("button[name=phase][value=soft_token_only]")
     open_user(page, demo, "officer.new")
     assert page.inner_text("[data-testid=phase]") == "soft_token_only"
-    assert page.inner_text("[data-testid=methods]") == "—"
+    # After the cutover the form offers the soft token to everyone; the answer says the rest.
+    assert page.inner_text("[data-testid=methods]") == "soft_token"
     page.click("text=ลองใช้วิธีที่ไม่ได้เสนอ")
     page.fill("#other-password", DEMO_PASSWORD)
     page.click("#form-other button[type=submit]")

@@ -21,10 +21,11 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 def window_open_today(alice) -> dt.date:  # type: ignore[no-untyped-def]
     """A schedule whose registration window contains today (the browser runs in real time)."""
     today = bangkok_date(dt.datetime.now(dt.UTC))
+    moment = dt.datetime.now(dt.UTC)
     change_schedule(
-        at=dt.datetime.now(dt.UTC),
+        at=moment,
         actor=alice,
-        stepped_up_at=dt.datetime.now(dt.UTC),
+        stepped_up_at=moment,
         opens=today - dt.timedelta(days=20),
         closes=today + dt.timedelta(days=14),
         soft_token_only_from=today + dt.timedelta(days=15),
