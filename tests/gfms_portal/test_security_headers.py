@@ -7,13 +7,10 @@ import re
 
 import pytest
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
 
 from agencies.models import Officer
 from auth_gateway.api.docs import DOCS_POLICY
-from gfms_portal.clock import now
-from tests.factories import DEMO_SECRET, SoftTokenFactory
-from tokens import totp
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -94,16 +91,9 @@ def test_officer_pages(client: Client, charlie: Officer) -> None:
 
 
 def sign_in_administrator(client: Client, officer: Officer) -> None:
-    """A signed-in administrator, through the second-factor step where the portal has one
-    (privileged accounts confirm the current code of their own soft token)."""
-    SoftTokenFactory(officer=officer)
-    client.force_login(officer)
-    try:
-        url = reverse("login_code")
-    except NoReverseMatch:  # no second step for administrators
-        return
-    code = totp.code_at_step(DEMO_SECRET, totp.time_step(now()))
-    assert client.post(url, {"code": code}).status_code == 302
+    """A signed-in administrator, through the real second-factor step (the persona fixtures
+    give privileged accounts their soft token)."""
+    sign_in(client, officer.username)
 
 
 def test_administrator_pages(client: Client, alice: Officer, charlie: Officer) -> None:
