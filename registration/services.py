@@ -633,7 +633,11 @@ def _fresh_code_outcome(officer: Officer, code: str, *, at: dt.datetime) -> str:
     return "wrong_code"
 
 
-def regenerate_recovery_codes(officer: Officer, *, at: dt.datetime) -> list[str]:
+def regenerate_recovery_codes(
+    officer: Officer, *, at: dt.datetime, stepped_up_at: dt.datetime | None
+) -> list[str]:
+    """New recovery codes (the old ones die). Needs a fresh code (agencies.step_up)."""
+    require_step_up(stepped_up_at, at=at)
     if active_soft_token(officer.pk) is None:
         raise RegistrationError("not_registered", _("Register a soft token first."))
     with transaction.atomic():
@@ -642,9 +646,13 @@ def regenerate_recovery_codes(officer: Officer, *, at: dt.datetime) -> list[str]
     return codes
 
 
-def start_replacement(officer: Officer, *, at: dt.datetime) -> tuple[SoftToken, str]:
+def start_replacement(
+    officer: Officer, *, at: dt.datetime, stepped_up_at: dt.datetime | None
+) -> tuple[SoftToken, str]:
     """A new phone: a new pending token for the QR step. The old token keeps working until
-    the new one is confirmed; then it is revoked in the same transaction."""
+    the new one is confirmed; then it is revoked in the same transaction. Needs a fresh code
+    (the old phone's or a recovery code) — checked here, whoever calls."""
+    require_step_up(stepped_up_at, at=at)
     if active_soft_token(officer.pk) is None:
         raise RegistrationError("not_registered", _("Register a soft token first."))
     secret = totp.new_secret()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from agencies.step_up import stepped_up_at
 from audit.services import record_event
 from gfms_portal import crypto
 from gfms_portal.clock import now
@@ -335,7 +336,9 @@ def account_recovery_codes(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('account_verify')}?next={reverse('account_recovery_codes')}")
     if request.method == "POST":
         try:
-            codes = regenerate_recovery_codes(request.user, at=at)
+            codes = regenerate_recovery_codes(
+                request.user, at=at, stepped_up_at=stepped_up_at(request)
+            )
         except RegistrationError as error:
             messages.error(request, error.message)
             return redirect("account")
@@ -351,7 +354,9 @@ def account_replace_phone(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('account_verify')}?next={reverse('account_replace_phone')}")
     if request.method == "POST":
         try:
-            token, _secret = start_replacement(request.user, at=at)
+            token, _secret = start_replacement(
+                request.user, at=at, stepped_up_at=stepped_up_at(request)
+            )
         except RegistrationError as error:
             messages.error(request, error.message)
             return redirect("account")

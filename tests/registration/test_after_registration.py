@@ -387,3 +387,21 @@ def test_administrators_do_not_act_on_themselves_or_other_admins(
     assert (
         signed_in("alice").post("/manage/officers/carol/", {"action": "unlock"}).status_code == 302
     )
+
+
+def test_replacement_and_new_recovery_codes_refuse_without_a_fresh_code(
+    registered: Officer,
+) -> None:
+    """Checked in the services themselves, whoever calls them (not only by the views)."""
+    from agencies.step_up import StepUpRequired
+    from registration.services import regenerate_recovery_codes, start_replacement
+
+    stale = IN_WINDOW - dt.timedelta(minutes=6)
+    for stepped_up_at in (None, stale):
+        with pytest.raises(StepUpRequired):
+            start_replacement(registered, at=IN_WINDOW, stepped_up_at=stepped_up_at)
+        with pytest.raises(StepUpRequired):
+            regenerate_recovery_codes(registered, at=IN_WINDOW, stepped_up_at=stepped_up_at)
+    assert SoftToken.objects.filter(officer=registered).count() == 1
+    codes = regenerate_recovery_codes(registered, at=IN_WINDOW, stepped_up_at=IN_WINDOW)
+    assert len(codes) == 10
