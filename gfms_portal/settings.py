@@ -127,7 +127,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # "expensive" and spent 130-290 ms compiling for a few ms of gain (docs/performance.md).
     DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "1000"))
     DB_CLIENT_TIMEOUT_MS = int(os.environ.get("DB_CLIENT_TIMEOUT_MS", "1500"))
-    DB_CONNECT_TIMEOUT = float(os.environ.get("DB_CONNECT_TIMEOUT", "1"))
+    # 2 s: forking and authenticating a backend on a busy server can take more than 1 s, and
+    # a refused connect makes the process fail fast for a second (gfms_portal.dbclient).
+    DB_CONNECT_TIMEOUT = float(os.environ.get("DB_CONNECT_TIMEOUT", "2"))
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
         f" -c jit={'on' if os.environ.get('DB_JIT') == 'on' else 'off'}"

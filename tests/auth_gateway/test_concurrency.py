@@ -6,7 +6,6 @@ run on PostgreSQL (CI) and are skipped on SQLite.
 """
 
 import base64
-import threading
 from collections import Counter
 from collections.abc import Callable
 
@@ -21,6 +20,7 @@ from agencies.models import Officer
 from auth_gateway.models import LoginDecision
 from tests.auth_gateway.conftest import IN_WINDOW, b64, soft_token_login
 from tests.conftest import PASSWORD
+from tests.races import at_once
 from tokens.demo import demo_private_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,40 +35,17 @@ def postgres_only() -> None:
 
 def race(service_key: str, bodies: Callable[[int], dict]) -> list[dict]:  # type: ignore[type-arg]
     """POST PARALLEL checks at the same instant; return the JSON answers."""
-    barrier = threading.Barrier(PARALLEL)
-    answers: list[dict] = []  # type: ignore[type-arg]
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
-    def worker(index: int) -> None:
-        from django.db import connections
+    def post(index: int) -> dict:  # type: ignore[type-arg]
+        response = Client().post(
+            "/api/v1/auth/check",
+            bodies(index),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {service_key}",
+        )
+        return response.json() | {"status": response.status_code}
 
-        try:
-            client = Client()
-            body = bodies(index)
-            barrier.wait(timeout=30)
-            response = client.post(
-                "/api/v1/auth/check",
-                body,
-                content_type="application/json",
-                HTTP_AUTHORIZATION=f"Bearer {service_key}",
-            )
-            with lock:
-                answers.append(response.json() | {"status": response.status_code})
-        except BaseException as error:  # report in the main thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(PARALLEL)]
-    with time_machine.travel(IN_WINDOW, tick=False):
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-    assert not errors, errors
-    assert len(answers) == PARALLEL
-    return answers
+    return at_once(PARALLEL, post, at=IN_WINDOW)
 
 
 def test_one_code_many_parallel_requests_exactly_one_allow(

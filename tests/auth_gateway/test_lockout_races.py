@@ -2,12 +2,11 @@
 evaluated at most up to the limit, whatever the number of workers — the gateway's password
 check, the portal's sign-in, the e-mail code and the citizen ID."""
 
-import threading
 from collections.abc import Callable
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from agencies.models import Officer
@@ -21,6 +20,7 @@ from registration.services import (
     check_identity,
     verify_email_code,
 )
+from tests import races
 from tests.auth_gateway.conftest import IN_WINDOW
 from tests.conftest import PASSWORD
 from tests.factories import valid_citizen_id
@@ -36,32 +36,7 @@ def postgres_only() -> None:
 
 
 def at_once(action: Callable[[int], object]) -> list[object]:
-    """Run `action(i)` in PARALLEL threads released together; each has its own connection."""
-    barrier = threading.Barrier(PARALLEL)
-    results: list[object] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            result = action(index)
-            with lock:
-                results.append(result)
-        except BaseException as error:  # reported in the main thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(PARALLEL)]
-    with time_machine.travel(IN_WINDOW, tick=False):
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-    assert not errors, errors
-    assert len(results) == PARALLEL
-    return results
+    return races.at_once(PARALLEL, action, at=IN_WINDOW)
 
 
 def test_wrong_passwords_at_the_gateway_stop_at_the_lock(service_key: str, registered) -> None:  # type: ignore[no-untyped-def]
