@@ -112,7 +112,13 @@ class OfficerAdmin(AuditedAdmin):
         )
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        record_admin_change(obj, changed=form.changed_data, actor=request.user, at=now())
+        record_admin_change(
+            obj,
+            changed=form.changed_data,
+            actor=request.user,
+            at=now(),
+            stepped_up_at=stepped_up_at(request),
+        )
 
     @admin.display(description=_("Citizen ID (masked)"))
     def masked_citizen_id(self, obj: Officer) -> str:

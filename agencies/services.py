@@ -23,6 +23,7 @@ from agencies.policy import (
     parent_code_for,
     path_for,
 )
+from agencies.step_up import require_step_up
 from audit.services import record_event
 from gfms_portal import crypto
 
@@ -243,10 +244,18 @@ def _unusable_password() -> str:
 
 
 def record_admin_change(
-    officer: Officer, *, changed: list[str], actor: Officer, at: dt.datetime
+    officer: Officer,
+    *,
+    changed: list[str],
+    actor: Officer,
+    at: dt.datetime,
+    stepped_up_at: dt.datetime | None,
 ) -> None:
     """Save an officer edited in the Django admin, with the audit row in the same transaction.
-    The audit lists which fields changed, never their values (a citizen ID stays out of it)."""
+    The audit lists which fields changed, never their values (a citizen ID stays out of it).
+    Role, scope, e-mail and citizen ID decide who can act and who can re-register: a fresh
+    code first (the admin's forms are asked for one by registration.signin)."""
+    require_step_up(stepped_up_at, at=at)
     with transaction.atomic():
         created = officer.pk is None
         officer.save()

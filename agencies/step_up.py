@@ -29,6 +29,7 @@ STEP_UP_NEEDED = gettext_lazy(
 )
 SECOND_FACTOR_KEY = "second_factor_at"
 STEP_UP_KEY = "stepped_up_at"
+SECOND_FACTOR_TOKEN_KEY = "second_factor_token"  # noqa: S105  (a session key name)
 
 
 def _stamp(request: HttpRequest, key: str) -> dt.datetime | None:
@@ -49,13 +50,25 @@ def is_stepped_up(request: HttpRequest, at: dt.datetime) -> bool:
     return is_step_up_fresh(stepped_up_at(request), at=at)
 
 
-def mark_code_confirmed(request: HttpRequest, at: dt.datetime, *, second_factor: bool) -> None:
+def mark_code_confirmed(
+    request: HttpRequest, at: dt.datetime, *, second_factor_token: int | None = None
+) -> None:
     """A code was just confirmed: a fresh step-up, and — at sign-in or on enrolling the
-    token — the session's second factor (with a new session key, as at any privilege change)."""
-    if second_factor and not has_second_factor(request):
-        request.session.cycle_key()
-        request.session[SECOND_FACTOR_KEY] = at.isoformat()
+    token (`second_factor_token`, its id) — the session's second factor, with a new session
+    key as at any privilege change. The token id is kept: a session does not outlive a reset
+    or replacement of the token it proved (registration.signin.PrivilegedSessionGuard)."""
+    if second_factor_token is not None:
+        if not has_second_factor(request):
+            request.session.cycle_key()
+            request.session[SECOND_FACTOR_KEY] = at.isoformat()
+        # A new phone confirmed in this session: it is the token the session now holds.
+        request.session[SECOND_FACTOR_TOKEN_KEY] = second_factor_token
     request.session[STEP_UP_KEY] = at.isoformat()
+
+
+def second_factor_token(request: HttpRequest) -> int | None:
+    """The soft token this session's second factor was proved with."""
+    return request.session.get(SECOND_FACTOR_TOKEN_KEY)
 
 
 def with_next(name: str, target: str) -> str:

@@ -1,6 +1,6 @@
 """The Django admin writes product audit rows too.
 
-Django calls `log_addition`, `log_change` and `log_deletion` from inside the transaction of
+Django calls `log_addition`, `log_change` and `log_deletions` from inside the transaction of
 the add/change form and the delete confirmation (`changeform_view` and `delete_view` are
 atomic), so the audit row commits with the change or not at all. The bulk "delete selected"
 action is not atomic in Django, so it is switched off: deletions go one by one.
@@ -51,9 +51,11 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             self._audit(request, "admin.changed", obj, fields=fields)
         return super().log_change(request, obj, message)
 
-    def log_deletion(self, request, obj, object_repr):  # type: ignore[no-untyped-def]
-        self._audit(request, "admin.deleted", obj)
-        return super().log_deletion(request, obj, object_repr)
+    def log_deletions(self, request, queryset):  # type: ignore[no-untyped-def]
+        # Called by delete_view (inside its transaction) before the objects go.
+        for obj in queryset:
+            self._audit(request, "admin.deleted", obj)
+        return super().log_deletions(request, queryset)
 
     def get_actions(self, request):  # type: ignore[no-untyped-def]
         actions = super().get_actions(request)

@@ -42,6 +42,9 @@ class Reason(TextChoices):
     INVALID_OTP = "invalid_otp", _("Wrong one-time code")
     OTP_REUSED = "otp_reused", _("One-time code already used")
     LOCKED = "locked", _("Account locked")
+    # Another check of the same account held its row longer than DB_LOCK_TIMEOUT_MS (a burst
+    # of guesses): refused like a wrong password, not decided, not counted.
+    ACCOUNT_BUSY = "account_busy", _("Account busy with another check")
     INVALID_SIGNATURE = "invalid_signature", _("Token Key signature invalid")
     CHALLENGE_EXPIRED = "challenge_expired", _("Token Key challenge expired or used")
     TOKEN_KEY_NOT_USABLE = "token_key_not_usable", _("Token Key not usable")
@@ -124,5 +127,10 @@ def verdict(reason: Reason) -> Verdict:
     else that denies does."""
     if reason == Reason.OK:
         return Verdict(Decision.ALLOW, reason, counts_as_failure=False)
-    not_a_guess = (Reason.METHOD_NOT_ALLOWED, Reason.NOT_REGISTERED, Reason.LOCKED)
+    not_a_guess = (
+        Reason.METHOD_NOT_ALLOWED,
+        Reason.NOT_REGISTERED,
+        Reason.LOCKED,
+        Reason.ACCOUNT_BUSY,
+    )
     return Verdict(Decision.DENY, reason, counts_as_failure=reason not in not_a_guess)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from agencies.models import Officer
 from agencies.policy import Role, is_privileged
@@ -25,7 +25,7 @@ from agencies.step_up import require_step_up
 from audit.services import record_event
 from auth_gateway.api.authentication import hash_key
 from auth_gateway.models import LoginDecision, ServiceClient, TokenKeyChallenge
-from auth_gateway.passwords import wait_out_password_floor, waste_a_password_hash
+from auth_gateway.passwords import verify_password, wait_out_password_floor
 from auth_gateway.policy import (
     LOCKED_UNTIL_UNLOCKED,
     Decision,
@@ -46,6 +46,10 @@ from tokens.policy import USABLE_FOR_LOGIN
 from tokens.services import TotpResult, active_token_of, verify_soft_token, with_active_token
 
 CHALLENGE_BYTES = 32  # 256 random bits
+# PostgreSQL gave up waiting for the row: lock_timeout (55P03) applies to each lock of the
+# queue in turn (the tuple lock, then the holder's transaction), so a long queue can meet the
+# statement timeout (57014) first. For this one statement either means "busy".
+LOCK_WAIT_GAVE_UP = frozenset({"55P03", "57014"})
 CHALLENGE_LIFETIME = dt.timedelta(seconds=120)
 
 
@@ -97,36 +101,44 @@ def check_login(
     officer = with_active_token(
         Officer.objects.by_username(attempt.username).filter(is_active=True).select_related("unit")
     ).first()
-    with transaction.atomic():
-        if officer is None:
-            waste_a_password_hash(attempt.password)
-            reason: Reason = Reason.INVALID_CREDENTIALS
-        else:
-            check.officer = officer
-            reason = _decide(check)
-        answer = _record(check, reason)
+    # The hash before any lock: racing requests for one account must not queue behind each
+    # other's hashes (they would hit the statement timeout, and only real accounts would).
+    password = verify_password(officer.password if officer else None, attempt.password)
+    try:
+        with transaction.atomic():
+            if officer is None:
+                reason: Reason = Reason.INVALID_CREDENTIALS
+            else:
+                check.officer = officer
+                reason = _decide(check, password)
+            answer = _record(check, reason)
+    except AccountBusy:
+        with transaction.atomic():
+            answer = _record(check, Reason.ACCOUNT_BUSY)
     if answer.reason == Reason.INVALID_CREDENTIALS:
         wait_out_password_floor(started)
     return answer
 
 
-def _decide(check: _Check) -> Reason:
+def _decide(check: _Check, password: tuple[bool, bool]) -> Reason:
     """Everything about one known officer, under a lock on its row (held to the commit): the
-    lock check, the password, the second factor and the failure count are one decision, so
-    N racing wrong passwords are evaluated at most until the lock — whatever the number of
-    workers — and requests in flight when the 10th failure commits see the lock."""
+    lock, the password's verdict, the second factor and the failure count are one decision,
+    so N racing wrong passwords are decided at most until the lock — whatever the number of
+    workers — and requests in flight when the 10th failure commits see the lock.
+    `password` is (right, needs upgrade), computed before the lock."""
     officer, attempt = check.officer, check.attempt
     assert officer is not None  # noqa: S101  (check_login only calls with an officer)
-    locked_until = lock_officer_row(officer)
-    if is_locked(locked_until, at=check.at):
-        # No password oracle while locked: the password is not checked (the same hash time
-        # is spent), the answer is `invalid_credentials` whatever was typed, and nothing is
-        # counted, so nobody can push someone else's lock toward the permanent one. The
-        # officer learns of the lock by e-mail; the decision record keeps `locked`.
-        waste_a_password_hash(attempt.password)
+    right, needs_upgrade = password
+    if is_locked(lock_officer_row(officer), at=check.at):
+        # No password oracle while locked: whatever was typed, the answer is
+        # `invalid_credentials` and nothing is counted, so nobody can push someone else's
+        # lock toward the permanent one. The officer learns of the lock by e-mail; the
+        # decision record keeps `locked`.
         return Reason.LOCKED
-    if not officer.check_password(attempt.password):
+    if not right:
         return Reason.INVALID_CREDENTIALS
+    if needs_upgrade:
+        upgrade_password_hash(officer, attempt.password)
     # From here on the password is right: the answer may say what is wrong.
     check.token = active_token_of(officer)
     registered = check.token is not None
@@ -155,16 +167,35 @@ def _second_factor(check: _Check) -> Reason:
     return _verify_token_key(check.officer, attempt, at=check.at)
 
 
+def upgrade_password_hash(officer: Officer, raw: str) -> None:
+    """Re-hash a right password with the preferred hasher (Argon2id): imported legacy hashes
+    go away at the officer's first successful login."""
+    officer.set_password(raw)
+    Officer.objects.filter(pk=officer.pk).update(password=officer.password)
+
+
+class AccountBusy(Exception):
+    """The officer's row stayed locked by other checks past DB_LOCK_TIMEOUT_MS."""
+
+
 def lock_officer_row(officer: Officer) -> dt.datetime | None:
     """Lock the officer's row until the end of the transaction and read its lockout state as
     committed now (a request that waited for the lock sees the failures counted meanwhile).
-    Returns `locked_until`."""
-    row = (
-        Officer.objects.select_for_update()
-        .filter(pk=officer.pk)
-        .values_list("failed_logins", "locked_until")
-        .first()
-    )
+    Returns `locked_until`. Raises AccountBusy when the wait passes the lock timeout
+    (PostgreSQL's lock_timeout, set on our connections): a burst of guesses for one account
+    is refused rather than queued into the statement timeout, which would answer 503 — and
+    only for accounts that exist."""
+    try:
+        row = (
+            Officer.objects.select_for_update()
+            .filter(pk=officer.pk)
+            .values_list("failed_logins", "locked_until")
+            .first()
+        )
+    except OperationalError as error:
+        if getattr(error.__cause__, "pgcode", None) in LOCK_WAIT_GAVE_UP:
+            raise AccountBusy from error
+        raise
     if row is None:  # deleted meanwhile: nothing to let in
         return LOCKED_UNTIL_UNLOCKED
     officer.failed_logins, officer.locked_until = row
@@ -199,8 +230,10 @@ def _record(check: _Check, reason: Reason) -> LoginAnswer:
         request_id=check.attempt.request_id,
     )
     allowed = outcome.decision == Decision.ALLOW
-    # A locked account answers exactly like a wrong password (see _decide).
-    answered = Reason.INVALID_CREDENTIALS if reason == Reason.LOCKED else reason
+    # A locked (or busy) account answers exactly like a wrong password (see _decide).
+    answered = (
+        Reason.INVALID_CREDENTIALS if reason in (Reason.LOCKED, Reason.ACCOUNT_BUSY) else reason
+    )
     return LoginAnswer(
         decision=outcome.decision,
         reason=answered,
@@ -394,28 +427,46 @@ def portal_login(username: str, password: str, *, at: dt.datetime) -> tuple[Offi
     is audited: `portal.signed_in` or `portal.sign_in_refused` (with the reason kept)."""
     started = time.perf_counter()
     officer = Officer.objects.by_username(username).filter(is_active=True).first()
-    with transaction.atomic():
-        if officer is None:
-            waste_a_password_hash(password)
-            reason = Reason.INVALID_CREDENTIALS
-        elif is_locked(lock_officer_row(officer), at=at):
-            waste_a_password_hash(password)
-            reason = Reason.LOCKED
-        elif not officer.check_password(password):
-            record_failed_attempt(officer, at=at)
-            reason = Reason.INVALID_CREDENTIALS
-        else:
-            reason = Reason.OK
-            if officer.failed_logins or officer.locked_until:
-                Officer.objects.filter(pk=officer.pk).update(failed_logins=0, locked_until=None)
-        record_event(
-            "portal.signed_in" if reason == Reason.OK else "portal.sign_in_refused",
-            at=at,
-            actor_label="portal",
-            officer=officer,
-            data={} if reason == Reason.OK else {"reason": reason.value},
-        )
+    right, needs_upgrade = verify_password(officer.password if officer else None, password)
+    try:
+        reason = _portal_decision(officer, password, (right, needs_upgrade), at=at)
+    except AccountBusy:
+        reason = Reason.ACCOUNT_BUSY
+        with transaction.atomic():
+            _audit_sign_in(officer, reason, at=at)
     if reason != Reason.OK:
         wait_out_password_floor(started)
         return None, Reason.INVALID_CREDENTIALS
     return officer, Reason.OK
+
+
+def _portal_decision(
+    officer: Officer | None, password: str, verdict_: tuple[bool, bool], *, at: dt.datetime
+) -> Reason:
+    right, needs_upgrade = verdict_
+    with transaction.atomic():
+        if officer is None:
+            reason = Reason.INVALID_CREDENTIALS
+        elif is_locked(lock_officer_row(officer), at=at):
+            reason = Reason.LOCKED
+        elif not right:
+            record_failed_attempt(officer, at=at)
+            reason = Reason.INVALID_CREDENTIALS
+        else:
+            reason = Reason.OK
+            if needs_upgrade:
+                upgrade_password_hash(officer, password)
+            if officer.failed_logins or officer.locked_until:
+                Officer.objects.filter(pk=officer.pk).update(failed_logins=0, locked_until=None)
+        _audit_sign_in(officer, reason, at=at)
+    return reason
+
+
+def _audit_sign_in(officer: Officer | None, reason: Reason, *, at: dt.datetime) -> None:
+    record_event(
+        "portal.signed_in" if reason == Reason.OK else "portal.sign_in_refused",
+        at=at,
+        actor_label="portal",
+        officer=officer,
+        data={} if reason == Reason.OK else {"reason": reason.value},
+    )

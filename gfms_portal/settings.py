@@ -130,8 +130,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # 2 s: forking and authenticating a backend on a busy server can take more than 1 s, and
     # a refused connect makes the process fail fast for a second (gfms_portal.dbclient).
     DB_CONNECT_TIMEOUT = float(os.environ.get("DB_CONNECT_TIMEOUT", "2"))
+    # A wait for a row lock (one account's checks, one after the other) gives up first: a
+    # burst of guesses for one account is refused like a wrong password instead of queueing
+    # into the statement timeout (auth_gateway.services.lock_officer_row).
+    DB_LOCK_TIMEOUT_MS = int(os.environ.get("DB_LOCK_TIMEOUT_MS", "500"))
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+        f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS} -c lock_timeout={DB_LOCK_TIMEOUT_MS}"
         f" -c jit={'on' if os.environ.get('DB_JIT') == 'on' else 'off'}"
     )
     DATABASES["default"]["OPTIONS"].update(

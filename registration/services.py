@@ -25,7 +25,7 @@ from agencies.policy import Role, is_privileged, is_valid_citizen_id, normalise_
 from agencies.step_up import require_step_up
 from audit.services import record_event
 from auth_gateway.policy import is_locked
-from auth_gateway.services import lock_officer_row, record_failed_attempt
+from auth_gateway.services import AccountBusy, lock_officer_row, record_failed_attempt
 from gfms_portal import crypto
 from gfms_portal.clock import bangkok_midnight
 from outbox.services import email_officer
@@ -177,9 +177,22 @@ def find_registration_code(officer: Officer, typed: str, *, at: dt.datetime) -> 
     )
 
 
+def _busy() -> RegistrationError:
+    return RegistrationError(
+        "busy", _("Another attempt for your account is being checked. Try again in a moment.")
+    )
+
+
 def check_identity(officer: Officer, typed_citizen_id: str, *, at: dt.datetime) -> IdentityCheck:
     """Step 1: the citizen ID must match the agency record; then a code goes to the official
     e-mail on record. A wrong citizen ID counts toward the lockout."""
+    try:
+        return _check_identity(officer, typed_citizen_id, at=at)
+    except AccountBusy:
+        raise _busy() from None
+
+
+def _check_identity(officer: Officer, typed_citizen_id: str, *, at: dt.datetime) -> IdentityCheck:
     citizen_id = normalise_citizen_id(typed_citizen_id.translate(THAI_DIGITS))
     if not is_valid_citizen_id(citizen_id):
         # Checked before any lookup: a typo is not a guess and does not count.
@@ -188,8 +201,9 @@ def check_identity(officer: Officer, typed_citizen_id: str, *, at: dt.datetime) 
             _("A citizen ID has 13 digits and the last one is a check digit; please check it."),
         )
     with transaction.atomic():
-        # Counted and compared under the officer's row lock (as the sign-in is): N racing
-        # guesses get at most the allowed number compared, whatever the number of workers.
+        # One decision under the officer's row lock (as the sign-in is): N racing requests get
+        # at most the allowed number of citizen IDs compared, and at most one new e-mail code
+        # (the resend and hourly limits are read and written under the same lock).
         lock_officer_row(officer)
         if (
             _recent(officer, "registration.identity_failed", at - IDENTITY_FAILURE_WINDOW)
@@ -201,16 +215,22 @@ def check_identity(officer: Officer, typed_citizen_id: str, *, at: dt.datetime) 
                 _("Too many wrong citizen IDs today. Contact your agency administrator."),
             )
         matches = officer.has_citizen_id(citizen_id)
-        if not matches:
-            record_failed_attempt(officer, at=at)
-            record_event("registration.identity_failed", at=at, actor=officer, officer=officer)
-    if not matches:
-        raise RegistrationError(
-            "citizen_id_mismatch",
-            _(
-                "This citizen ID does not match your agency's record. Repeated mistakes lock the account for a while."
-            ),
-        )
+        if matches:
+            return _email_code(officer, at=at)
+        record_failed_attempt(officer, at=at)
+        record_event("registration.identity_failed", at=at, actor=officer, officer=officer)
+    # Raised after the commit: the failure must count.
+    raise RegistrationError(
+        "citizen_id_mismatch",
+        _(
+            "This citizen ID does not match your agency's record. Repeated mistakes lock the account for a while."
+        ),
+    )
+
+
+def _email_code(officer: Officer, *, at: dt.datetime) -> IdentityCheck:
+    """The identity check whose code is (or was just) e-mailed. Runs under the officer's row
+    lock (check_identity)."""
     recent = IdentityCheck.objects.filter(
         officer=officer,
         created_at__gt=at - EMAIL_RESEND_AFTER,
@@ -229,19 +249,18 @@ def check_identity(officer: Officer, typed_citizen_id: str, *, at: dt.datetime) 
             "too_many_codes", _("Too many e-mail codes in the last hour. Please try again later.")
         )
     code = f"{secrets.randbelow(10**6):06d}"
-    with transaction.atomic():
-        # Only the newest code works: older unverified ones die.
-        IdentityCheck.objects.filter(officer=officer, verified_at__isnull=True).update(
-            email_code_expires_at=at
-        )
-        check = IdentityCheck.objects.create(
-            officer=officer,
-            created_at=at,
-            email_code_hash=_hash(code, EMAIL_CODE_PURPOSE),
-            email_code_expires_at=at + EMAIL_CODE_LIFETIME,
-        )
-        record_event("registration.email_code_sent", at=at, actor=officer, officer=officer)
-        email_officer(officer, "identity_code", at=at, code=code, minutes=10)
+    # Only the newest code works: older unverified ones die.
+    IdentityCheck.objects.filter(officer=officer, verified_at__isnull=True).update(
+        email_code_expires_at=at
+    )
+    check = IdentityCheck.objects.create(
+        officer=officer,
+        created_at=at,
+        email_code_hash=_hash(code, EMAIL_CODE_PURPOSE),
+        email_code_expires_at=at + EMAIL_CODE_LIFETIME,
+    )
+    record_event("registration.email_code_sent", at=at, actor=officer, officer=officer)
+    email_officer(officer, "identity_code", at=at, code=code, minutes=10)
     return check
 
 
@@ -310,9 +329,7 @@ def issue_bootstrap_link(officer: Officer, *, at: dt.datetime, actor_label: str)
         raise RegistrationError(
             "not_central_admin", _("Only an active central administrator can be bootstrapped.")
         )
-    if SoftToken.objects.filter(
-        officer__role=Role.CENTRAL_ADMIN, status=SoftTokenStatus.ACTIVE
-    ).exists():
+    if _a_central_admin_is_enrolled():
         raise RegistrationError(
             "already_bootstrapped",
             _(
@@ -340,10 +357,24 @@ def issue_bootstrap_link(officer: Officer, *, at: dt.datetime, actor_label: str)
     return token
 
 
+def _a_central_admin_is_enrolled() -> bool:
+    return SoftToken.objects.filter(
+        officer__role=Role.CENTRAL_ADMIN, status=SoftTokenStatus.ACTIVE
+    ).exists()
+
+
 def open_bootstrap_link(officer: Officer, token: str, *, at: dt.datetime) -> IdentityCheck:
     """The signed-in administrator opened its bootstrap link: the identity check is verified
-    (once; the link dies with it)."""
+    (once; the link dies with it). Refused, like the command, once a central administrator
+    has a soft token (a link issued before that is no longer the only way in)."""
     with transaction.atomic():
+        if _a_central_admin_is_enrolled():
+            raise RegistrationError(
+                "already_bootstrapped",
+                _(
+                    "A central administrator already has a soft token: enroll with identity proofing, or ask them for a reset."
+                ),
+            )
         for check in IdentityCheck.objects.select_for_update().filter(
             officer=officer, verified_at__isnull=True, email_code_expires_at__gt=at
         ):
@@ -590,14 +621,17 @@ def verify_fresh_code(officer: Officer, typed: str, *, at: dt.datetime) -> str:
     recovery code (used up). Decided under the officer's row lock, like the sign-in: a wrong
     code counts toward the same lockout. Returns "soft_token" or "recovery_code"."""
     code = normalise_code(typed)
-    with transaction.atomic():
-        if is_locked(lock_officer_row(officer), at=at):
-            outcome = "locked"
-        else:
-            outcome = _fresh_code_outcome(officer, code, at=at)
-            if outcome == "wrong_code":
-                # A wrong code here is a guess like any other: it counts toward the lockout.
-                record_failed_attempt(officer, at=at)
+    try:
+        with transaction.atomic():
+            if is_locked(lock_officer_row(officer), at=at):
+                outcome = "locked"
+            else:
+                outcome = _fresh_code_outcome(officer, code, at=at)
+                if outcome == "wrong_code":
+                    # A wrong code here is a guess like any other: it counts toward the lockout.
+                    record_failed_attempt(officer, at=at)
+    except AccountBusy:
+        raise _busy() from None
     if outcome in ("soft_token", "recovery_code"):
         return outcome
     raise RegistrationError(

@@ -14,6 +14,8 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -30,6 +32,7 @@ from agencies.step_up import (
     has_second_factor,
     is_stepped_up,
     mark_code_confirmed,
+    second_factor_token,
     stepped_up_at,
     with_next,
 )
@@ -39,6 +42,7 @@ from registration.forms import FreshCodeForm, PortalLoginForm
 from registration.services import RegistrationError, verify_fresh_code
 from tokens.services import active_soft_token
 
+DJANGO_ADMIN = "/admin/"
 # What a privileged session may reach before its second factor (prefixes of the path).
 ALWAYS_OPEN = ("/login/", "/logout/", "/i18n/", "/static/", "/healthz", "/api/")
 ENROLLMENT = ("/register/",)
@@ -66,7 +70,7 @@ def step_up_proof(request: HttpRequest, at: dt.datetime) -> dt.datetime | None:
         verify_fresh_code(request.user, typed, at=at)  # type: ignore[arg-type]  # RegistrationError
         with transaction.atomic():
             record_event("portal.step_up", at=at, actor=request.user, officer=request.user)
-        mark_code_confirmed(request, at, second_factor=False)
+        mark_code_confirmed(request, at)
     return stepped_up_at(request)
 
 
@@ -134,7 +138,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
         else:
             with transaction.atomic():
                 record_event("portal.second_factor_passed", at=at, actor=user, officer=user)
-            mark_code_confirmed(request, at, second_factor=True)
+            token = active_soft_token(user.pk)
+            mark_code_confirmed(request, at, second_factor_token=token.pk if token else None)
             return redirect(target)
     return render(request, "registration/login_code.html", {"form": form, "next": target})
 
@@ -149,6 +154,22 @@ class PrivilegedSessionGuard:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        if needs_second_factor(user) and has_second_factor(request):
+            assert isinstance(user, Officer)  # noqa: S101  (needs_second_factor says so)
+            token = active_soft_token(user.pk)
+            if token is None or token.pk != second_factor_token(request):
+                # The token this session proved was reset or replaced (a stolen phone):
+                # the session does not keep the factor it no longer has.
+                logout(request)
+                return redirect_to_login(request.get_full_path())
+            if (
+                request.method == "POST"
+                and request.path_info.startswith(DJANGO_ADMIN)
+                and not is_stepped_up(request, now())
+            ):
+                # Every write in the Django admin (roles, scopes, e-mails, citizen IDs…) is a
+                # sensitive action: a fresh code first, then the form again.
+                return redirect(with_next("account_verify", request.get_full_path()))
         if needs_second_factor(user) and not has_second_factor(request):
             path = request.path_info
             if not path.startswith(ALWAYS_OPEN):

@@ -233,7 +233,7 @@ def register_qr(request: HttpRequest) -> HttpResponse:
             if needs_second_factor(officer):
                 # The first code of a token just enrolled with identity proofing (or a
                 # bootstrap link) and the password: this session has both factors.
-                mark_code_confirmed(request, at, second_factor=True)
+                mark_code_confirmed(request, at, second_factor_token=token.pk)
             return _show_recovery_codes(request, codes, at)
     uri = provisioning_uri(officer.username, secret)
     return render(
@@ -323,7 +323,7 @@ def account_verify(request: HttpRequest) -> HttpResponse:
         else:
             with transaction.atomic():
                 record_event("portal.step_up", at=at, actor=request.user, officer=request.user)
-            mark_code_confirmed(request, at, second_factor=False)
+            mark_code_confirmed(request, at)
             return redirect(target)
     return render(request, "registration/account_verify.html", {"form": form, "next": target})
 

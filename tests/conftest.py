@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Officer
 from agencies.policy import Role
-from agencies.step_up import SECOND_FACTOR_KEY, STEP_UP_KEY
+from agencies.step_up import SECOND_FACTOR_KEY, SECOND_FACTOR_TOKEN_KEY, STEP_UP_KEY
 from tests.factories import (
     DEMO_SECRET,
     DepartmentFactory,
@@ -131,6 +131,8 @@ def force_sign_in(client: Client, officer: Officer) -> Client:
     client.force_login(officer)
     session = client.session
     session[SECOND_FACTOR_KEY] = session[STEP_UP_KEY] = timezone.now().isoformat()
+    token = SoftToken.objects.filter(officer=officer, status=SoftTokenStatus.ACTIVE).first()
+    session[SECOND_FACTOR_TOKEN_KEY] = token.pk if token else None
     session.save()
     return client
 

@@ -22,7 +22,6 @@ from registration.services import (
 )
 from tests import races
 from tests.auth_gateway.conftest import IN_WINDOW
-from tests.conftest import PASSWORD
 from tests.factories import valid_citizen_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,24 +41,25 @@ def at_once(action: Callable[[int], object]) -> list[object]:
 def test_wrong_passwords_at_the_gateway_stop_at_the_lock(service_key: str, registered) -> None:  # type: ignore[no-untyped-def]
     wrong = {"username": "charlie", "password": "wrong", "method": "soft_token", "otp": "000000"}
 
-    def post(_index: int) -> int:
-        return (
-            Client()
-            .post(
-                "/api/v1/auth/check",
-                wrong,
-                content_type="application/json",
-                HTTP_AUTHORIZATION=f"Bearer {service_key}",
-            )
-            .status_code
+    def post(_index: int) -> tuple[int, str]:
+        response = Client().post(
+            "/api/v1/auth/check",
+            wrong,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {service_key}",
         )
+        return response.status_code, response.json()["reason"]
 
-    assert set(at_once(post)) == {200}
+    # Every answer is a refusal like a wrong password — never a 503, whatever the queue.
+    assert set(at_once(post)) == {(200, "invalid_credentials")}
     officer = Officer.objects.get(pk=registered.pk)
-    assert officer.failed_logins == 10  # exactly: the 11th and later saw the lock
     reasons = list(LoginDecision.objects.values_list("reason", flat=True))
-    assert reasons.count("invalid_credentials") == 10
-    assert reasons.count("locked") == PARALLEL - 10
+    decided = reasons.count("invalid_credentials")
+    # At most 10 decided: the 11th and later saw the lock (or gave up waiting for the row).
+    assert decided == officer.failed_logins <= 10
+    assert reasons.count("locked") + reasons.count("account_busy") == PARALLEL - decided
+    if decided == 10:
+        assert officer.locked_until is not None
 
 
 def test_wrong_passwords_at_the_portal_sign_in_stop_at_the_lock(charlie) -> None:  # type: ignore[no-untyped-def]
@@ -67,13 +67,34 @@ def test_wrong_passwords_at_the_portal_sign_in_stop_at_the_lock(charlie) -> None
         return Client().post("/login/", {"username": "charlie", "password": "wrong"}).status_code
 
     assert set(at_once(post)) == {200}
-    assert Officer.objects.get(pk=charlie.pk).failed_logins == 10
-    refused = AuditEvent.objects.filter(action="portal.sign_in_refused")
-    assert [e.data["reason"] for e in refused].count("locked") == PARALLEL - 10
-    # And the right password is refused while locked, like a wrong one.
-    with time_machine.travel(IN_WINDOW, tick=False):
-        right = Client().post("/login/", {"username": "charlie", "password": PASSWORD})
-    assert right.status_code == 200
+    failures = Officer.objects.get(pk=charlie.pk).failed_logins
+    assert failures <= 10
+    refused = [e.data["reason"] for e in AuditEvent.objects.filter(action="portal.sign_in_refused")]
+    assert refused.count("invalid_credentials") == failures
+    assert refused.count("locked") + refused.count("account_busy") == PARALLEL - failures
+
+
+def test_a_burst_for_one_account_answers_like_a_burst_for_nobody(
+    service_key: str, registered
+) -> None:  # type: ignore[no-untyped-def]
+    """Status and reason cannot tell a real account from an unknown one under a burst (the
+    row lock is waited for at most DB_LOCK_TIMEOUT_MS; a longer queue is refused, not 503)."""
+
+    def burst(username: str) -> set[tuple[int, str]]:
+        body = {"username": username, "password": "wrong", "method": "password"}
+
+        def post(_index: int) -> tuple[int, str]:
+            response = Client().post(
+                "/api/v1/auth/check",
+                body,
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {service_key}",
+            )
+            return response.status_code, response.json()["reason"]
+
+        return set(at_once(post))
+
+    assert burst("charlie") == burst("nobody") == {(200, "invalid_credentials")}
 
 
 def test_wrong_email_codes_stop_at_the_tries(charlie) -> None:  # type: ignore[no-untyped-def]
@@ -113,3 +134,20 @@ def charlie_citizen_id(officer: Officer) -> str:
     from gfms_portal import crypto
 
     return crypto.decrypt(officer.citizen_id_encrypted)
+
+
+def test_right_citizen_ids_at_once_send_one_e_mail_code(charlie) -> None:  # type: ignore[no-untyped-def]
+    """The resend and hourly limits are decided under the same lock (review finding: 32
+    parallel requests had left 18 live codes)."""
+    citizen_id = charlie_citizen_id(charlie)
+
+    def ask(_index: int) -> int | str:
+        try:
+            return check_identity(Officer.objects.get(pk=charlie.pk), citizen_id, at=IN_WINDOW).pk
+        except RegistrationError as error:
+            return error.code
+
+    outcomes = at_once(ask)
+    checks = IdentityCheck.objects.filter(officer=charlie)
+    assert checks.count() == 1
+    assert set(outcomes) <= {checks.get().pk, "busy"}

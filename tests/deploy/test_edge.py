@@ -366,3 +366,20 @@ def test_the_compose_healthcheck_of_the_edge_passes(edge: Edge) -> None:
     assert subprocess.run(command, capture_output=True, timeout=30, check=False).returncode == 0  # noqa: S603
     # It reaches Django (end to end): the health request shows in gunicorn's log.
     assert logged(edge, "GET /healthz") >= 1
+
+
+def test_sign_in_posts_are_rate_limited_per_address_and_pages_are_not(edge: Edge) -> None:
+    """A password sprayer from one address meets nginx's limit (10/s, burst 20) before the
+    portal; another address, and ordinary page views, are not affected."""
+    form = b"username=nobody&password=wrong"
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    statuses = [
+        via_edge(edge, "POST", "/login/", body=form, headers=headers, source="127.0.0.21")[0]
+        for _ in range(45)
+    ]
+    assert 429 in statuses
+    assert statuses[:20].count(429) == 0  # the burst goes through (to Django's own answer)
+    other = via_edge(edge, "POST", "/login/", body=form, headers=headers, source="127.0.0.22")
+    assert other[0] != 429
+    pages = [via_edge(edge, "GET", "/login/", source="127.0.0.21")[0] for _ in range(30)]
+    assert 429 not in pages

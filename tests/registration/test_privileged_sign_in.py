@@ -244,3 +244,71 @@ def test_bootstrap_link_enrolls_the_first_central_administrator(db) -> None:  # 
     with pytest.raises(CommandError, match="Soft Token"):  # "already has a soft token", in Thai
         call_command("bootstrap_admin", "root.admin", stdout=StringIO())
     assert Officer.objects.get(pk=root.pk).role == Role.CENTRAL_ADMIN
+
+
+def test_a_write_in_the_django_admin_needs_a_fresh_code(alice, charlie) -> None:  # type: ignore[no-untyped-def]
+    """Role, scope, e-mail: every admin form is a sensitive action (review finding)."""
+    with time_machine.travel(AT, tick=False):
+        client = force_sign_in(Client(), alice)
+    later = AT + dt.timedelta(minutes=20)  # the session lives, the step-up is stale
+    url = f"/admin/agencies/officer/{charlie.pk}/change/"
+    form = {
+        "username": "charlie",
+        "name_th": charlie.name_th,
+        "name_en": charlie.name_en,
+        "email": "attacker@evil.example",
+        "phone": "",
+        "unit": str(charlie.unit_id),
+        "role": Role.CENTRAL_ADMIN,
+        "admin_scope": "",
+        "is_active": "on",
+        "citizen_id": "",
+    }
+    with time_machine.travel(later, tick=False):
+        assert client.get(url).status_code == 200  # reading is fine
+        response = client.post(url, form)
+        assert response["Location"] == "/account/verify/?next=" + url.replace("/", "%2F")
+        charlie.refresh_from_db()
+        assert (charlie.role, charlie.email) == (Role.OFFICER, "charlie@agency.example")
+        client.post(response["Location"], {"code": next_code(alice)})
+        assert client.post(url, form).status_code == 302
+    charlie.refresh_from_db()
+    assert charlie.role == Role.CENTRAL_ADMIN  # with the fresh code it goes through, audited
+    assert AuditEvent.objects.filter(action="officer.changed_by_admin", officer=charlie).exists()
+
+
+def test_a_reset_token_ends_the_sessions_it_signed_in(alice, bob) -> None:  # type: ignore[no-untyped-def]
+    """A stolen phone reset by another administrator: the thief's session (which proved that
+    phone) ends at its next request."""
+    with time_machine.travel(AT, tick=False):
+        stolen = force_sign_in(Client(), bob)
+        assert stolen.get("/manage/progress/").status_code == 200
+        reset_soft_token(
+            bob,
+            actor=alice,
+            reason="phone stolen",
+            delivery=Delivery.EMAIL,
+            at=AT,
+            stepped_up_at=AT,
+        )
+        assert stolen.get("/manage/progress/")["Location"].startswith("/login/")
+
+
+def test_a_bootstrap_link_dies_when_another_central_administrator_enrolls(db) -> None:  # type: ignore[no-untyped-def]
+    OfficerFactory(username="root.admin", role=Role.CENTRAL_ADMIN, unit=None)
+    with time_machine.travel(AT, tick=False):
+        out = StringIO()
+        call_command("bootstrap_admin", "root.admin", stdout=out)
+        path = (
+            "/register/bootstrap/"
+            + out.getvalue().split("/register/bootstrap/")[1].split("/")[0]
+            + "/"
+        )
+        other = OfficerFactory(username="other.admin", role=Role.CENTRAL_ADMIN, unit=None)
+        SoftTokenFactory(officer=other)  # enrolled meanwhile, by identity proofing
+        client = Client()
+        client.post("/login/", {"username": "root.admin", "password": PASSWORD, "next": path})
+        assert client.get(path)["Location"] == "/register/"
+    assert not AuditEvent.objects.filter(
+        action="registration.identity_verified", officer__username="root.admin"
+    ).exists()

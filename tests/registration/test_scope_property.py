@@ -21,6 +21,7 @@ from auth_gateway.models import LoginDecision
 from gfms_portal.clock import BANGKOK
 from registration.models import EnrollmentReminder
 from tests.conftest import force_sign_in
+from tests.factories import SoftTokenFactory
 from tokens.models import SoftToken, SoftTokenStatus
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +86,7 @@ def check(shape: list[tuple[int, int, int, int, bool]], pick: int) -> None:
         username="scope.admin", name_th="ผู้ดูแล", email="a@x.example",
         role=Role.AGENCY_ADMIN, admin_scope=scope,
     )  # fmt: skip
+    SoftTokenFactory(officer=admin)  # privileged accounts hold their own token
     inside = {o.username for o in officers if o.unit.path.startswith(scope.path)}
     outside = {o.username for o in officers} - inside
     client = Client()
