@@ -14,7 +14,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 # with time.sleep, a database round trip, the demo front-end calling the API over HTTP) must
 # not stall every other request of its worker. Argon2 releases the GIL while it hashes.
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 
 # Above every limit a request can meet: the database's (DB_CONNECT_TIMEOUT 1 s plus one
 # round trip DB_CLIENT_TIMEOUT_MS 1.5 s) and the longest legitimate response (the CSV/XLSX
