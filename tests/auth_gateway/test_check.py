@@ -385,3 +385,30 @@ def test_an_allowed_soft_token_check_takes_six_statements(api, registered: Offic
         if not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))
     ]  # fmt: skip
     assert len(statements) == 6, statements
+
+
+@pytest.mark.parametrize("moment", [IN_WINDOW, AFTER_CUTOVER])
+def test_an_administrator_logs_in_to_gfms_with_the_soft_token_only(api, alice, bob, moment) -> None:  # type: ignore[no-untyped-def]
+    """The gateway's answer for privileged accounts follows the registered officer's rule —
+    in the window too, where unregistered officers may still use a password."""
+    from tests.factories import OfficerFactory
+
+    OfficerFactory(
+        username="new.admin", role="agency_admin", unit=None, admin_scope=bob.admin_scope
+    )
+    with time_machine.travel(moment, tick=False):
+        password = api(
+            "/api/v1/auth/check", {"username": "alice", "password": PASSWORD, "method": "password"}
+        ).json()
+        no_token = api(
+            "/api/v1/auth/check",
+            {"username": "new.admin", "password": PASSWORD, "method": "password"},
+        ).json()
+        allowed = api("/api/v1/auth/check", soft_token_login("alice", moment)).json()
+    assert (password["reason"], password["allowed_methods"]) == (
+        "method_not_allowed",
+        ["soft_token"],
+    )
+    assert (no_token["reason"], no_token["allowed_methods"]) == ("not_registered", [])
+    assert (allowed["decision"], allowed["officer"]["role"]) == ("allow", "central_admin")
+    assert Officer.objects.get(username="alice").failed_logins == 0

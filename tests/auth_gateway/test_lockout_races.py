@@ -38,20 +38,25 @@ def at_once(action: Callable[[int], object]) -> list[object]:
     return races.at_once(PARALLEL, action, at=IN_WINDOW)
 
 
-def test_wrong_passwords_at_the_gateway_stop_at_the_lock(service_key: str, registered) -> None:  # type: ignore[no-untyped-def]
-    wrong = {"username": "charlie", "password": "wrong", "method": "soft_token", "otp": "000000"}
+def checks_at_once(service_key: str, body: dict[str, str]) -> set[tuple[int, str]]:
+    """PARALLEL identical gateway checks at once: the (status, reason) pairs answered."""
 
     def post(_index: int) -> tuple[int, str]:
         response = Client().post(
             "/api/v1/auth/check",
-            wrong,
+            body,
             content_type="application/json",
             HTTP_AUTHORIZATION=f"Bearer {service_key}",
         )
         return response.status_code, response.json()["reason"]
 
+    return set(at_once(post))
+
+
+def test_wrong_passwords_at_the_gateway_stop_at_the_lock(service_key: str, registered) -> None:  # type: ignore[no-untyped-def]
+    wrong = {"username": "charlie", "password": "wrong", "method": "soft_token", "otp": "000000"}
     # Every answer is a refusal like a wrong password — never a 503, whatever the queue.
-    assert set(at_once(post)) == {(200, "invalid_credentials")}
+    assert checks_at_once(service_key, wrong) == {(200, "invalid_credentials")}
     officer = Officer.objects.get(pk=registered.pk)
     reasons = list(LoginDecision.objects.values_list("reason", flat=True))
     decided = reasons.count("invalid_credentials")
@@ -82,17 +87,7 @@ def test_a_burst_for_one_account_answers_like_a_burst_for_nobody(
 
     def burst(username: str) -> set[tuple[int, str]]:
         body = {"username": username, "password": "wrong", "method": "password"}
-
-        def post(_index: int) -> tuple[int, str]:
-            response = Client().post(
-                "/api/v1/auth/check",
-                body,
-                content_type="application/json",
-                HTTP_AUTHORIZATION=f"Bearer {service_key}",
-            )
-            return response.status_code, response.json()["reason"]
-
-        return set(at_once(post))
+        return checks_at_once(service_key, body)
 
     assert burst("charlie") == burst("nobody") == {(200, "invalid_credentials")}
 

@@ -54,6 +54,26 @@ def test_method_refusal(phase: Phase, registered: bool, method: Method) -> None:
     assert method_refusal(phase, registered, method) == TABLE[phase, registered, method]
 
 
+# Privileged accounts (administrators, auditors): the registered officer's rule in every phase,
+# and nothing at all until they have a soft token.
+PRIVILEGED = {
+    (phase, registered, method): (
+        (OK if method == ST else Reason.METHOD_NOT_ALLOWED) if registered else Reason.NOT_REGISTERED
+    )
+    for phase, registered, method in itertools.product(Phase, (False, True), Method)
+}
+
+
+@pytest.mark.parametrize(("phase", "registered", "method"), sorted(PRIVILEGED))
+def test_privileged_accounts_are_soft_token_only_in_every_phase(
+    phase: Phase, registered: bool, method: Method
+) -> None:
+    expected = PRIVILEGED[phase, registered, method]
+    assert method_refusal(phase, registered, method, privileged=True) == expected
+    allowed = set(allowed_methods(phase, registered, privileged=True))
+    assert allowed == ({ST} if registered else set())
+
+
 @pytest.mark.parametrize(("phase", "registered"), list(itertools.product(Phase, (False, True))))
 def test_allowed_methods_agree_with_the_table(phase: Phase, registered: bool) -> None:
     expected = {m for m in Method if TABLE[phase, registered, m] is None}
