@@ -79,7 +79,11 @@ def step_up_context(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if not needs_second_factor(user):
         return {}
-    return {"step_up_fresh": is_stepped_up(request, now())}
+    return {
+        "step_up_fresh": is_stepped_up(request, now()),
+        # Signed in with the password only: no links to pages it cannot reach yet.
+        "second_factor_pending": not has_second_factor(request),
+    }
 
 
 @sensitive_post_parameters("password")

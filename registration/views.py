@@ -138,11 +138,15 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_safe
+@require_http_methods(["GET", "POST"])
 @login_required
 def register_bootstrap(request: HttpRequest, token: str) -> HttpResponse:
     """The first central administrator's enrollment link (manage.py bootstrap_admin): it
-    stands in for the citizen ID and e-mail code, then the usual QR step follows."""
+    stands in for the citizen ID and e-mail code, then the usual QR step follows. Opening the
+    link only shows a button: the one-time link is used by the POST (a link preview or a
+    prefetching client must not use it up)."""
+    if request.method != "POST":
+        return render(request, "registration/register_bootstrap.html")
     try:
         check = open_bootstrap_link(request.user, token, at=now())
     except RegistrationError as error:

@@ -133,6 +133,7 @@ def sign_in(page, url: str, username: str) -> None:  # type: ignore[no-untyped-d
         from agencies.models import Officer
         from tests.conftest import next_code
 
+        screenshot(page, "sign-in-2-code-step")
         page.fill("#id_code", next_code(Officer.objects.by_username(username).get()))
         page.click("main button[type=submit]")
     page.wait_for_url("**/account/")
