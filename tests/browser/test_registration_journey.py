@@ -164,11 +164,14 @@ def test_registration_steps_work_by_keyboard_alone(
 ) -> None:  # type: ignore[no-untyped-def]
     page = desktop
     page.goto(live_server.url + "/login/")
-    page.keyboard.type("charlie")  # the user id field has focus
+    # The user id field has focus (autofocus): wait for it, a loaded machine may lag.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_username'")
+    page.keyboard.type("charlie")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
+    assert "/login/" not in page.url, "the keyboard sign-in did not go through"
     page.goto(live_server.url + "/register/")
     page.locator("#id_citizen_id").focus()
     page.keyboard.type(crypto.decrypt(charlie.citizen_id_encrypted))
