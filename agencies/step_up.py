@@ -32,6 +32,11 @@ STEP_UP_KEY = "stepped_up_at"
 SECOND_FACTOR_TOKEN_KEY = "second_factor_token"  # noqa: S105  (a session key name)
 
 
+def needs_second_factor(user: object) -> bool:
+    """A signed-in privileged account (agencies.policy.PRIVILEGED_ROLES)."""
+    return bool(getattr(user, "is_authenticated", False)) and is_privileged(Role(user.role))  # type: ignore[attr-defined]
+
+
 def _stamp(request: HttpRequest, key: str) -> dt.datetime | None:
     value = request.session.get(key)
     return dt.datetime.fromisoformat(value) if value else None
@@ -81,9 +86,7 @@ def fresh_code_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        user = request.user
-        privileged = user.is_authenticated and is_privileged(Role(user.role))  # type: ignore[union-attr]
-        if privileged and not is_stepped_up(request, now()):
+        if needs_second_factor(request.user) and not is_stepped_up(request, now()):
             return redirect(with_next("account_verify", request.get_full_path()))
         return view(request, *args, **kwargs)
 
@@ -112,3 +115,15 @@ def authorize_export(
             actor=actor,
             data={"export": export, **{k: v for k, v in details.items() if v not in ("", None)}},
         )
+
+
+def authorize_download(request: HttpRequest, export: str, *, at: dt.datetime) -> None:
+    """authorize_export for a download view: this session's step-up and the filters of its
+    query string."""
+    authorize_export(
+        request.user,
+        export=export,
+        stepped_up_at=stepped_up_at(request),
+        at=at,
+        filters=request.GET.urlencode()[:500],
+    )

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 from agencies.models import Officer
 from agencies.policy import sees_everything
 from agencies.scope import require_administrator
-from agencies.step_up import authorize_export, fresh_code_required, stepped_up_at
+from agencies.step_up import authorize_download, fresh_code_required
 from audit.forms import AuditLogFilter
 from audit.labels import EVENT_LABELS, describe_data, event_label
 from audit.models import AuditEvent
@@ -63,16 +63,6 @@ def _filtered_events(request: HttpRequest) -> tuple[AuditLogFilter, QuerySet[Aud
     return form, find_events(form.criteria()) if form.is_valid() else None
 
 
-def _authorize(request: HttpRequest, export: str) -> None:
-    authorize_export(
-        request.user,
-        export=export,
-        stepped_up_at=stepped_up_at(request),
-        at=now(),
-        filters=request.GET.urlencode()[:500],
-    )
-
-
 @require_safe
 @login_required
 @fresh_code_required
@@ -81,7 +71,7 @@ def audit_log_csv(request: HttpRequest) -> HttpResponse:
     form, events = _filtered_events(request)
     if events is None:
         return _render_page(request, form, status=400)
-    _authorize(request, "audit-log.csv")
+    authorize_download(request, "audit-log.csv", at=now())
     return csv_response(_export_rows(events), f"{_export_name()}.csv")
 
 
@@ -92,7 +82,7 @@ def audit_log_xlsx(request: HttpRequest) -> HttpResponse:
     form, events = _filtered_events(request)
     if events is None:
         return _render_page(request, form, status=400)
-    _authorize(request, "audit-log.xlsx")
+    authorize_download(request, "audit-log.xlsx", at=now())
     count = events.count()
     if count > XLSX_MAX_ROWS:
         # A workbook cut at Excel's limit would look complete; say so instead.

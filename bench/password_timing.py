@@ -26,7 +26,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 
 from agencies.models import Agency, Officer
-from agencies.policy import Kind, Region, path_for
+from agencies.policy import Kind, Region, kind_for_code, path_for
 from auth_gateway.policy import Method
 from auth_gateway.services import LoginAttempt, check_login
 from gfms_portal.clock import now
@@ -43,25 +43,18 @@ CASES = {
 
 def seed() -> dict[str, str]:
     call_command("migrate", verbosity=0)
-    unit = Agency.objects.filter(kind=Kind.UNIT).first()
-    if unit is None:
-        ministry = Agency.objects.create(
-            code="98", kind=Kind.MINISTRY, path=path_for("98"), name_th="ทดสอบ"
-        )
-        department = Agency.objects.create(
-            code="98001",
-            kind=Kind.DEPARTMENT,
-            parent=ministry,
-            path=path_for("98001"),
-            name_th="ทดสอบ",
-        )
-        unit = Agency.objects.create(
-            code="9800100001",
-            kind=Kind.UNIT,
-            parent=department,
-            path=path_for("9800100001"),
-            name_th="ทดสอบ",
-            region=Region.CENTRAL,
+    unit = None
+    for code in ("98", "98001", "9800100001"):  # a ministry, its department, one unit
+        kind = kind_for_code(code)
+        unit, _created = Agency.objects.get_or_create(
+            code=code,
+            defaults={
+                "kind": kind,
+                "parent": unit,
+                "path": path_for(code),
+                "name_th": "ทดสอบเวลา",
+                "region": Region.CENTRAL if kind == Kind.UNIT else "",
+            },
         )
     usernames = {}
     for label, hasher in CASES.items():

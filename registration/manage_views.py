@@ -23,9 +23,8 @@ from agencies.scope import officers_visible_to, require_administrator
 from agencies.step_up import (
     STEP_UP_NEEDED,
     StepUpRequired,
-    authorize_export,
+    authorize_download,
     fresh_code_required,
-    stepped_up_at,
 )
 from auth_gateway.services import unlock_officer
 from gfms_portal.clock import bangkok_date, now
@@ -395,13 +394,7 @@ def manage_officer_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
         messages.info(request, _("Nothing to export: no officer matches these filters."))
         return redirect(back)
     at = now()
-    authorize_export(
-        request.user,
-        export=f"officer-list.{fmt}",
-        stepped_up_at=stepped_up_at(request),
-        at=at,
-        filters=request.GET.urlencode()[:500],
-    )
+    authorize_download(request, f"officer-list.{fmt}", at=at)
     filename = f"officers-{bangkok_date(at).isoformat()}.{fmt}"
     if fmt == "xlsx":
         return xlsx_response(_export_rows(officers), filename, sheet="เจ้าหน้าที่")

@@ -27,11 +27,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import Officer
-from agencies.policy import Role, is_privileged
 from agencies.step_up import (
     has_second_factor,
     is_stepped_up,
     mark_code_confirmed,
+    needs_second_factor,
     second_factor_token,
     stepped_up_at,
     with_next,
@@ -48,10 +48,6 @@ ALWAYS_OPEN = ("/login/", "/logout/", "/i18n/", "/static/", "/healthz", "/api/")
 ENROLLMENT = ("/register/",)
 
 
-def needs_second_factor(user: object) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and is_privileged(Role(user.role))  # type: ignore[attr-defined]
-
-
 def safe_next(request: HttpRequest, default: str = "account") -> str:
     """The local page to continue to (never another host)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -62,15 +58,21 @@ def safe_next(request: HttpRequest, default: str = "account") -> str:
     return resolve_url(default)
 
 
+def confirm_step_up(request: HttpRequest, typed: str, at: dt.datetime) -> None:
+    """Check a fresh code typed by this session's user (RegistrationError when it is wrong),
+    audit it, and make the session stepped up."""
+    verify_fresh_code(request.user, typed, at=at)  # type: ignore[arg-type]
+    with transaction.atomic():
+        record_event("portal.step_up", at=at, actor=request.user, officer=request.user)
+    mark_code_confirmed(request, at)
+
+
 def step_up_proof(request: HttpRequest, at: dt.datetime) -> dt.datetime | None:
     """When this session last confirmed a code — after checking one typed into the form of a
     sensitive action (`step_up_code`), if the last one is too old. The service decides."""
     typed = request.POST.get("step_up_code", "").strip()
     if typed and not is_stepped_up(request, at):
-        verify_fresh_code(request.user, typed, at=at)  # type: ignore[arg-type]  # RegistrationError
-        with transaction.atomic():
-            record_event("portal.step_up", at=at, actor=request.user, officer=request.user)
-        mark_code_confirmed(request, at)
+        confirm_step_up(request, typed, at)
     return stepped_up_at(request)
 
 
@@ -122,7 +124,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
     target = safe_next(request)
     if has_second_factor(request):
         return redirect(target)
-    if active_soft_token(user.pk) is None:
+    token = active_soft_token(user.pk)
+    if token is None:
         return redirect("register")
     form = FreshCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -142,8 +145,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         else:
             with transaction.atomic():
                 record_event("portal.second_factor_passed", at=at, actor=user, officer=user)
-            token = active_soft_token(user.pk)
-            mark_code_confirmed(request, at, second_factor_token=token.pk if token else None)
+            mark_code_confirmed(request, at, second_factor_token=token.pk)
             return redirect(target)
     return render(request, "registration/login_code.html", {"form": form, "next": target})
 
@@ -158,9 +160,11 @@ class PrivilegedSessionGuard:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if needs_second_factor(user) and has_second_factor(request):
-            assert isinstance(user, Officer)  # noqa: S101  (needs_second_factor says so)
-            token = active_soft_token(user.pk)
+        if not needs_second_factor(user):
+            return self.get_response(request)
+        assert isinstance(user, Officer)  # noqa: S101  (needs_second_factor says so)
+        token = active_soft_token(user.pk)
+        if has_second_factor(request):
             if token is None or token.pk != second_factor_token(request):
                 # The token this session proved was reset or replaced (a stolen phone):
                 # the session does not keep the factor it no longer has.
@@ -174,13 +178,10 @@ class PrivilegedSessionGuard:
                 # Every write in the Django admin (roles, scopes, e-mails, citizen IDs…) is a
                 # sensitive action: a fresh code first, then the form again.
                 return redirect(with_next("account_verify", request.get_full_path()))
-        if needs_second_factor(user) and not has_second_factor(request):
-            path = request.path_info
-            if not path.startswith(ALWAYS_OPEN):
-                assert isinstance(user, Officer)  # noqa: S101  (needs_second_factor says so)
-                if active_soft_token(user.pk) is None:
-                    if not path.startswith(ENROLLMENT):
-                        return redirect("register")
-                else:
-                    return redirect(with_next("login_code", request.get_full_path()))
-        return self.get_response(request)
+            return self.get_response(request)
+        path = request.path_info
+        if path.startswith(ALWAYS_OPEN) or (token is None and path.startswith(ENROLLMENT)):
+            return self.get_response(request)
+        if token is None:
+            return redirect("register")
+        return redirect(with_next("login_code", request.get_full_path()))

@@ -3,7 +3,6 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -13,8 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from agencies.step_up import stepped_up_at
-from audit.services import record_event
+from agencies.step_up import needs_second_factor, stepped_up_at, with_next
 from gfms_portal import crypto
 from gfms_portal.clock import now
 from registration.forms import CitizenIdForm, CodeForm, FreshCodeForm
@@ -35,14 +33,8 @@ from registration.services import (
     start_enrollment,
     start_replacement,
     verify_email_code,
-    verify_fresh_code,
 )
-from registration.signin import (
-    is_stepped_up,
-    mark_code_confirmed,
-    needs_second_factor,
-    safe_next,
-)
+from registration.signin import confirm_step_up, is_stepped_up, mark_code_confirmed, safe_next
 from tokens.provisioning import grouped, provisioning_uri, qr_svg
 from tokens.services import active_soft_token
 
@@ -321,13 +313,10 @@ def account_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         at = now()
         try:
-            verify_fresh_code(request.user, form.cleaned_data["code"], at=at)
+            confirm_step_up(request, form.cleaned_data["code"], at)
         except RegistrationError as error:
             form.add_error("code", error.message)
         else:
-            with transaction.atomic():
-                record_event("portal.step_up", at=at, actor=request.user, officer=request.user)
-            mark_code_confirmed(request, at)
             return redirect(target)
     return render(request, "registration/account_verify.html", {"form": form, "next": target})
 
@@ -337,7 +326,7 @@ def account_verify(request: HttpRequest) -> HttpResponse:
 def account_recovery_codes(request: HttpRequest) -> HttpResponse:
     at = now()
     if not is_stepped_up(request, at):
-        return redirect(f"{reverse('account_verify')}?next={reverse('account_recovery_codes')}")
+        return redirect(with_next("account_verify", request.path))
     if request.method == "POST":
         try:
             codes = regenerate_recovery_codes(
@@ -355,7 +344,7 @@ def account_recovery_codes(request: HttpRequest) -> HttpResponse:
 def account_replace_phone(request: HttpRequest) -> HttpResponse:
     at = now()
     if not is_stepped_up(request, at):
-        return redirect(f"{reverse('account_verify')}?next={reverse('account_replace_phone')}")
+        return redirect(with_next("account_verify", request.path))
     if request.method == "POST":
         try:
             token, _secret = start_replacement(

@@ -17,9 +17,8 @@ from agencies.scope import agencies_visible_to, require_administrator
 from agencies.step_up import (
     STEP_UP_NEEDED,
     StepUpRequired,
-    authorize_export,
+    authorize_download,
     fresh_code_required,
-    stepped_up_at,
 )
 from gfms_portal.clock import now
 from gfms_portal.exports import csv_response, safe_cell, xlsx_response
@@ -341,12 +340,7 @@ def manage_token_keys_export(request: HttpRequest, fmt: str) -> HttpResponse:
     require_administrator(request.user)
     if fmt not in ("csv", "xlsx"):
         raise Http404("unknown export format")
-    authorize_export(
-        request.user,
-        export=f"token-keys-outstanding.{fmt}",
-        stepped_up_at=stepped_up_at(request),
-        at=now(),
-    )
+    authorize_download(request, f"token-keys-outstanding.{fmt}", at=now())
     if fmt == "csv":
         return csv_response(_export_rows(request), "token-keys-outstanding.csv")
     if fmt == "xlsx":
