@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from agencies.lockout import unlock_officer
 from agencies.models import Agency, Officer
 from agencies.policy import (
     agency_problems,
@@ -96,8 +97,6 @@ class OfficerAdmin(AuditedAdmin):
 
     @admin.action(description=_("Unlock the selected accounts (reset failed logins)"))
     def unlock(self, request, queryset):  # type: ignore[no-untyped-def]
-        from auth_gateway.services import unlock_officer
-
         at = now()
         try:
             for officer in queryset:

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from agencies.policy import Kind, Region, Role, Viewer, mask_citizen_id
+from agencies.policy import USERNAME_PATTERN, Kind, Region, Role, Viewer, mask_citizen_id
 from gfms_portal import crypto
 
 CITIZEN_ID_PURPOSE = "citizen-id"
@@ -141,8 +141,6 @@ class Officer(AbstractBaseUser):
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
-
-        from agencies.policy import USERNAME_PATTERN
 
         errors = {}
         if self.username and not USERNAME_PATTERN.match(self.username):

@@ -15,8 +15,9 @@ from urllib.parse import urlencode
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 
 from agencies.policy import Role, is_privileged, is_step_up_fresh
@@ -61,7 +62,7 @@ def mark_code_confirmed(
     """A code was just confirmed: a fresh step-up, and — at sign-in or on enrolling the
     token (`second_factor_token`, its id) — the session's second factor, with a new session
     key as at any privilege change. The token id is kept: a session does not outlive a reset
-    or replacement of the token it proved (registration.signin.PrivilegedSessionGuard)."""
+    or replacement of the token it proved (auth_gateway.signin.PrivilegedSessionGuard)."""
     if second_factor_token is not None:
         if not has_second_factor(request):
             request.session.cycle_key()
@@ -127,3 +128,13 @@ def authorize_download(request: HttpRequest, export: str, *, at: dt.datetime) ->
         at=at,
         filters=request.GET.urlencode()[:500],
     )
+
+
+def safe_next(request: HttpRequest, default: str = "account") -> str:
+    """The local page to continue to (never another host)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(default)

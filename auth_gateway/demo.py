@@ -26,9 +26,9 @@ from auth_gateway.api.authentication import hash_key
 from auth_gateway.models import ServiceClient
 from auth_gateway.services import KEY_PREFIX
 from gfms_portal.clock import bangkok_date, now
-from registration.models import Schedule
-from registration.policy import Phase
-from registration.services import change_schedule
+from schedule.models import Schedule
+from schedule.policy import Phase
+from schedule.services import change_schedule
 from tokens.demo import DEMO_SERIAL_PREFIX, sign_with_demo_key
 
 DEMO_CLIENT = "demo-frontend"

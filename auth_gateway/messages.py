@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from auth_gateway.policy import Reason
 from gfms_portal.thaidate import format_be_date
-from registration.policy import MigrationSchedule, Phase
+from schedule.policy import MigrationSchedule, Phase
 
 
 def guidance(reason: Reason, *, phase: Phase, schedule: MigrationSchedule) -> dict[str, str]:

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from auth_gateway.policy import Decision, Method, Reason
-from registration.policy import Phase
+from schedule.policy import Phase
 
 
 class ServiceClient(models.Model):

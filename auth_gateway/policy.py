@@ -14,13 +14,12 @@ minutes the first time and twice as long each further time, capped at 1 hour; th
 it until an administrator unlocks it. Only a successful login resets the count.
 """
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
-from registration.policy import Phase
+from schedule.policy import Phase
 
 
 class Method(TextChoices):
@@ -88,30 +87,6 @@ def methods_offered(phase: Phase) -> tuple[Method, ...]:
     if phase == Phase.SOFT_TOKEN_ONLY:
         return (Method.SOFT_TOKEN,)
     return (Method.SOFT_TOKEN, *LEGACY_METHODS)
-
-
-# --- lockout ------------------------------------------------------------------------------------
-
-FAILURES_PER_LOCK = 10
-FIRST_LOCK = dt.timedelta(minutes=15)
-LONGEST_LOCK = dt.timedelta(hours=1)
-FAILURES_UNTIL_ADMIN_UNLOCK = 100
-# "Until an administrator unlocks": a moment no clock reaches.
-LOCKED_UNTIL_UNLOCKED = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
-
-
-def lock_after(failures: int, *, at: dt.datetime) -> dt.datetime | None:
-    """When the account unlocks after its `failures`-th consecutive failure (None: no lock)."""
-    if failures >= FAILURES_UNTIL_ADMIN_UNLOCK:
-        return LOCKED_UNTIL_UNLOCKED
-    if failures <= 0 or failures % FAILURES_PER_LOCK:
-        return None
-    nth_lock = failures // FAILURES_PER_LOCK
-    return at + min(FIRST_LOCK * 2 ** (nth_lock - 1), LONGEST_LOCK)
-
-
-def is_locked(locked_until: dt.datetime | None, *, at: dt.datetime) -> bool:
-    return locked_until is not None and at < locked_until
 
 
 @dataclass(frozen=True)

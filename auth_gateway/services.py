@@ -17,30 +17,26 @@ from dataclasses import dataclass, field
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
-from django.db import OperationalError, connection, transaction
+from django.db import transaction
 
+from agencies.lockout import AccountBusy, lock_officer_row, record_failed_attempt
 from agencies.models import Officer
-from agencies.policy import Role, is_privileged
-from agencies.step_up import require_step_up
+from agencies.policy import Role, is_locked, is_privileged
 from audit.services import record_event
 from auth_gateway.api.authentication import hash_key
 from auth_gateway.models import LoginDecision, ServiceClient, TokenKeyChallenge
 from auth_gateway.passwords import verify_password, wait_out_password_floor
 from auth_gateway.policy import (
-    LOCKED_UNTIL_UNLOCKED,
     Decision,
     Method,
     Reason,
     allowed_methods,
-    is_locked,
-    lock_after,
     method_refusal,
     methods_offered,
     verdict,
 )
-from outbox.services import email_officer
-from registration.models import Schedule
-from registration.policy import MigrationSchedule, Phase, phase_at
+from schedule.models import Schedule
+from schedule.policy import MigrationSchedule, Phase, phase_at
 from tokens.models import SoftToken, TokenKey
 from tokens.policy import USABLE_FOR_LOGIN
 from tokens.services import TotpResult, active_token_of, verify_soft_token, with_active_token
@@ -49,7 +45,6 @@ CHALLENGE_BYTES = 32  # 256 random bits
 # PostgreSQL gave up waiting for the row: lock_timeout (55P03) applies to each lock of the
 # queue in turn (the tuple lock, then the holder's transaction), so a long queue can meet the
 # statement timeout (57014) first. For this one statement either means "busy".
-LOCK_WAIT_GAVE_UP = frozenset({"55P03", "57014"})
 CHALLENGE_LIFETIME = dt.timedelta(seconds=120)
 
 
@@ -174,34 +169,6 @@ def upgrade_password_hash(officer: Officer, raw: str) -> None:
     Officer.objects.filter(pk=officer.pk).update(password=officer.password)
 
 
-class AccountBusy(Exception):
-    """The officer's row stayed locked by other checks past DB_LOCK_TIMEOUT_MS."""
-
-
-def lock_officer_row(officer: Officer) -> dt.datetime | None:
-    """Lock the officer's row until the end of the transaction and read its lockout state as
-    committed now (a request that waited for the lock sees the failures counted meanwhile).
-    Returns `locked_until`. Raises AccountBusy when the wait passes the lock timeout
-    (PostgreSQL's lock_timeout, set on our connections): a burst of guesses for one account
-    is refused rather than queued into the statement timeout, which would answer 503 — and
-    only for accounts that exist."""
-    try:
-        row = (
-            Officer.objects.select_for_update()
-            .filter(pk=officer.pk)
-            .values_list("failed_logins", "locked_until")
-            .first()
-        )
-    except OperationalError as error:
-        if getattr(error.__cause__, "pgcode", None) in LOCK_WAIT_GAVE_UP:
-            raise AccountBusy from error
-        raise
-    if row is None:  # deleted meanwhile: nothing to let in
-        return LOCKED_UNTIL_UNLOCKED
-    officer.failed_logins, officer.locked_until = row
-    return officer.locked_until
-
-
 def _record(check: _Check, reason: Reason) -> LoginAnswer:
     """Update the lockout counters and write the decision record, inside the decision's
     transaction. Any database error propagates (the API answers 503): an answer that could
@@ -245,49 +212,6 @@ def _record(check: _Check, reason: Reason) -> LoginAnswer:
         officer=officer if allowed else None,
         method=check.attempt.method,
     )
-
-
-def record_failed_attempt(officer: Officer, *, at: dt.datetime) -> None:
-    """Count one failure toward the officer's lockout (gateway, portal login and identity
-    check share the count). One atomic increment decides it, however many requests race."""
-    table = Officer._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET failed_logins = failed_logins + 1 WHERE id = %s "  # noqa: S608  (table name from the model)
-            "RETURNING failed_logins",
-            [officer.pk],
-        )
-        (failures,) = cursor.fetchone()
-    until = lock_after(failures, at=at)
-    if until is not None:
-        Officer.objects.filter(pk=officer.pk).update(locked_until=until)
-        record_event(
-            "officer.locked",
-            at=at,
-            actor_label="auth_gateway",
-            officer=officer,
-            data={"failed_logins": failures, "locked_until": until.isoformat()},
-        )
-        # The only place the officer hears of the lock (the login answers do not say).
-        email_officer(
-            officer,
-            "account_locked",
-            at=at,
-            until=until,
-            until_unlocked=until >= LOCKED_UNTIL_UNLOCKED,
-            failures=failures,
-        )
-
-
-def unlock_officer(
-    officer: Officer, *, actor: Officer, at: dt.datetime, stepped_up_at: dt.datetime | None
-) -> None:
-    """An administrator lifts a lock (also the one after 100 failures) and resets the count.
-    Needs a fresh code (agencies.step_up)."""
-    require_step_up(stepped_up_at, at=at)
-    with transaction.atomic():
-        Officer.objects.filter(pk=officer.pk).update(failed_logins=0, locked_until=None)
-        record_event("officer.unlocked", at=at, actor=actor, officer=officer)
 
 
 # --- Token Keys ---------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ from agencies.policy import Kind, Region, Role, path_for
 from auth_gateway.models import LoginDecision
 from gfms_portal import crypto
 from gfms_portal.clock import bangkok_date, now
-from registration.services import change_schedule
+from schedule.services import change_schedule
 from tokens.models import SoftToken, SoftTokenStatus, TokenKey, TokenKeyState
 
 PREFIX = "pb-"  # user ids made by this bench ("progress bench")

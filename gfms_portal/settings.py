@@ -60,9 +60,11 @@ INSTALLED_APPS = [
     "audit",
     "outbox",
     "agencies",
-    "registration",
+    "schedule",
     "tokens",
+    "registration",
     "auth_gateway",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
@@ -76,7 +78,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "gfms_portal.middleware.SessionGuard",
-    "registration.signin.PrivilegedSessionGuard",
+    "auth_gateway.signin.PrivilegedSessionGuard",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -97,7 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "registration.context_processors.schedule",
-                "registration.signin.step_up_context",
+                "auth_gateway.signin.step_up_context",
             ],
             "builtins": ["gfms_portal.templatetags.thaidate"],
         },
@@ -350,7 +352,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "MethodEnum": "auth_gateway.policy.Method",
-        "PhaseEnum": "registration.policy.Phase",
+        "PhaseEnum": "schedule.policy.Phase",
         "ReasonEnum": "auth_gateway.policy.Reason",
         "DecisionEnum": "auth_gateway.policy.Decision",
     },

@@ -6,10 +6,12 @@ from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView
 
-from agencies import views as agency_views
-from auth_gateway import demo
+from agencies.step_up import has_second_factor
+from auth_gateway import demo, signin
 from gfms_portal.health import healthz
-from registration import manage_views, signin
+from monitoring import account, schedule_views
+from monitoring import views as monitoring_views
+from registration import manage_views
 from registration import views as registration_views
 from tokens import views as token_views
 
@@ -25,7 +27,7 @@ def admin_login(request: HttpRequest, extra_context: object = None) -> HttpRespo
 
 def admin_has_permission(request: HttpRequest) -> bool:
     user = request.user
-    return bool(user.is_active and user.is_staff and signin.has_second_factor(request))
+    return bool(user.is_active and user.is_staff and has_second_factor(request))
 
 
 admin.site.login = admin_login  # type: ignore[method-assign]
@@ -33,7 +35,7 @@ admin.site.has_permission = admin_has_permission  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", registration_views.home, name="home"),
-    path("account/", agency_views.account, name="account"),
+    path("account/", account.account, name="account"),
     path("account/verify/", registration_views.account_verify, name="account_verify"),
     path(
         "account/recovery-codes/",
@@ -45,18 +47,22 @@ urlpatterns = [
         registration_views.account_replace_phone,
         name="account_replace_phone",
     ),
-    path("manage/progress/", manage_views.manage_progress, name="manage_progress"),
-    path("manage/progress/remind", manage_views.manage_remind, name="manage_remind"),
-    path("manage/progress/<str:code>/", manage_views.manage_progress, name="manage_progress_node"),
-    path("manage/officer-list/", manage_views.manage_officer_list, name="manage_officer_list"),
-    path("manage/legacy-logins/", manage_views.manage_legacy_logins, name="manage_legacy_logins"),
+    path("manage/progress/", monitoring_views.manage_progress, name="manage_progress"),
+    path("manage/progress/remind", monitoring_views.manage_remind, name="manage_remind"),
+    path(
+        "manage/progress/<str:code>/", monitoring_views.manage_progress, name="manage_progress_node"
+    ),
+    path("manage/officer-list/", monitoring_views.manage_officer_list, name="manage_officer_list"),
+    path(
+        "manage/legacy-logins/", monitoring_views.manage_legacy_logins, name="manage_legacy_logins"
+    ),
     path(
         "manage/officer-list.<str:fmt>",
-        manage_views.manage_officer_list_export,
+        monitoring_views.manage_officer_list_export,
         name="manage_officer_list_export",
     ),
-    path("manage/schedule/", include("registration.schedule_urls")),
-    path("manage/audit-log/", include("audit.urls")),
+    path("manage/schedule/", schedule_views.manage_schedule, name="manage_schedule"),
+    path("manage/audit-log/", include("monitoring.audit_urls")),
     path("manage/officers/", manage_views.manage_officers, name="manage_officers"),
     path("manage/officers/<str:username>/", manage_views.manage_officer, name="manage_officer"),
     path("manage/token-keys/", token_views.manage_token_keys, name="manage_token_keys"),

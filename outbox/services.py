@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from gfms_portal import crypto
+from gfms_portal.celery import app as celery_app
 from outbox.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -58,32 +59,30 @@ _publisher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox-publis
 
 
 def _eager() -> bool:
-    from gfms_portal.celery import app
-
-    return bool(app.conf.task_always_eager)
+    return bool(celery_app.conf.task_always_eager)
 
 
 def publish(message_id: int) -> None:
     """Hand the message to Celery; never raise, never make the request wait."""
-    from outbox.tasks import send_message
-
-    dispatch(send_message, message_id)
+    dispatch("outbox.tasks.send_message", message_id)
 
 
-def dispatch(task: Any, *args: Any) -> None:
-    """Start a Celery task after the work it follows has been committed, without making the
-    request wait: off the request thread, skipped for a while once the broker refused. A
-    periodic task must pick up whatever a skipped dispatch would have done."""
+def dispatch(task_name: str, *args: Any) -> None:
+    """Start a Celery task (by name: tasks import services, never the reverse) after the work
+    it follows has been committed, without making the request wait: off the request thread,
+    skipped for a while once the broker refused. A periodic task must pick up whatever a
+    skipped dispatch would have done."""
     if _eager():
-        _dispatch(task, args)  # no broker: the task runs here and now
+        _dispatch(task_name, args)  # no broker: the task runs here and now
     else:
-        _publisher.submit(_dispatch, task, args)
+        _publisher.submit(_dispatch, task_name, args)
 
 
-def _dispatch(task: Any, args: tuple[Any, ...]) -> None:
+def _dispatch(task_name: str, args: tuple[Any, ...]) -> None:
     global _broker_down_until
     if time.monotonic() < _broker_down_until:
         return
+    task = celery_app.tasks[task_name]
     try:
         task.apply_async(args=list(args), retry=False)
     except Exception:

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from gfms_portal.clock import now
-from registration.models import Schedule
-from registration.policy import is_registration_open
+from schedule.models import Schedule
+from schedule.policy import is_registration_open
 
 
 def schedule(request: HttpRequest) -> dict[str, object]:

@@ -32,10 +32,11 @@ from agencies.scope import get_visible_agency
 from audit.services import record_event
 from gfms_portal.clock import bangkok_date
 from outbox.services import dispatch, email_officer
-from registration.models import EnrollmentReminder, ReminderKind, Schedule
-from registration.policy import MigrationSchedule
-from registration.progress import OfficerState, officers_in
+from registration.models import EnrollmentReminder, ReminderKind
+from schedule.models import Schedule
+from schedule.policy import MigrationSchedule
 from tokens.models import SoftToken, SoftTokenStatus
+from tokens.roster import OfficerState, officers_in
 
 REMIND_DAYS_BEFORE = (30, 14, 7, 3, 1)
 BATCH = 500
@@ -267,9 +268,7 @@ def _write_digest(admin: Officer, schedule: MigrationSchedule, *, at: dt.datetim
 def _kick_delivery() -> None:
     """Deliver now through Celery (inline without a broker); the every-minute task catches up
     if the broker is away."""
-    from registration.tasks import deliver_enrollment_reminders
-
-    dispatch(deliver_enrollment_reminders)
+    dispatch("registration.tasks.deliver_enrollment_reminders")
 
 
 def send_enrollment_reminders(*, at: dt.datetime) -> tuple[int, int, int]:

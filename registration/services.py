@@ -8,11 +8,9 @@ the flow lives in these rows, and each step re-checks it.
 """
 
 import datetime as dt
-import hashlib
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,80 +18,30 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from agencies.lockout import AccountBusy, lock_officer_row, record_failed_attempt
 from agencies.models import Officer
-from agencies.policy import Role, is_privileged, is_valid_citizen_id, normalise_citizen_id
+from agencies.policy import (
+    Role,
+    is_privileged,
+    is_valid_citizen_id,
+    normalise_citizen_id,
+)
 from agencies.step_up import require_step_up
+from audit.models import AuditEvent
 from audit.services import record_event
-from auth_gateway.policy import is_locked
-from auth_gateway.services import AccountBusy, lock_officer_row, record_failed_attempt
 from gfms_portal import crypto
 from gfms_portal.clock import bangkok_midnight
+from gfms_portal.digits import ascii_digits, normalise_code
+from gfms_portal.errors import Refused
 from outbox.services import email_officer
-from registration.models import IdentityCheck, RegistrationCode, Reveal, Schedule
-from registration.policy import MigrationSchedule, is_registration_open, schedule_problems
+from registration.models import IdentityCheck, RegistrationCode, Reveal
+from schedule.models import Schedule
+from schedule.policy import is_registration_open
 from tokens import totp
 from tokens.models import RecoveryCode, SoftToken, SoftTokenStatus
-from tokens.services import TotpResult, active_soft_token, verify_soft_token
-
-SCHEDULE_FIELDS = ("opens", "closes", "soft_token_only_from", "return_due")
-
-
-def change_schedule(
-    *,
-    at: dt.datetime,
-    actor: Any = None,
-    actor_label: str = "",
-    opens: dt.date | None = None,
-    closes: dt.date | None = None,
-    soft_token_only_from: dt.date | None = None,
-    return_due: dt.date | None = None,
-    is_demo: bool = False,
-    stepped_up_at: dt.datetime | None = None,
-) -> tuple[Schedule, bool]:
-    """Change any of the four dates. Returns (schedule, changed).
-
-    A person (`actor`) needs a fresh code (StepUpRequired); commands and the demo pass an
-    `actor_label`. Raises ValidationError (by field) and changes nothing when the result would
-    be invalid.
-    """
-    if actor is not None:
-        require_step_up(stepped_up_at, at=at)
-    with transaction.atomic():
-        Schedule.load()
-        schedule = Schedule.objects.select_for_update().get(pk=Schedule.SINGLETON_PK)
-        old = schedule.dates
-        new = old.replace(
-            opens=opens,
-            closes=closes,
-            soft_token_only_from=soft_token_only_from,
-            return_due=return_due,
-        )
-        if problems := schedule_problems(new):
-            raise ValidationError(problems)
-        if new == old and schedule.is_demo == is_demo:
-            return schedule, False
-        _store(schedule, new, is_demo=is_demo, at=at)
-        record_event(
-            "schedule.changed",
-            at=at,
-            actor=actor,
-            actor_label=actor_label,
-            data={"old": _as_iso(old), "new": _as_iso(new), "is_demo": is_demo},
-        )
-        return schedule, True
-
-
-def _store(schedule: Schedule, dates: MigrationSchedule, *, is_demo: bool, at: dt.datetime) -> None:
-    for name in SCHEDULE_FIELDS:
-        setattr(schedule, name, bangkok_midnight(getattr(dates, name)))
-    schedule.is_demo = is_demo
-    schedule.updated_at = at
-    schedule.save()
-
-
-def _as_iso(dates: MigrationSchedule) -> dict[str, str]:
-    return {name: getattr(dates, name).isoformat() for name in SCHEDULE_FIELDS}
-
+from tokens.possession import account_busy, new_recovery_codes
+from tokens.roster import PENDING_TOKEN_LIFETIME
+from tokens.services import active_soft_token
 
 # --- enrollment -----------------------------------------------------------------------------------
 
@@ -104,32 +52,17 @@ EMAIL_CODES_PER_HOUR = 5
 IDENTITY_FAILURES_ALLOWED = 5  # wrong citizen IDs per officer per day; then an administrator
 IDENTITY_FAILURE_WINDOW = dt.timedelta(hours=24)
 IDENTITY_CHECK_VALID_FOR = dt.timedelta(minutes=30)  # from the e-mail code to the QR step
-PENDING_TOKEN_LIFETIME = dt.timedelta(minutes=10)
-RECOVERY_CODES = 10
 SKEW_SEARCH_STEPS = 20  # ±10 minutes: further off than that, "wrong code" is the likelier story
 EMAIL_CODE_PURPOSE = "identity-email-code"
 REGISTRATION_CODE_PURPOSE = "registration-code"
-THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
-class RegistrationError(Exception):
+class RegistrationError(Refused):
     """The step cannot go on; `message` is for the officer (already translated)."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(code)
-        self.code = code
-        self.message = message
 
 
 def _recent(officer: Officer, action: str, since: dt.datetime) -> int:
-    from audit.models import AuditEvent
-
     return AuditEvent.objects.filter(officer=officer, action=action, at__gt=since).count()
-
-
-def normalise_code(typed: str) -> str:
-    """Thai digits to ASCII, spaces and dashes removed: "๑๒๓ ๔๕๖" → "123456"."""
-    return typed.translate(THAI_DIGITS).replace(" ", "").replace("-", "").strip()
 
 
 def _hash(value: str, purpose: str) -> str:
@@ -178,9 +111,8 @@ def find_registration_code(officer: Officer, typed: str, *, at: dt.datetime) -> 
 
 
 def _busy() -> RegistrationError:
-    return RegistrationError(
-        "busy", _("Another attempt for your account is being checked. Try again in a moment.")
-    )
+    busy = account_busy()
+    return RegistrationError(busy.code, busy.message)
 
 
 def check_identity(officer: Officer, typed_citizen_id: str, *, at: dt.datetime) -> IdentityCheck:
@@ -193,7 +125,7 @@ def check_identity(officer: Officer, typed_citizen_id: str, *, at: dt.datetime) 
 
 
 def _check_identity(officer: Officer, typed_citizen_id: str, *, at: dt.datetime) -> IdentityCheck:
-    citizen_id = normalise_citizen_id(typed_citizen_id.translate(THAI_DIGITS))
+    citizen_id = normalise_citizen_id(ascii_digits(typed_citizen_id))
     if not is_valid_citizen_id(citizen_id):
         # Checked before any lookup: a typo is not a guess and does not count.
         raise RegistrationError(
@@ -571,7 +503,7 @@ def confirm_enrollment(
                 "pending_expired",
                 _("This QR code was already used or replaced. Check your status page."),
             )
-        codes = _new_recovery_codes(officer, at=at)
+        codes = new_recovery_codes(officer, at=at)
         record_event(
             "soft_token.bound",
             at=at,
@@ -587,24 +519,6 @@ def confirm_enrollment(
     return codes
 
 
-def _new_recovery_codes(officer: Officer, *, at: dt.datetime) -> list[str]:
-    """Ten fresh codes of 20 digits (66 bits) in groups of four; older unused codes die."""
-    RecoveryCode.objects.filter(
-        officer=officer, used_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=at)
-    codes = [f"{secrets.randbelow(10**20):020d}" for _ in range(RECOVERY_CODES)]
-    RecoveryCode.objects.bulk_create(
-        RecoveryCode(officer=officer, code_hash=recovery_code_hash(code), created_at=at)
-        for code in codes
-    )
-    return ["-".join(code[i : i + 4] for i in range(0, 20, 4)) for code in codes]
-
-
-def recovery_code_hash(code: str) -> str:
-    # 66 random bits: a fast hash is enough (nobody brute-forces 2^66 SHA-256 preimages).
-    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
-
-
 def expire_pending_tokens(*, at: dt.datetime) -> int:
     """Discard the secrets of pending tokens older than 10 minutes (periodic task)."""
     return SoftToken.objects.filter(
@@ -613,71 +527,6 @@ def expire_pending_tokens(*, at: dt.datetime) -> int:
 
 
 # --- after registration: step-up, recovery codes, a new phone ---------------------------------------
-
-
-def verify_fresh_code(officer: Officer, typed: str, *, at: dt.datetime) -> str:
-    """Prove possession again (a step-up, or the second step of a privileged sign-in): a
-    current code from the app (its time step is consumed, as at the gateway) or an unused
-    recovery code (used up). Decided under the officer's row lock, like the sign-in: a wrong
-    code counts toward the same lockout. Returns "soft_token" or "recovery_code"."""
-    code = normalise_code(typed)
-    try:
-        with transaction.atomic():
-            if is_locked(lock_officer_row(officer), at=at):
-                outcome = "locked"
-            else:
-                outcome = _fresh_code_outcome(officer, code, at=at)
-                if outcome == "wrong_code":
-                    # A wrong code here is a guess like any other: it counts toward the lockout.
-                    record_failed_attempt(officer, at=at)
-    except AccountBusy:
-        raise _busy() from None
-    if outcome in ("soft_token", "recovery_code"):
-        return outcome
-    raise RegistrationError(
-        outcome,
-        {
-            "locked": _("Too many wrong codes: your account is locked for a while."),
-            "otp_reused": _("This code was just used. Wait for the next one (at most 30 seconds)."),
-            "wrong_code": _(
-                "This is neither the current code from your app nor an unused recovery code."
-            ),
-        }[outcome],
-    )
-
-
-def _fresh_code_outcome(officer: Officer, code: str, *, at: dt.datetime) -> str:
-    token = active_soft_token(officer.pk)
-    if token is not None and len(code) == totp.DIGITS and code.isdigit():
-        result = verify_soft_token(token, code, at=at)
-        if result == TotpResult.OK:
-            return "soft_token"
-        if result == TotpResult.REUSED:
-            return "otp_reused"
-    if len(code) == 20 and code.isdigit():
-        used = RecoveryCode.objects.filter(
-            officer=officer,
-            code_hash=recovery_code_hash(code),
-            used_at__isnull=True,
-            revoked_at__isnull=True,
-        ).update(used_at=at)
-        if used:
-            record_event("recovery_code.used", at=at, actor=officer, officer=officer)
-            return "recovery_code"
-    return "wrong_code"
-
-
-def regenerate_recovery_codes(
-    officer: Officer, *, at: dt.datetime, stepped_up_at: dt.datetime | None
-) -> list[str]:
-    """New recovery codes (the old ones die). Needs a fresh code (agencies.step_up)."""
-    require_step_up(stepped_up_at, at=at)
-    if active_soft_token(officer.pk) is None:
-        raise RegistrationError("not_registered", _("Register a soft token first."))
-    with transaction.atomic():
-        codes = _new_recovery_codes(officer, at=at)
-        record_event("recovery_codes.regenerated", at=at, actor=officer, officer=officer)
-    return codes
 
 
 def start_replacement(
@@ -693,12 +542,6 @@ def start_replacement(
     with transaction.atomic():
         token = _new_pending_token(officer, secret, replacement=True, at=at)
     return token, secret
-
-
-def recovery_codes_left(officer: Officer) -> int:
-    return RecoveryCode.objects.filter(
-        officer=officer, used_at__isnull=True, revoked_at__isnull=True
-    ).count()
 
 
 # --- administrators: reset and late registration ---------------------------------------------------

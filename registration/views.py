@@ -12,14 +12,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from agencies.step_up import needs_second_factor, stepped_up_at, with_next
+from agencies.step_up import (
+    is_stepped_up,
+    mark_code_confirmed,
+    needs_second_factor,
+    safe_next,
+    stepped_up_at,
+    with_next,
+)
 from gfms_portal import crypto
 from gfms_portal.clock import now
-from registration.forms import CitizenIdForm, CodeForm, FreshCodeForm
-from registration.models import IdentityCheck, RegistrationCode, Schedule
-from registration.policy import days_until_close, registration_ends_at
+from gfms_portal.errors import Refused
+from registration.forms import CitizenIdForm, CodeForm
+from registration.models import IdentityCheck, RegistrationCode
 from registration.services import (
-    PENDING_TOKEN_LIFETIME,
     RegistrationError,
     check_identity,
     confirm_enrollment,
@@ -27,16 +33,20 @@ from registration.services import (
     open_bootstrap_link,
     open_once,
     pending_token,
-    regenerate_recovery_codes,
     registration_access,
     seal_once,
     start_enrollment,
     start_replacement,
     verify_email_code,
 )
-from registration.signin import confirm_step_up, is_stepped_up, mark_code_confirmed, safe_next
+from schedule.models import Schedule
+from schedule.policy import days_until_close, registration_ends_at
+from tokens.forms import FreshCodeForm
+from tokens.possession import regenerate_recovery_codes
 from tokens.provisioning import grouped, provisioning_uri, qr_svg
+from tokens.roster import PENDING_TOKEN_LIFETIME
 from tokens.services import active_soft_token
+from tokens.step_up import confirm_step_up
 
 
 @require_safe
@@ -107,7 +117,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 )
                 request.session[CODE_KEY] = code.pk
             check = check_identity(officer, form.cleaned_data["citizen_id"], at=at)
-        except RegistrationError as error:
+        except Refused as error:
             form.add_error(None, error.message)
         else:
             request.session[CHECK_KEY] = check.pk
@@ -141,7 +151,7 @@ def register_bootstrap(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "registration/register_bootstrap.html")
     try:
         check = open_bootstrap_link(request.user, token, at=now())
-    except RegistrationError as error:
+    except Refused as error:
         messages.error(request, error.message)
         return redirect("register")
     request.session[CHECK_KEY] = check.pk
@@ -161,7 +171,7 @@ def register_email(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             verify_email_code(check, form.cleaned_data["code"], at=now())
-        except RegistrationError as error:
+        except Refused as error:
             form.add_error("code", error.message)
         else:
             return redirect("register_warning")
@@ -187,7 +197,7 @@ def register_warning(request: HttpRequest) -> HttpResponse:
                 at=at,
                 registration_code=_registration_code(request, at),
             )
-        except RegistrationError as error:
+        except Refused as error:
             messages.error(request, error.message)
             return redirect("register")
         request.session[PENDING_KEY] = token.pk
@@ -207,7 +217,7 @@ def register_qr(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('register_codes')}?r={request.session[RECOVERY_KEY]}")
     try:
         token = pending_token(officer, request.session.get(PENDING_KEY), at=at)
-    except RegistrationError as error:
+    except Refused as error:
         messages.error(request, error.message)
         return redirect("register")
     secret = crypto.decrypt(token.secret_encrypted)
@@ -221,7 +231,7 @@ def register_qr(request: HttpRequest) -> HttpResponse:
                 at=at,
                 registration_code=_registration_code(request, at),
             )
-        except RegistrationError as error:
+        except Refused as error:
             form.add_error("code", error.message)
         else:
             for key in (CHECK_KEY, PENDING_KEY, CODE_KEY):
@@ -290,7 +300,7 @@ def register_done(request: HttpRequest) -> HttpResponse:
 def _live_pending(request: HttpRequest, at: dt.datetime) -> bool:
     try:
         pending_token(request.user, request.session.get(PENDING_KEY), at=at)
-    except RegistrationError:
+    except Refused:
         return False
     return True
 
@@ -314,7 +324,7 @@ def account_verify(request: HttpRequest) -> HttpResponse:
         at = now()
         try:
             confirm_step_up(request, form.cleaned_data["code"], at)
-        except RegistrationError as error:
+        except Refused as error:
             form.add_error("code", error.message)
         else:
             return redirect(target)
@@ -332,7 +342,7 @@ def account_recovery_codes(request: HttpRequest) -> HttpResponse:
             codes = regenerate_recovery_codes(
                 request.user, at=at, stepped_up_at=stepped_up_at(request)
             )
-        except RegistrationError as error:
+        except Refused as error:
             messages.error(request, error.message)
             return redirect("account")
         return _show_recovery_codes(request, codes, at)
@@ -350,7 +360,7 @@ def account_replace_phone(request: HttpRequest) -> HttpResponse:
             token, _secret = start_replacement(
                 request.user, at=at, stepped_up_at=stepped_up_at(request)
             )
-        except RegistrationError as error:
+        except Refused as error:
             messages.error(request, error.message)
             return redirect("account")
         request.session[PENDING_KEY] = token.pk

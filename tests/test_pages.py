@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from agencies.models import Officer
-from registration.models import Schedule
+from schedule.models import Schedule
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +109,7 @@ def test_schedule_change_in_admin_is_validated_and_audited(client: Client, alice
     from audit.models import AuditEvent
 
     login(client, "alice")
-    url = f"/admin/registration/schedule/{Schedule.load().pk}/change/"
+    url = f"/admin/schedule/schedule/{Schedule.load().pk}/change/"
     form = {
         "opens_date": "2568-02-10",
         "closes_date": "2568-04-18",

@@ -20,7 +20,7 @@ from agencies.scope import agencies_visible_to
 from agencies.step_up import require_step_up
 from audit.services import record_event
 from gfms_portal.thaidate import format_be_datetime
-from registration.models import Schedule
+from schedule.models import Schedule
 from tokens.models import (
     Shipment,
     ShipmentItem,

@@ -14,7 +14,7 @@ import datetime as dt
 from django.utils.translation import gettext as _
 
 from gfms_portal.clock import bangkok_midnight
-from registration.policy import MigrationSchedule
+from schedule.policy import MigrationSchedule
 from tokens.models import TokenKeyState as S
 
 TRANSITIONS: dict[str, frozenset[str]] = {

@@ -14,7 +14,7 @@ from agencies.policy import Kind, Role, Viewer
 from agencies.scope import agencies_visible_to
 from gfms_portal.clock import bangkok_date
 from outbox.services import email_officer
-from registration.models import Schedule
+from schedule.models import Schedule
 from tokens.models import ReturnReminder, TokenKey, TokenKeyState
 
 S = TokenKeyState

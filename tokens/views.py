@@ -21,11 +21,10 @@ from agencies.step_up import (
     fresh_code_required,
 )
 from gfms_portal.clock import now
+from gfms_portal.errors import Refused
 from gfms_portal.exports import csv_response, safe_cell, xlsx_response
 from gfms_portal.thaidate import format_be_date
-from registration.models import Schedule
-from registration.services import RegistrationError
-from registration.signin import step_up_proof
+from schedule.models import Schedule
 from tokens.custody import (
     CustodyError,
     cancel_shipment,
@@ -43,6 +42,7 @@ from tokens.models import Shipment, ShipmentStatus, TokenKey, TokenKeyState
 from tokens.models import TokenKeyState as S
 from tokens.policy import effective_state, is_overdue
 from tokens.progress import outstanding_devices, return_progress
+from tokens.step_up import step_up_proof
 
 ACTING = (Role.AGENCY_ADMIN, Role.CENTRAL_ADMIN)
 LIST_LIMIT = 500
@@ -283,7 +283,7 @@ def manage_token_key_progress(request: HttpRequest) -> HttpResponse:
         except (CustodyError, ValueError) as error:
             if isinstance(error, CustodyError):
                 _report(request, error)
-        except RegistrationError as error:  # a wrong step-up code
+        except Refused as error:  # a wrong step-up code
             messages.error(request, error.message)
         except StepUpRequired:
             messages.error(request, STEP_UP_NEEDED)

@@ -6,7 +6,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from auth_gateway.policy import Decision, Method, Reason
-from registration.policy import Phase
+from schedule.policy import Phase
 
 SERIAL_REGEX = r"^[A-Za-z0-9][A-Za-z0-9-]{2,63}$"
 # ASCII digits only: Python's \d also matches Thai and other digits ("๑๒๓๔๕๖").

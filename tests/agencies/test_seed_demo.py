@@ -7,16 +7,16 @@ import time_machine
 from django.core.management import call_command
 from django.test import Client
 
-from agencies.management.commands.seed_demo import (
+from agencies.models import Agency, Officer
+from agencies.policy import Kind, Role, is_valid_citizen_id
+from gfms_portal import crypto
+from gfms_portal.management.commands.seed_demo import (
     DEMO_ADMIN_TOTP_SECRET,
     DEMO_PASSWORD,
     DEMO_TOTP_SECRET,
 )
-from agencies.models import Agency, Officer
-from agencies.policy import Kind, Role, is_valid_citizen_id
-from gfms_portal import crypto
-from registration.models import Schedule
-from registration.policy import CIRCULAR_SCHEDULE, Phase
+from schedule.models import Schedule
+from schedule.policy import CIRCULAR_SCHEDULE, Phase
 from tokens.demo import demo_private_key
 from tokens.models import SoftToken, SoftTokenStatus, TokenKey
 

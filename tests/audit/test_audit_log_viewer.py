@@ -11,11 +11,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from audit import views
+from agencies.lockout import unlock_officer
 from audit.labels import EVENT_LABELS, describe_data
 from audit.services import record_event
-from auth_gateway.services import unlock_officer
 from gfms_portal.clock import BANGKOK
+from monitoring import audit_views as views
 from tests.conftest import sign_in
 from tests.factories import OfficerFactory
 

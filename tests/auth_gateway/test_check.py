@@ -8,9 +8,9 @@ from django.db import connection
 from django.test import Client
 
 from agencies.models import Officer
+from agencies.policy import LOCKED_UNTIL_UNLOCKED
 from audit.models import AuditEvent
 from auth_gateway.models import LoginDecision
-from auth_gateway.policy import LOCKED_UNTIL_UNLOCKED
 from tests.auth_gateway.conftest import AFTER_CUTOVER, IN_WINDOW, code_at, soft_token_login
 from tests.conftest import PASSWORD, force_sign_in
 
@@ -275,7 +275,7 @@ def test_lockout_escalates_and_only_success_resets(
 def test_hundredth_failure_locks_until_an_administrator_unlocks(
     api, dave: Officer, alice: Officer
 ) -> None:  # type: ignore[no-untyped-def]
-    from auth_gateway.services import unlock_officer
+    from agencies.lockout import unlock_officer
 
     Officer.objects.filter(pk=dave.pk).update(failed_logins=99)
     with time_machine.travel(IN_WINDOW, tick=False):

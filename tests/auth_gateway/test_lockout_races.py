@@ -12,11 +12,11 @@ from django.test import Client
 from agencies.models import Officer
 from audit.models import AuditEvent
 from auth_gateway.models import LoginDecision
+from gfms_portal.errors import Refused
 from registration.models import IdentityCheck
 from registration.services import (
     EMAIL_CODE_TRIES,
     IDENTITY_FAILURES_ALLOWED,
-    RegistrationError,
     check_identity,
     verify_email_code,
 )
@@ -99,7 +99,7 @@ def test_wrong_email_codes_stop_at_the_tries(charlie) -> None:  # type: ignore[n
     def guess(index: int) -> str:
         try:
             verify_email_code(IdentityCheck.objects.get(pk=check.pk), f"{index:06d}", at=IN_WINDOW)
-        except RegistrationError as error:
+        except Refused as error:
             return error.code
         return "verified"
 
@@ -115,7 +115,7 @@ def test_wrong_citizen_ids_stop_at_the_daily_limit(charlie) -> None:  # type: ig
             check_identity(
                 Officer.objects.get(pk=charlie.pk), valid_citizen_id(index), at=IN_WINDOW
             )
-        except RegistrationError as error:
+        except Refused as error:
             return error.code
         return "matched"
 
@@ -139,7 +139,7 @@ def test_right_citizen_ids_at_once_send_one_e_mail_code(charlie) -> None:  # typ
     def ask(_index: int) -> int | str:
         try:
             return check_identity(Officer.objects.get(pk=charlie.pk), citizen_id, at=IN_WINDOW).pk
-        except RegistrationError as error:
+        except Refused as error:
             return error.code
 
     outcomes = at_once(ask)

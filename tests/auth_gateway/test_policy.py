@@ -5,18 +5,9 @@ import itertools
 
 import pytest
 
-from auth_gateway.policy import (
-    LOCKED_UNTIL_UNLOCKED,
-    Decision,
-    Method,
-    Reason,
-    allowed_methods,
-    is_locked,
-    lock_after,
-    method_refusal,
-    verdict,
-)
-from registration.policy import Phase
+from agencies.policy import LOCKED_UNTIL_UNLOCKED, is_locked, lock_after
+from auth_gateway.policy import Decision, Method, Reason, allowed_methods, method_refusal, verdict
+from schedule.policy import Phase
 
 B, W, S = Phase.BEFORE_WINDOW, Phase.WINDOW, Phase.SOFT_TOKEN_ONLY
 ST, TK, PW = Method.SOFT_TOKEN, Method.TOKEN_KEY, Method.PASSWORD

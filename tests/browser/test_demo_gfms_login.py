@@ -7,7 +7,7 @@ import pyotp
 import pytest
 from django.core.management import call_command
 
-from agencies.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from gfms_portal.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]

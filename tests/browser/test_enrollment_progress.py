@@ -10,7 +10,7 @@ import pytest
 
 from gfms_portal.clock import bangkok_date, bangkok_midnight
 from outbox.models import OutboxMessage
-from registration.services import change_schedule
+from schedule.services import change_schedule
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import OfficerFactory, SoftTokenFactory
 

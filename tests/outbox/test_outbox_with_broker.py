@@ -124,7 +124,7 @@ def test_registration_with_the_broker_down_then_sent_once_when_it_is_back(
 ) -> None:  # type: ignore[no-untyped-def]
     from celery.contrib.testing.worker import start_worker
 
-    from registration.models import Schedule
+    from schedule.models import Schedule
 
     today = dt.datetime.now(dt.UTC)
     Schedule.load()

@@ -13,11 +13,11 @@ from agencies.models import Officer
 from audit.models import AuditEvent
 from gfms_portal import crypto
 from registration.models import RegistrationCode
-from registration.services import _new_recovery_codes
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import DEMO_SECRET, SoftTokenFactory
 from tests.totp_reference import phone_code
 from tokens.models import RecoveryCode, SoftToken, SoftTokenStatus
+from tokens.possession import new_recovery_codes
 
 pytestmark = pytest.mark.django_db
 IN_WINDOW = dt.datetime(2025, 3, 1, 3, 0, tzinfo=dt.UTC)
@@ -40,7 +40,7 @@ def test_status_page(registered: Officer) -> None:
         from django.db import transaction
 
         with transaction.atomic():
-            _new_recovery_codes(registered, at=IN_WINDOW)
+            new_recovery_codes(registered, at=IN_WINDOW)
     body = signed_in("charlie").get("/account/").content.decode()
     assert "1 มี.ค. 2568" in body  # registered since, BE
     assert "10" in re.search(r'data-testid="codes-left">([^<]+)<', body).group(1)  # type: ignore[union-attr]
@@ -53,7 +53,7 @@ def test_replace_phone_with_a_recovery_code(
 
     with time_machine.travel(IN_WINDOW, tick=False):
         with transaction.atomic():
-            codes = _new_recovery_codes(registered, at=IN_WINDOW)
+            codes = new_recovery_codes(registered, at=IN_WINDOW)
         client = signed_in("charlie")
         # Sensitive: a fresh code first.
         assert client.get("/account/replace-phone/")["Location"].startswith("/account/verify/")
@@ -215,7 +215,7 @@ def test_no_secret_in_admin_pages(alice: Officer, registered: Officer, caplog) -
     from django.db import transaction
 
     with transaction.atomic():
-        codes = _new_recovery_codes(registered, at=IN_WINDOW)
+        codes = new_recovery_codes(registered, at=IN_WINDOW)
     client = signed_in("alice")
     citizen_id = crypto.decrypt(registered.citizen_id_encrypted)
     pages = [
@@ -343,9 +343,10 @@ def test_a_new_email_code_kills_the_older_one(
             client.post("/register/", {"citizen_id": cid})
         first_check = IdentityCheck.objects.order_by("created_at").first()
         assert first_check is not None
-        from registration.services import RegistrationError, verify_email_code
+        from gfms_portal.errors import Refused
+        from registration.services import verify_email_code
 
-        with pytest.raises(RegistrationError):
+        with pytest.raises(Refused):
             verify_email_code(first_check, first, at=IN_WINDOW + dt.timedelta(minutes=2))
 
 
@@ -394,7 +395,8 @@ def test_replacement_and_new_recovery_codes_refuse_without_a_fresh_code(
 ) -> None:
     """Checked in the services themselves, whoever calls them (not only by the views)."""
     from agencies.step_up import StepUpRequired
-    from registration.services import regenerate_recovery_codes, start_replacement
+    from registration.services import start_replacement
+    from tokens.possession import regenerate_recovery_codes
 
     stale = IN_WINDOW - dt.timedelta(minutes=6)
     for stepped_up_at in (None, stale):

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from registration.policy import (
+from schedule.policy import (
     CIRCULAR_SCHEDULE,
     MigrationSchedule,
     Phase,

@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Officer
-from registration.progress import enrollment_overview
+from monitoring.progress import enrollment_overview
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import OfficerFactory, SoftTokenFactory
 from tokens.models import SoftToken, SoftTokenStatus
@@ -94,7 +94,7 @@ def test_queries_do_not_grow_with_the_data(cgd_tree, alice: Officer) -> None:  #
 def test_legacy_login_telemetry_is_scoped_and_counts_per_bangkok_day(
     api, cgd_tree, bob: Officer, alice: Officer, charlie: Officer, dave: Officer
 ) -> None:  # type: ignore[no-untyped-def]
-    from registration.progress import legacy_users, logins_per_day
+    from monitoring.progress import legacy_users, logins_per_day
 
     late_evening_utc = dt.datetime(2025, 3, 1, 18, 0, tzinfo=dt.UTC)  # already 2 Mar in Bangkok
     with time_machine.travel(late_evening_utc, tick=False):

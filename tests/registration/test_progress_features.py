@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 
 from agencies.models import Officer
 from gfms_portal.clock import BANGKOK, bangkok_date
+from monitoring.progress import burnup, enrollment_overview
 from outbox.models import OutboxMessage
-from registration.progress import burnup, enrollment_overview
 from registration.services import Delivery, reset_soft_token
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import OfficerFactory, SoftTokenFactory

@@ -67,7 +67,7 @@ def test_an_officer_who_registers_after_the_claim_is_skipped(cgd_tree) -> None: 
 
 
 def test_a_moved_closing_day_starts_a_fresh_series(cgd_tree, alice) -> None:  # type: ignore[no-untyped-def]
-    from registration.services import change_schedule
+    from schedule.services import change_schedule
 
     officer = OfficerFactory(unit=cgd_tree["cgd_unit"])
     first = morning(CLOSES - dt.timedelta(days=14))

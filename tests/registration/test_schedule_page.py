@@ -15,9 +15,9 @@ from django.utils import translation
 
 from agencies.policy import Role
 from audit.models import AuditEvent
-from registration.models import Schedule
-from registration.policy import CIRCULAR_SCHEDULE, Phase
-from registration.services import change_schedule
+from schedule.models import Schedule
+from schedule.policy import CIRCULAR_SCHEDULE, Phase
+from schedule.services import change_schedule
 from tests.conftest import force_sign_in, sign_in
 from tests.factories import OfficerFactory, SoftTokenFactory
 from tokens.models import SoftTokenStatus

@@ -6,8 +6,8 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from audit.models import AuditEvent
-from registration.models import Schedule
-from registration.policy import CIRCULAR_SCHEDULE, Phase
+from schedule.models import Schedule
+from schedule.policy import CIRCULAR_SCHEDULE, Phase
 
 pytestmark = pytest.mark.django_db
 

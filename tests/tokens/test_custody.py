@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from agencies.models import Officer
 from audit.models import AuditEvent
-from registration.policy import CIRCULAR_SCHEDULE
+from schedule.policy import CIRCULAR_SCHEDULE
 from tests.conftest import PASSWORD
 from tests.factories import OfficerFactory
 from tokens.custody import (

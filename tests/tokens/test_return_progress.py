@@ -12,7 +12,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from agencies.models import Officer
-from registration.policy import CIRCULAR_SCHEDULE
+from schedule.policy import CIRCULAR_SCHEDULE
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import OfficerFactory
 from tokens.demo import demo_public_key_pem

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr, TruncDate
 
 from agencies.models import Agency, Officer
@@ -18,9 +18,10 @@ from agencies.policy import Role, Viewer, sees_everything
 from agencies.scope import get_visible_agency, in_scope
 from auth_gateway.models import LoginDecision
 from gfms_portal.clock import BANGKOK, bangkok_date, bangkok_midnight
+from tokens import roster
 from tokens.models import SoftToken, SoftTokenStatus
+from tokens.roster import annotated_officers
 
-PENDING_LIFETIME = dt.timedelta(minutes=10)
 PATH_LENGTH = {"ministry": 3, "department": 9, "unit": 20}  # "03/", "03/03004/", "…/0300400001/"
 CHILD_KIND = {None: "ministry", "ministry": "department", "department": "unit"}
 TELEMETRY_DAYS = 7
@@ -44,16 +45,6 @@ class Enrollment:
         return round(100 * self.registered / self.total, 1) if self.total else 0.0
 
 
-def _officers(prefix: str, at: dt.datetime):  # type: ignore[no-untyped-def]
-    active = SoftToken.objects.filter(officer=OuterRef("pk"), status=SoftTokenStatus.ACTIVE)
-    pending = SoftToken.objects.filter(
-        officer=OuterRef("pk"), status=SoftTokenStatus.PENDING, created_at__gt=at - PENDING_LIFETIME
-    )
-    return Officer.objects.filter(
-        role=Role.OFFICER, is_active=True, unit__path__startswith=prefix
-    ).annotate(is_registered=Exists(active), is_pending=Exists(pending))
-
-
 def _counts(queryset, group_by: str | None = None):  # type: ignore[no-untyped-def]
     aggregates = {
         "total": Count("pk"),
@@ -74,7 +65,7 @@ def enrollment_overview(
         code = Agency.objects.filter(path=viewer.scope_path).values_list("code", flat=True).first()
     node = get_visible_agency(viewer, code) if code else None
     prefix = node.path if node else ""
-    officers = _officers(prefix, at)
+    officers = annotated_officers(prefix, at)
     child_kind = CHILD_KIND.get(node.kind if node else None)
     if child_kind is None:  # a disbursement unit: its own totals, no children
         summary = Enrollment(node.code, node.name_th, **_counts(officers))
@@ -108,14 +99,6 @@ def enrollment_overview(
     return node, summary, sorted(children, key=lambda c: (c.percent_registered, c.code))
 
 
-class OfficerState:
-    REGISTERED = "registered"
-    PENDING = "pending"
-    NOT_STARTED = "not_started"
-    UNREGISTERED = "unregistered"  # pending or not started
-    ALL = ("registered", "pending", "not_started", "unregistered")
-
-
 def officers_in(
     viewer: Viewer,
     *,
@@ -124,22 +107,10 @@ def officers_in(
     query: str = "",
     code: str | None = None,
     legacy: bool = False,
-):  # type: ignore[no-untyped-def]
-    """The officers of the viewer's scope (or of one node in it), with their registration
-    state and the day they registered, filtered; ordered by unit and user id. `legacy`: only
-    those who logged in with a Token Key or a password alone in the last TELEMETRY_DAYS days."""
-    node = get_visible_agency(viewer, code) if code else None
-    officers = _officers(node.path if node else "", at)
-    if node is None:
-        officers = in_scope(officers, viewer)
-    registered_at = SoftToken.objects.filter(
-        officer=OuterRef("pk"), status=SoftTokenStatus.ACTIVE
-    ).values("confirmed_at")[:1]
-    officers = (
-        officers.annotate(registered_at=Subquery(registered_at))
-        .select_related("unit")
-        .order_by("unit__code", "username")
-    )
+) -> QuerySet[Officer]:
+    """tokens.roster.officers_in, and with `legacy` only those who logged in with a Token Key
+    or a password alone in the last TELEMETRY_DAYS days (the gateway's decision records)."""
+    officers = roster.officers_in(viewer, at=at, state=state, query=query, code=code)
     if legacy:
         legacy_logins = LoginDecision.objects.filter(
             officer=OuterRef("pk"),
@@ -148,18 +119,6 @@ def officers_in(
             at__gte=at - dt.timedelta(days=TELEMETRY_DAYS),
         )
         officers = officers.filter(Exists(legacy_logins))
-    if state == OfficerState.REGISTERED:
-        officers = officers.filter(is_registered=True)
-    elif state == OfficerState.PENDING:
-        officers = officers.filter(is_registered=False, is_pending=True)
-    elif state == OfficerState.NOT_STARTED:
-        officers = officers.filter(is_registered=False, is_pending=False)
-    elif state == OfficerState.UNREGISTERED:
-        officers = officers.filter(is_registered=False)
-    if query:
-        officers = officers.filter(
-            Q(username__icontains=query) | Q(name_th__icontains=query) | Q(name_en__icontains=query)
-        )
     return officers
 
 

@@ -4,7 +4,7 @@ writes the markup): no JavaScript, no third-party code, and the same numbers in 
 import datetime as dt
 from dataclasses import dataclass
 
-from registration.progress import Burnup
+from monitoring.progress import Burnup
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 12, 36  # room for the axis labels

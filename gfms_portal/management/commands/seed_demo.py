@@ -19,8 +19,8 @@ from agencies.models import Agency, Officer
 from agencies.policy import Kind, Region, Role, path_for
 from gfms_portal import crypto
 from gfms_portal.clock import bangkok_date, now
-from registration.policy import CIRCULAR_SCHEDULE
-from registration.services import change_schedule
+from schedule.policy import CIRCULAR_SCHEDULE
+from schedule.services import change_schedule
 from tokens.demo import DEMO_SERIAL_PREFIX, demo_public_key_pem
 from tokens.models import SoftToken, SoftTokenStatus, TokenKey
 

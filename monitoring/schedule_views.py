@@ -27,19 +27,20 @@ from agencies.scope import require_administrator
 from agencies.step_up import STEP_UP_NEEDED, StepUpRequired
 from audit.models import AuditEvent
 from gfms_portal.clock import BANGKOK, now
+from gfms_portal.errors import Refused
 from gfms_portal.thaidate import format_be_date
-from registration.models import Schedule
-from registration.policy import (
+from schedule.forms import ScheduleForm
+from schedule.models import Schedule
+from schedule.policy import (
     FIELD_LABELS,
     MigrationSchedule,
     days_until_close,
     is_registration_open,
     phase_at,
 )
-from registration.progress import OfficerState, officers_in
-from registration.schedule_forms import ScheduleForm
-from registration.services import SCHEDULE_FIELDS, RegistrationError, change_schedule
-from registration.signin import step_up_proof
+from schedule.services import SCHEDULE_FIELDS, change_schedule
+from tokens.roster import OfficerState, officers_in
+from tokens.step_up import step_up_proof
 
 SCHEDULE_ACTION = "schedule.changed"
 
@@ -265,7 +266,7 @@ def manage_schedule(request: HttpRequest) -> HttpResponse:
                 }
     return render(
         request,
-        "registration/manage_schedule.html",
+        "monitoring/manage_schedule.html",
         {
             "record": record,
             "dates": current,
@@ -297,7 +298,7 @@ def _save(request: HttpRequest, new: MigrationSchedule, *, at: dt.datetime) -> H
     except ValidationError as error:  # only if the rules changed between preview and confirm
         messages.error(request, "; ".join(error.messages))
         return redirect("manage_schedule")
-    except RegistrationError as error:  # a wrong step-up code
+    except Refused as error:  # a wrong step-up code
         messages.error(request, error.message)
         return redirect("manage_schedule")
     except StepUpRequired:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from audit import views
+from monitoring import audit_views as views
 
 urlpatterns = [
     path("", views.audit_log, name="audit_log"),

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_safe
 
 from auth_gateway.models import LoginDecision
 from auth_gateway.policy import Decision
-from registration.services import recovery_codes_left
+from tokens.possession import recovery_codes_left
 from tokens.services import active_soft_token
 
 
@@ -22,7 +22,7 @@ def account(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "agencies/account.html",
+        "monitoring/account.html",
         {
             "officer": officer,
             "token": token,

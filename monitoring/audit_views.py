@@ -17,13 +17,13 @@ from agencies.models import Officer
 from agencies.policy import sees_everything
 from agencies.scope import require_administrator
 from agencies.step_up import authorize_download, fresh_code_required
-from audit.forms import AuditLogFilter
 from audit.labels import EVENT_LABELS, describe_data, event_label
 from audit.models import AuditEvent
-from audit.search import find_events
 from gfms_portal.clock import BANGKOK, now
 from gfms_portal.exports import csv_response, xlsx_response
 from gfms_portal.thaidate import format_be_datetime
+from monitoring.audit_forms import AuditLogFilter
+from monitoring.audit_search import find_events
 
 PAGE_SIZE = 50
 XLSX_MAX_ROWS = 1_048_575  # one Excel sheet holds 1,048,576 rows, the header included
@@ -109,7 +109,7 @@ def _render_page(request: HttpRequest, form: AuditLogFilter, *, status: int = 20
     query.pop("page", None)
     return render(
         request,
-        "audit/audit_log.html",
+        "monitoring/audit_log.html",
         {
             "form": form,
             "page": page,

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Officer
 from audit.labels import EVENT_GROUPS
-from audit.search import EventFilter
 from gfms_portal.thaidate import format_be_date, parse_date
+from monitoring.audit_search import EventFilter
 
 # Far enough either side of the migration for any real question, and inside what every database
 # and time-zone conversion handles (day 1 of year 1 in Bangkok is before year 1 in UTC).

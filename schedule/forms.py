@@ -12,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from gfms_portal.digits import THAI_DIGITS
 from gfms_portal.thaidate import BE_OFFSET, parse_date
-from registration.policy import FIELD_LABELS, MigrationSchedule, schedule_problems
-from registration.services import SCHEDULE_FIELDS, THAI_DIGITS
+from schedule.policy import FIELD_LABELS, MigrationSchedule, schedule_problems
+from schedule.services import SCHEDULE_FIELDS
 
 HELP_TEXTS = {
     "opens": _("The first day officers can register."),

@@ -10,7 +10,6 @@ The session remembers when the second factor was confirmed and when a code was l
 (`stepped_up_at`: sensitive actions need one from the last few minutes, agencies.step_up).
 """
 
-import datetime as dt
 from collections.abc import Callable
 
 from django.contrib.auth import login as auth_login
@@ -18,9 +17,8 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -32,48 +30,22 @@ from agencies.step_up import (
     is_stepped_up,
     mark_code_confirmed,
     needs_second_factor,
+    safe_next,
     second_factor_token,
-    stepped_up_at,
     with_next,
 )
 from audit.services import record_event
+from auth_gateway.forms import PortalLoginForm
 from gfms_portal.clock import now
-from registration.forms import FreshCodeForm, PortalLoginForm
-from registration.services import RegistrationError, verify_fresh_code
+from gfms_portal.errors import Refused
+from tokens.forms import FreshCodeForm
+from tokens.possession import verify_fresh_code
 from tokens.services import active_soft_token
 
 DJANGO_ADMIN = "/admin/"
 # What a privileged session may reach before its second factor (prefixes of the path).
 ALWAYS_OPEN = ("/login/", "/logout/", "/i18n/", "/static/", "/healthz", "/api/")
 ENROLLMENT = ("/register/",)
-
-
-def safe_next(request: HttpRequest, default: str = "account") -> str:
-    """The local page to continue to (never another host)."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return resolve_url(default)
-
-
-def confirm_step_up(request: HttpRequest, typed: str, at: dt.datetime) -> None:
-    """Check a fresh code typed by this session's user (RegistrationError when it is wrong),
-    audit it, and make the session stepped up."""
-    verify_fresh_code(request.user, typed, at=at)  # type: ignore[arg-type]
-    with transaction.atomic():
-        record_event("portal.step_up", at=at, actor=request.user, officer=request.user)
-    mark_code_confirmed(request, at)
-
-
-def step_up_proof(request: HttpRequest, at: dt.datetime) -> dt.datetime | None:
-    """When this session last confirmed a code — after checking one typed into the form of a
-    sensitive action (`step_up_code`), if the last one is too old. The service decides."""
-    typed = request.POST.get("step_up_code", "").strip()
-    if typed and not is_stepped_up(request, at):
-        confirm_step_up(request, typed, at)
-    return stepped_up_at(request)
 
 
 def step_up_context(request: HttpRequest) -> dict[str, object]:
@@ -132,7 +104,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         at = now()
         try:
             verify_fresh_code(user, form.cleaned_data["code"], at=at)
-        except RegistrationError as error:
+        except Refused as error:
             with transaction.atomic():
                 record_event(
                     "portal.second_factor_failed",

@@ -12,9 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gfms_portal.clock import now
 from gfms_portal.thaidate import format_be_date, parse_date
-from registration.models import Schedule
-from registration.policy import FIELD_LABELS
-from registration.services import SCHEDULE_FIELDS, change_schedule
+from schedule.models import Schedule
+from schedule.policy import FIELD_LABELS
+from schedule.services import SCHEDULE_FIELDS, change_schedule
 
 
 class Command(BaseCommand):

@@ -1,0 +1,88 @@
+"""Lockout, shared by every place a secret is guessed (the gateway, the portal sign-in, the
+code step, step-up, citizen ID and e-mail code): one count per officer, decided under the
+officer's row lock. The rules themselves (how many failures, how long) are pure, in
+agencies.policy."""
+
+import datetime as dt
+
+from django.db import OperationalError, connection, transaction
+
+from agencies.models import Officer
+from agencies.policy import LOCKED_UNTIL_UNLOCKED, lock_after
+from agencies.step_up import require_step_up
+from audit.services import record_event
+from outbox.services import email_officer
+
+# PostgreSQL gave up waiting: lock_timeout (55P03) or statement_timeout (57014).
+LOCK_WAIT_GAVE_UP = frozenset({"55P03", "57014"})
+
+
+class AccountBusy(Exception):
+    """The officer's row stayed locked by other checks past DB_LOCK_TIMEOUT_MS."""
+
+
+def lock_officer_row(officer: Officer) -> dt.datetime | None:
+    """Lock the officer's row until the end of the transaction and read its lockout state as
+    committed now (a request that waited for the lock sees the failures counted meanwhile).
+    Returns `locked_until`. Raises AccountBusy when the wait passes the lock timeout
+    (PostgreSQL's lock_timeout, set on our connections): a burst of guesses for one account
+    is refused rather than queued into the statement timeout, which would answer 503 — and
+    only for accounts that exist."""
+    try:
+        row = (
+            Officer.objects.select_for_update()
+            .filter(pk=officer.pk)
+            .values_list("failed_logins", "locked_until")
+            .first()
+        )
+    except OperationalError as error:
+        if getattr(error.__cause__, "pgcode", None) in LOCK_WAIT_GAVE_UP:
+            raise AccountBusy from error
+        raise
+    if row is None:  # deleted meanwhile: nothing to let in
+        return LOCKED_UNTIL_UNLOCKED
+    officer.failed_logins, officer.locked_until = row
+    return officer.locked_until
+
+
+def record_failed_attempt(officer: Officer, *, at: dt.datetime) -> None:
+    """Count one failure toward the officer's lockout (gateway, portal login and identity
+    check share the count). One atomic increment decides it, however many requests race."""
+    table = Officer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET failed_logins = failed_logins + 1 WHERE id = %s "  # noqa: S608  (table name from the model)
+            "RETURNING failed_logins",
+            [officer.pk],
+        )
+        (failures,) = cursor.fetchone()
+    until = lock_after(failures, at=at)
+    if until is not None:
+        Officer.objects.filter(pk=officer.pk).update(locked_until=until)
+        record_event(
+            "officer.locked",
+            at=at,
+            actor_label="auth_gateway",
+            officer=officer,
+            data={"failed_logins": failures, "locked_until": until.isoformat()},
+        )
+        # The only place the officer hears of the lock (the login answers do not say).
+        email_officer(
+            officer,
+            "account_locked",
+            at=at,
+            until=until,
+            until_unlocked=until >= LOCKED_UNTIL_UNLOCKED,
+            failures=failures,
+        )
+
+
+def unlock_officer(
+    officer: Officer, *, actor: Officer, at: dt.datetime, stepped_up_at: dt.datetime | None
+) -> None:
+    """An administrator lifts a lock (also the one after 100 failures) and resets the count.
+    Needs a fresh code (agencies.step_up)."""
+    require_step_up(stepped_up_at, at=at)
+    with transaction.atomic():
+        Officer.objects.filter(pk=officer.pk).update(failed_logins=0, locked_until=None)
+        record_event("officer.unlocked", at=at, actor=actor, officer=officer)

@@ -1,0 +1,29 @@
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from auth_gateway.services import portal_login
+from gfms_portal.clock import now
+
+
+class PortalLoginForm(AuthenticationForm):
+    """The portal's sign-in: the gateway's lockout rules, and the same answer for an unknown
+    user id and a wrong password."""
+
+    error_messages = {
+        "invalid_login": _(
+            "Wrong user id or password, or the account is locked for a while after repeated "
+            "failures (we e-mail you when that happens)."
+        ),
+    }
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        username = self.cleaned_data.get("username") or ""
+        password = self.cleaned_data.get("password") or ""
+        if not username or not password:
+            return self.cleaned_data
+        officer, _reason = portal_login(username, password, at=now())
+        if officer is None:
+            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+        self.user_cache = officer
+        return self.cleaned_data

@@ -1,0 +1,73 @@
+"""Changing the migration schedule: one audited transaction under the row's lock, refused
+(nothing changed) when the four dates would not make sense together."""
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from agencies.step_up import require_step_up
+from audit.services import record_event
+from gfms_portal.clock import bangkok_midnight
+from schedule.models import Schedule
+from schedule.policy import MigrationSchedule, schedule_problems
+
+SCHEDULE_FIELDS = ("opens", "closes", "soft_token_only_from", "return_due")
+
+
+def change_schedule(
+    *,
+    at: dt.datetime,
+    actor: Any = None,
+    actor_label: str = "",
+    opens: dt.date | None = None,
+    closes: dt.date | None = None,
+    soft_token_only_from: dt.date | None = None,
+    return_due: dt.date | None = None,
+    is_demo: bool = False,
+    stepped_up_at: dt.datetime | None = None,
+) -> tuple[Schedule, bool]:
+    """Change any of the four dates. Returns (schedule, changed).
+
+    A person (`actor`) needs a fresh code (StepUpRequired); commands and the demo pass an
+    `actor_label`. Raises ValidationError (by field) and changes nothing when the result would
+    be invalid.
+    """
+    if actor is not None:
+        require_step_up(stepped_up_at, at=at)
+    with transaction.atomic():
+        Schedule.load()
+        schedule = Schedule.objects.select_for_update().get(pk=Schedule.SINGLETON_PK)
+        old = schedule.dates
+        new = old.replace(
+            opens=opens,
+            closes=closes,
+            soft_token_only_from=soft_token_only_from,
+            return_due=return_due,
+        )
+        if problems := schedule_problems(new):
+            raise ValidationError(problems)
+        if new == old and schedule.is_demo == is_demo:
+            return schedule, False
+        _store(schedule, new, is_demo=is_demo, at=at)
+        record_event(
+            "schedule.changed",
+            at=at,
+            actor=actor,
+            actor_label=actor_label,
+            data={"old": _as_iso(old), "new": _as_iso(new), "is_demo": is_demo},
+        )
+        return schedule, True
+
+
+def _store(schedule: Schedule, dates: MigrationSchedule, *, is_demo: bool, at: dt.datetime) -> None:
+    for name in SCHEDULE_FIELDS:
+        setattr(schedule, name, bangkok_midnight(getattr(dates, name)))
+    schedule.is_demo = is_demo
+    schedule.updated_at = at
+    schedule.save()
+
+
+def _as_iso(dates: MigrationSchedule) -> dict[str, str]:
+    return {name: getattr(dates, name).isoformat() for name in SCHEDULE_FIELDS}
