@@ -12,7 +12,7 @@ PORT ?= 8000
 help:
 	@echo "make run    - install, migrate, seed the demo (first time) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install test dependencies and run the whole suite"
-	@echo "make lint   - ruff (lint + format check)"
+	@echo "make lint   - ruff (lint + format check), mypy, the import contract"
 
 $(BIN)/uv:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.x)")'
@@ -51,9 +51,13 @@ browser:
 	  fi; \
 	fi
 
+# ruff (lint + format), mypy with django-stubs (pyproject.toml [tool.mypy]) and the import
+# contract (pyproject.toml [tool.importlinter]: the apps' layers, docs/architecture.md).
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install-dev
 	$(BIN)/ruff check --fix .
