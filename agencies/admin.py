@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.lockout import unlock_officer
 from agencies.models import Agency, Officer
+from agencies.permissions import StepUpRequired
 from agencies.policy import (
     agency_problems,
     is_valid_citizen_id,
@@ -13,7 +14,7 @@ from agencies.policy import (
     path_for,
 )
 from agencies.services import record_admin_change
-from agencies.step_up import STEP_UP_NEEDED, StepUpRequired, stepped_up_at
+from agencies.step_up import STEP_UP_NEEDED, stepped_up_at
 from audit.admin_audit import AuditedAdmin
 from gfms_portal.clock import now
 

@@ -8,8 +8,8 @@ import datetime as dt
 from django.db import OperationalError, connection, transaction
 
 from agencies.models import Officer
+from agencies.permissions import enforce, may_unlock
 from agencies.policy import LOCKED_UNTIL_UNLOCKED, lock_after
-from agencies.step_up import require_step_up
 from audit.services import record_event
 from outbox.services import email_officer
 
@@ -82,7 +82,7 @@ def unlock_officer(
 ) -> None:
     """An administrator lifts a lock (also the one after 100 failures) and resets the count.
     Needs a fresh code (agencies.step_up)."""
-    require_step_up(stepped_up_at, at=at)
+    enforce(may_unlock(actor.actor, officer.subject, at=at, stepped_up_at=stepped_up_at))
     with transaction.atomic():
         Officer.objects.filter(pk=officer.pk).update(failed_logins=0, locked_until=None)
         record_event("officer.unlocked", at=at, actor=actor, officer=officer)

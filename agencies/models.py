@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from agencies.permissions import Actor, Subject
 from agencies.policy import USERNAME_PATTERN, Kind, Region, Role, Viewer, mask_citizen_id
 from gfms_portal import crypto
 
@@ -178,6 +179,25 @@ class Officer(AbstractBaseUser):
         return Viewer(
             role=Role(self.role),
             scope_path=self.admin_scope.path if self.admin_scope_id else None,
+        )
+
+    @property
+    def actor(self) -> Actor:
+        """This account as agencies.permissions sees whoever acts."""
+        scope = self.admin_scope if self.admin_scope_id else None
+        return Actor(
+            pk=self.pk,
+            role=Role(self.role),
+            scope_path=scope.path if scope else None,
+            scope_kind=Kind(scope.kind) if scope else None,
+            is_active=self.is_active,
+        )
+
+    @property
+    def subject(self) -> Subject:
+        """This account as agencies.permissions sees whoever is acted on."""
+        return Subject(
+            pk=self.pk, role=Role(self.role), unit_path=self.unit.path if self.unit_id else None
         )
 
     @property

@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from agencies.models import CITIZEN_ID_PURPOSE, Agency, Officer
+from agencies.permissions import enforce, may_edit_officer_record
 from agencies.policy import (
     REGION_ALIASES,
     USERNAME_PATTERN,
@@ -23,7 +24,6 @@ from agencies.policy import (
     parent_code_for,
     path_for,
 )
-from agencies.step_up import require_step_up
 from audit.services import record_event
 from gfms_portal import crypto
 
@@ -255,7 +255,7 @@ def record_admin_change(
     The audit lists which fields changed, never their values (a citizen ID stays out of it).
     Role, scope, e-mail and citizen ID decide who can act and who can re-register: a fresh
     code first (the admin's forms are asked for one by registration.signin)."""
-    require_step_up(stepped_up_at, at=at)
+    enforce(may_edit_officer_record(actor.actor, at=at, stepped_up_at=stepped_up_at))
     with transaction.atomic():
         created = officer.pk is None
         officer.save()

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 
+from agencies.permissions import enforce, may_export_personal_data
 from agencies.policy import Role, is_privileged, is_step_up_fresh
 from audit.services import record_event
 from gfms_portal.clock import now
@@ -94,21 +95,12 @@ def fresh_code_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
     return wrapper
 
 
-class StepUpRequired(Exception):
-    """The action needs a fresh code first (the view asks for one and retries)."""
-
-
-def require_step_up(stepped_up_at: dt.datetime | None, *, at: dt.datetime) -> None:
-    if not is_step_up_fresh(stepped_up_at, at=at):
-        raise StepUpRequired
-
-
 def authorize_export(
     actor: Any, *, export: str, stepped_up_at: dt.datetime | None, at: dt.datetime, **details: Any
 ) -> None:
     """An export of personal data (names, user ids, e-mails, audit trails) needs a fresh code
     and leaves a trace: who downloaded which list, with which filters."""
-    require_step_up(stepped_up_at, at=at)
+    enforce(may_export_personal_data(actor.actor, at=at, stepped_up_at=stepped_up_at))
     with transaction.atomic():
         record_event(
             "export.downloaded",

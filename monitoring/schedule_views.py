@@ -22,9 +22,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import Officer
+from agencies.permissions import StepUpRequired
 from agencies.policy import Role, Viewer
 from agencies.scope import require_administrator
-from agencies.step_up import STEP_UP_NEEDED, StepUpRequired
+from agencies.step_up import STEP_UP_NEEDED
 from audit.models import AuditEvent
 from gfms_portal.clock import BANGKOK, now
 from gfms_portal.errors import Refused

@@ -14,12 +14,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from agencies.lockout import unlock_officer
 from agencies.models import Officer
+from agencies.permissions import StepUpRequired
 from agencies.policy import Role
 from agencies.scope import officers_visible_to, require_administrator
-from agencies.step_up import (
-    STEP_UP_NEEDED,
-    StepUpRequired,
-)
+from agencies.step_up import STEP_UP_NEEDED
 from gfms_portal.clock import now
 from gfms_portal.errors import Refused
 from registration.forms import LateCodeForm, ResetForm

@@ -20,13 +20,18 @@ from django.utils.translation import ngettext
 
 from agencies.lockout import AccountBusy, lock_officer_row, record_failed_attempt
 from agencies.models import Officer
+from agencies.permissions import (
+    enforce,
+    may_change_own_token,
+    may_issue_late_code,
+    may_reset_soft_token,
+)
 from agencies.policy import (
     Role,
     is_privileged,
     is_valid_citizen_id,
     normalise_citizen_id,
 )
-from agencies.step_up import require_step_up
 from audit.models import AuditEvent
 from audit.services import record_event
 from gfms_portal import crypto
@@ -535,7 +540,7 @@ def start_replacement(
     """A new phone: a new pending token for the QR step. The old token keeps working until
     the new one is confirmed; then it is revoked in the same transaction. Needs a fresh code
     (the old phone's or a recovery code) — checked here, whoever calls."""
-    require_step_up(stepped_up_at, at=at)
+    enforce(may_change_own_token(officer.actor, at=at, stepped_up_at=stepped_up_at))
     if active_soft_token(officer.pk) is None:
         raise RegistrationError("not_registered", _("Register a soft token first."))
     secret = totp.new_secret()
@@ -602,7 +607,7 @@ def reset_soft_token(
     """An administrator revokes the officer's soft token (lost phone): it never sees or chooses
     a secret. The officer is told by e-mail and gets a one-time re-registration code valid 24
     hours — by e-mail, or handed over in person (returned here to show once)."""
-    require_step_up(stepped_up_at, at=at)
+    enforce(may_reset_soft_token(actor.actor, officer.subject, at=at, stepped_up_at=stepped_up_at))
     reason = reason.strip()
     if len(reason) < 5:
         raise RegistrationError(
@@ -645,7 +650,7 @@ def issue_late_registration_code(
 ) -> str:
     """A single-use code for one officer to register after the window (valid 1–7 days). The
     officer still needs their own password and the identity check."""
-    require_step_up(stepped_up_at, at=at)
+    enforce(may_issue_late_code(actor.actor, officer.subject, at=at, stepped_up_at=stepped_up_at))
     if not 1 <= days <= LATE_CODE_LONGEST.days:
         raise RegistrationError("bad_days", _("A late-registration code is valid for 1 to 7 days."))
     if active_soft_token(officer.pk) is not None:

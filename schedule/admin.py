@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from agencies.step_up import STEP_UP_NEEDED, StepUpRequired, stepped_up_at
+from agencies.permissions import StepUpRequired
+from agencies.step_up import STEP_UP_NEEDED, stepped_up_at
 from audit.admin_audit import AuditedAdmin
 from gfms_portal.clock import now
 from gfms_portal.thaidate import parse_date

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from agencies.step_up import require_step_up
+from agencies.permissions import enforce, may_change_schedule
 from audit.services import record_event
 from gfms_portal.clock import bangkok_midnight
 from schedule.models import Schedule
@@ -35,7 +35,7 @@ def change_schedule(
     be invalid.
     """
     if actor is not None:
-        require_step_up(stepped_up_at, at=at)
+        enforce(may_change_schedule(actor.actor, at=at, stepped_up_at=stepped_up_at))
     with transaction.atomic():
         Schedule.load()
         schedule = Schedule.objects.select_for_update().get(pk=Schedule.SINGLETON_PK)

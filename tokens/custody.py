@@ -15,9 +15,9 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
 from agencies.models import Officer
+from agencies.permissions import require_step_up
 from agencies.policy import Kind, Role
 from agencies.scope import agencies_visible_to
-from agencies.step_up import require_step_up
 from audit.services import record_event
 from gfms_portal.thaidate import format_be_datetime
 from schedule.models import Schedule

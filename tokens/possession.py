@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from agencies.lockout import AccountBusy, lock_officer_row, record_failed_attempt
 from agencies.models import Officer
+from agencies.permissions import enforce, may_change_own_token
 from agencies.policy import is_locked
-from agencies.step_up import require_step_up
 from audit.services import record_event
 from gfms_portal.digits import normalise_code
 from gfms_portal.errors import Refused
@@ -93,7 +93,7 @@ def regenerate_recovery_codes(
     officer: Officer, *, at: dt.datetime, stepped_up_at: dt.datetime | None
 ) -> list[str]:
     """New recovery codes (the old ones die). Needs a fresh code (agencies.step_up)."""
-    require_step_up(stepped_up_at, at=at)
+    enforce(may_change_own_token(officer.actor, at=at, stepped_up_at=stepped_up_at))
     if active_soft_token(officer.pk) is None:
         raise CodeRefused("not_registered", _("Register a soft token first."))
     with transaction.atomic():

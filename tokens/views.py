@@ -12,14 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
+from agencies.permissions import StepUpRequired
 from agencies.policy import Role
 from agencies.scope import agencies_visible_to, require_administrator
-from agencies.step_up import (
-    STEP_UP_NEEDED,
-    StepUpRequired,
-    authorize_download,
-    fresh_code_required,
-)
+from agencies.step_up import STEP_UP_NEEDED, authorize_download, fresh_code_required
 from gfms_portal.clock import now
 from gfms_portal.errors import Refused
 from gfms_portal.exports import csv_response, safe_cell, xlsx_response

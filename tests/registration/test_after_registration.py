@@ -394,7 +394,7 @@ def test_replacement_and_new_recovery_codes_refuse_without_a_fresh_code(
     registered: Officer,
 ) -> None:
     """Checked in the services themselves, whoever calls them (not only by the views)."""
-    from agencies.step_up import StepUpRequired
+    from agencies.permissions import StepUpRequired
     from registration.services import start_replacement
     from tokens.possession import regenerate_recovery_codes
 

@@ -12,8 +12,8 @@ from django.test import Client
 
 from agencies.lockout import unlock_officer
 from agencies.models import Agency, Officer
+from agencies.permissions import StepUpRequired
 from agencies.policy import Role
-from agencies.step_up import StepUpRequired
 from audit.models import AuditEvent
 from registration.services import Delivery, issue_late_registration_code, reset_soft_token
 from tests.conftest import PASSWORD, force_sign_in, next_code
