@@ -1,8 +1,10 @@
 """What happens to hardware Token Keys after the cutover: units hand them to their parent
 agency, the parent agency ships them to CGD with a manifest, CGD checks each serial in.
 
-Every change of state is one conditional UPDATE (from the state we saw to the next) with its
-audit row in the same transaction; a batch is all-or-nothing and names every bad serial.
+Every change of state goes through `_move`: it names an act of the table in tokens.policy,
+which must allow it from the state we saw, and is one conditional UPDATE (from that state to
+the act's) with its audit row in the same transaction; a batch is all-or-nothing and names
+every bad serial.
 """
 
 import datetime as dt
@@ -29,7 +31,7 @@ from tokens.models import (
     TokenKey,
     TokenKeyState,
 )
-from tokens.policy import effective_state, transition_problem
+from tokens.policy import TABLE, Act, act_problem, effective_state, lost_act
 
 LOST_STATEMENT_MIN = 10
 MAX_SERIAL = 64
@@ -90,17 +92,22 @@ def _load(serials: list[str], actor: Officer) -> _Batch:
 
 def _move(
     device: TokenKey,
-    to: str,
+    act: Act,
     *,
     actor: Officer,
     at: dt.datetime,
     current: str | None = None,
     **data: object,
 ) -> None:
-    """One conditional UPDATE from the state we saw; a concurrent change makes it fail. The
-    audit row records the state as officers see it ("due for return" after the cutover)."""
+    """The one place a key changes state. The table must allow `act` from the state we saw (as
+    officers see it: "due for return" after the cutover), or nothing changes; then one
+    conditional UPDATE from that state, so a concurrent change makes it fail. The audit row
+    records the state as officers see it and the act."""
     seen = current or device.state
     shown = effective_state(seen, at=at, schedule=Schedule.load().dates)
+    if problem := act_problem(act, shown):
+        raise CustodyError([f"{device.serial}: {problem}"])
+    to = TABLE[act].to
     updated = TokenKey.objects.filter(pk=device.pk, state=seen).update(
         state=to,
         updated_at=at,
@@ -123,6 +130,7 @@ def _move(
             "serial": device.serial,
             "from": shown,
             "to": to,
+            "act": act.value,
             **{k: v for k, v in data.items() if k != "lost_statement"},
         },
     )
@@ -138,13 +146,13 @@ def hand_over(serials_text: str, *, actor: Officer, at: dt.datetime) -> list[Tok
     batch = _load(parse_serials(serials_text), actor)
     problems = list(batch.problems)
     for device in batch.devices:
-        if problem := transition_problem(_state_now(device, at), TokenKeyState.HANDED_OVER):
+        if problem := act_problem(Act.HAND_OVER, _state_now(device, at)):
             problems.append(f"{device.serial}: {problem}")
     if problems:
         raise CustodyError(problems)
     with transaction.atomic():
         for device in batch.devices:
-            _move(device, TokenKeyState.HANDED_OVER, actor=actor, at=at)
+            _move(device, Act.HAND_OVER, actor=actor, at=at)
     return batch.devices
 
 
@@ -158,7 +166,7 @@ def report_lost(serial: str, statement: str, *, actor: Officer, at: dt.datetime)
             % {"n": LOST_STATEMENT_MIN}
         )
     for device in batch.devices:
-        if problem := transition_problem(device.state, TokenKeyState.LOST):
+        if problem := act_problem(lost_act(device.state), device.state):
             problems.append(f"{device.serial}: {problem}")
         elif _packed(device) is not None:
             problems.append(
@@ -175,7 +183,7 @@ def report_lost(serial: str, statement: str, *, actor: Officer, at: dt.datetime)
         raise CustodyError(problems)
     device = batch.devices[0]
     with transaction.atomic():
-        _move(device, TokenKeyState.LOST, actor=actor, at=at, lost_statement=statement)
+        _move(device, lost_act(device.state), actor=actor, at=at, lost_statement=statement)
     return device
 
 
@@ -193,13 +201,13 @@ def report_damaged(serial: str, *, actor: Officer, at: dt.datetime) -> TokenKey:
     batch = _load([serial.strip()], actor)
     problems = list(batch.problems)
     for device in batch.devices:
-        if problem := transition_problem(_state_now(device, at), TokenKeyState.DAMAGED):
+        if problem := act_problem(Act.REPORT_DAMAGED, _state_now(device, at)):
             problems.append(f"{device.serial}: {problem}")
     if problems:
         raise CustodyError(problems)
     device = batch.devices[0]
     with transaction.atomic():
-        _move(device, TokenKeyState.DAMAGED, actor=actor, at=at)
+        _move(device, Act.REPORT_DAMAGED, actor=actor, at=at)
     return device
 
 
@@ -287,7 +295,7 @@ def mark_shipped(
         for item in shipment.items.select_related("token_key__officer", "token_key__unit"):
             _move(
                 item.token_key,
-                TokenKeyState.IN_SHIPMENT,
+                Act.SHIP,
                 actor=actor,
                 at=at,
                 current=TokenKeyState.HANDED_OVER,
@@ -356,7 +364,7 @@ def receive_shipment(
             item = items[serial.upper()]
             _move(
                 item.token_key,
-                TokenKeyState.RECEIVED,
+                Act.RECEIVE,
                 actor=actor,
                 at=at,
                 current=TokenKeyState.IN_SHIPMENT,
@@ -368,28 +376,7 @@ def receive_shipment(
             outcome=ShipmentItemOutcome.MISSING
         )
         for serial in unexpected:
-            device = (
-                TokenKey.objects.annotate(serial_upper=Upper("serial"))
-                .filter(serial_upper=serial.upper())
-                .select_related("officer", "unit")
-                .first()
-            )
-            ShipmentItem.objects.create(
-                shipment=shipment,
-                token_key=device,
-                serial=serial,
-                outcome=ShipmentItemOutcome.UNEXPECTED,
-            )
-            if device is not None and device.state != TokenKeyState.RECEIVED:
-                # It is in CGD's hands now, whatever its papers said: it never signs again.
-                _move(
-                    device,
-                    TokenKeyState.RECEIVED,
-                    actor=actor,
-                    at=at,
-                    shipment=shipment.pk,
-                    unexpected=True,
-                )
+            _receive_unlisted(serial, shipment, actor=actor, at=at)
         record_event(
             "shipment.received",
             at=at,
@@ -403,6 +390,26 @@ def receive_shipment(
             },
         )
     return Reconciliation(received, missing, unexpected)
+
+
+def _receive_unlisted(serial: str, shipment: Shipment, *, actor: Officer, at: dt.datetime) -> None:
+    """A serial in the parcel that its manifest does not list: a line for CGD to follow up, and
+    the key received if the table's "found unlisted" row allows it (not when already received:
+    see tokens.policy)."""
+    device = (
+        TokenKey.objects.annotate(serial_upper=Upper("serial"))
+        .filter(serial_upper=serial.upper())
+        .select_related("officer", "unit")
+        .first()
+    )
+    ShipmentItem.objects.create(
+        shipment=shipment,
+        token_key=device,
+        serial=serial,
+        outcome=ShipmentItemOutcome.UNEXPECTED,
+    )
+    if device is not None and act_problem(Act.FOUND_UNLISTED, _state_now(device, at)) is None:
+        _move(device, Act.FOUND_UNLISTED, actor=actor, at=at, shipment=shipment.pk, unexpected=True)
 
 
 def discrepancies() -> list[ShipmentItem]:
@@ -452,14 +459,9 @@ def receive_late(serial: str, *, actor: Officer, at: dt.datetime) -> TokenKey:
             [_("%(serial)s: not a device flagged missing") % {"serial": serial.strip()}]
         )
     with transaction.atomic():
-        _move(
-            item.token_key,
-            TokenKeyState.RECEIVED,
-            actor=actor,
-            at=at,
-            current=TokenKeyState.IN_SHIPMENT,
-            late=True,
-        )
+        # From the state just read, so that a key written off as lost meanwhile is refused by
+        # the table (no row "received late" from lost), not as a concurrent change.
+        _move(item.token_key, Act.RECEIVE_LATE, actor=actor, at=at, late=True)
         ShipmentItem.objects.filter(pk=item.pk).update(
             outcome=ShipmentItemOutcome.RECEIVED, resolved_at=at
         )

@@ -2,11 +2,13 @@
 
 import base64
 import datetime as dt
+from itertools import product
 
 import pytest
 import time_machine
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from django.db import transaction
 
 from agencies.models import Officer
 from audit.models import AuditEvent
@@ -15,16 +17,25 @@ from tests.conftest import PASSWORD
 from tests.factories import OfficerFactory
 from tokens.custody import (
     CustodyError,
+    _move,
     create_shipment,
     discrepancies,
     hand_over,
     mark_shipped,
+    receive_late,
     receive_shipment,
     report_lost,
 )
 from tokens.demo import demo_private_key, demo_public_key_pem
-from tokens.models import ShipmentItemOutcome, TokenKey, TokenKeyState
-from tokens.policy import TRANSITIONS, effective_state, is_overdue, transition_problem
+from tokens.models import Shipment, ShipmentItem, ShipmentItemOutcome, TokenKey, TokenKeyState
+from tokens.policy import (
+    TABLE,
+    TRANSITIONS,
+    Act,
+    effective_state,
+    is_overdue,
+    transition_problem,
+)
 
 pytestmark = pytest.mark.django_db
 AFTER = dt.datetime(2025, 4, 20, 3, 0, tzinfo=dt.UTC)
@@ -329,3 +340,156 @@ def test_cancel_a_draft_receive_late_and_resolve(
         stepped_up_at=AFTER,
     )
     assert discrepancies() == []
+
+
+# --- custody by the table -------------------------------------------------------------------------
+
+BEFORE = dt.datetime(2025, 3, 1, 3, 0, tzinfo=dt.UTC)  # before the cutover: "in use" shows as such
+MOVES = list(product(Act, TokenKeyState))
+ALLOWED_MOVES = [(act, state) for act, state in MOVES if state in TABLE[act].sources]
+REFUSED_MOVES = [(act, state) for act, state in MOVES if state not in TABLE[act].sources]
+STATE_CHANGED = "token_key.state_changed"
+
+
+def _forced(serial: str, state: str) -> TokenKey:
+    """A key put into `state` behind the services' back (as a bug or a bad script would)."""
+    TokenKey.objects.filter(serial=serial).update(state=state)
+    return TokenKey.objects.get(serial=serial)
+
+
+def _ship(serials: str, *, unit_admin: Officer, bob: Officer) -> Shipment:
+    hand_over(serials, actor=unit_admin, at=AFTER)
+    shipment = create_shipment(serials, actor=bob, at=AFTER)
+    return mark_shipped(shipment, courier="EMS", tracking_number="EM1", actor=bob, at=AFTER)
+
+
+def _last_move(serial: str) -> dict[str, object]:
+    return AuditEvent.objects.filter(action=STATE_CHANGED, data__serial=serial).latest("pk").data
+
+
+@pytest.mark.parametrize(("act", "state"), ALLOWED_MOVES)
+def test_move_allowed_by_the_table_changes_state_and_audits_it(
+    devices: list[TokenKey], alice: Officer, act: Act, state: str
+) -> None:
+    with transaction.atomic():
+        _move(_forced("DEMO-A1", state), act, actor=alice, at=BEFORE)
+    assert TokenKey.objects.get(serial="DEMO-A1").state == TABLE[act].to
+    event = AuditEvent.objects.get(action=STATE_CHANGED)
+    assert (event.data["from"], event.data["to"], event.data["act"]) == (state, TABLE[act].to, act)
+
+
+@pytest.mark.parametrize(("act", "state"), REFUSED_MOVES)
+def test_move_outside_the_table_refused_with_nothing_changed(
+    devices: list[TokenKey], alice: Officer, act: Act, state: str
+) -> None:
+    device = _forced("DEMO-A1", state)
+    with pytest.raises(CustodyError, match=r"^DEMO-A1: it is "), transaction.atomic():
+        _move(device, act, actor=alice, at=BEFORE)
+    stored = TokenKey.objects.get(serial="DEMO-A1")
+    assert (stored.state, stored.updated_at) == (state, AFTER)
+    assert not AuditEvent.objects.filter(action=STATE_CHANGED).exists()
+
+
+def test_move_claiming_a_state_the_key_is_not_in_refused_with_nothing_changed(
+    devices: list[TokenKey], alice: Officer
+) -> None:
+    device = _forced("DEMO-A1", S.LOST)
+    with pytest.raises(CustodyError, match="changed by someone else"), transaction.atomic():
+        _move(device, Act.RECEIVE, actor=alice, at=AFTER, current=S.IN_SHIPMENT)
+    assert TokenKey.objects.get(serial="DEMO-A1").state == S.LOST
+    assert not AuditEvent.objects.filter(action=STATE_CHANGED).exists()
+
+
+def test_shipping_a_key_forced_off_its_road_refused_with_nothing_changed(
+    devices: list[TokenKey], unit_admin: Officer, bob: Officer
+) -> None:
+    hand_over("DEMO-A1 DEMO-A2", actor=unit_admin, at=AFTER)
+    shipment = create_shipment("DEMO-A1 DEMO-A2", actor=bob, at=AFTER)
+    _forced("DEMO-A2", S.RECEIVED)
+    audited = AuditEvent.objects.count()
+    with pytest.raises(CustodyError, match="DEMO-A2"):
+        mark_shipped(shipment, courier="EMS", tracking_number="EM1", actor=bob, at=AFTER)
+    shipment.refresh_from_db()
+    assert shipment.status == "draft"
+    assert TokenKey.objects.get(serial="DEMO-A1").state == S.HANDED_OVER
+    assert AuditEvent.objects.count() == audited
+
+
+def test_lost_key_found_in_a_parcel_received_as_found_unlisted(
+    devices: list[TokenKey], unit_admin: Officer, bob: Officer, alice: Officer
+) -> None:
+    report_lost("DEMO-D1", "ทำหายระหว่างเดินทางไปประชุม แจ้งความแล้ว", actor=alice, at=AFTER)
+    shipment = _ship("DEMO-A1", unit_admin=unit_admin, bob=bob)
+    result = receive_shipment(shipment, "DEMO-A1 DEMO-D1", actor=alice, at=AFTER)
+    assert result.unexpected == ["DEMO-D1"]
+    device = TokenKey.objects.get(serial="DEMO-D1")
+    assert device.state == S.RECEIVED and "แจ้งความ" in device.lost_statement
+    event = _last_move("DEMO-D1")
+    assert (event["from"], event["to"], event["act"]) == ("lost", "received", "found_unlisted")
+    assert (event["shipment"], event["unexpected"]) == (shipment.pk, True)
+    assert ShipmentItem.objects.get(serial="DEMO-D1").outcome == ShipmentItemOutcome.UNEXPECTED
+
+
+def test_received_key_found_in_another_parcel_stays_received_and_is_flagged(
+    devices: list[TokenKey], unit_admin: Officer, bob: Officer, alice: Officer
+) -> None:
+    receive_shipment(
+        _ship("DEMO-A1", unit_admin=unit_admin, bob=bob), "DEMO-A1", actor=alice, at=AFTER
+    )
+    moves = AuditEvent.objects.filter(action=STATE_CHANGED, data__serial="DEMO-A1").count()
+    with pytest.raises(CustodyError, match="not handed to the parent agency"):
+        create_shipment("DEMO-A1", actor=bob, at=AFTER)  # nor listed on a manifest again
+    second = _ship("DEMO-A2", unit_admin=unit_admin, bob=bob)
+    later = AFTER + dt.timedelta(days=1)
+    result = receive_shipment(second, "DEMO-A2 DEMO-A1", actor=alice, at=later)
+    assert (result.received, result.unexpected) == (["DEMO-A2"], ["DEMO-A1"])
+    device = TokenKey.objects.get(serial="DEMO-A1")
+    assert (device.state, device.updated_at) == (S.RECEIVED, AFTER)
+    assert AuditEvent.objects.filter(action=STATE_CHANGED, data__serial="DEMO-A1").count() == moves
+    assert ("DEMO-A1", ShipmentItemOutcome.UNEXPECTED) in {
+        (item.serial, item.outcome) for item in discrepancies()
+    }
+
+
+def test_key_packed_elsewhere_found_unlisted_received_from_its_state(
+    devices: list[TokenKey], unit_admin: Officer, bob: Officer, alice: Officer
+) -> None:
+    first = _ship("DEMO-A1", unit_admin=unit_admin, bob=bob)
+    _ship("DEMO-A2", unit_admin=unit_admin, bob=bob)  # DEMO-A2 travels in the wrong parcel
+    receive_shipment(first, "DEMO-A1 DEMO-A2", actor=alice, at=AFTER)
+    assert TokenKey.objects.get(serial="DEMO-A2").state == S.RECEIVED
+    event = _last_move("DEMO-A2")
+    assert (event["from"], event["act"]) == ("in_shipment", "found_unlisted")
+
+
+def test_missing_key_written_off_is_lost_in_transit_and_not_received_late(
+    devices: list[TokenKey], unit_admin: Officer, bob: Officer, alice: Officer
+) -> None:
+    shipment = _ship("DEMO-A1 DEMO-A2", unit_admin=unit_admin, bob=bob)
+    receive_shipment(shipment, "DEMO-A1", actor=alice, at=AFTER)
+    report_lost("DEMO-A2", "ไม่พบในพัสดุที่ส่งถึงกรมบัญชีกลาง", actor=alice, at=AFTER)
+    assert (_last_move("DEMO-A2")["from"], _last_move("DEMO-A2")["act"]) == (
+        "in_shipment",
+        "lost_in_transit",
+    )
+    audited = AuditEvent.objects.count()
+    with pytest.raises(CustodyError, match="DEMO-A2: it is Reported lost and cannot become"):
+        receive_late("DEMO-A2", actor=alice, at=AFTER)
+    assert TokenKey.objects.get(serial="DEMO-A2").state == S.LOST
+    assert ShipmentItem.objects.get(serial="DEMO-A2").outcome == ShipmentItemOutcome.MISSING
+    assert AuditEvent.objects.count() == audited
+
+
+def test_missing_key_turning_up_later_received_as_late(
+    devices: list[TokenKey], unit_admin: Officer, bob: Officer, alice: Officer
+) -> None:
+    shipment = _ship("DEMO-A1 DEMO-A2", unit_admin=unit_admin, bob=bob)
+    receive_shipment(shipment, "DEMO-A1", actor=alice, at=AFTER)
+    receive_late("DEMO-A2", actor=alice, at=AFTER)
+    event = _last_move("DEMO-A2")
+    assert (event["from"], event["to"], event["act"], event["late"]) == (
+        "in_shipment",
+        "received",
+        "receive_late",
+        True,
+    )
