@@ -7,15 +7,14 @@ from collections.abc import Iterator
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from agencies.models import Officer
-from agencies.policy import sees_everything
-from agencies.scope import require_administrator
+from agencies.permissions import enforce, may_read_audit_log
 from agencies.step_up import authorize_download, fresh_code_required
 from audit.labels import EVENT_LABELS, describe_data, event_label
 from audit.models import AuditEvent
@@ -44,9 +43,7 @@ EXPORT_HEADER = [
 
 def _require_reader(user: Officer) -> None:
     """Central administrators and auditors; agency administrators and officers get 404."""
-    require_administrator(user)
-    if not sees_everything(user.viewer):
-        raise Http404("the audit log is for CGD")
+    enforce(may_read_audit_log(user.actor))
 
 
 @require_safe

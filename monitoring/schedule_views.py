@@ -21,10 +21,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from agencies.models import Officer
-from agencies.permissions import StepUpRequired
+from agencies.permissions import StepUpRequired, enforce, may_change_schedule, may_view_schedule
 from agencies.policy import Role, Viewer
-from agencies.scope import require_administrator
 from agencies.step_up import STEP_UP_NEEDED
 from audit.models import AuditEvent
 from gfms_portal.clock import BANGKOK, now
@@ -44,14 +42,6 @@ from tokens.roster import OfficerState, officers_in
 from tokens.step_up import step_up_proof
 
 SCHEDULE_ACTION = "schedule.changed"
-
-
-def can_view_schedule(officer: Officer) -> bool:
-    return officer.role in (Role.CENTRAL_ADMIN, Role.AUDITOR)
-
-
-def can_change_schedule(officer: Officer) -> bool:
-    return officer.role == Role.CENTRAL_ADMIN
 
 
 def count_unregistered_officers(at: dt.datetime) -> int:
@@ -224,12 +214,10 @@ def schedule_history() -> list[HistoryEntry]:
 @require_http_methods(["GET", "POST"])
 @login_required
 def manage_schedule(request: HttpRequest) -> HttpResponse:
-    require_administrator(request.user)
-    if not can_view_schedule(request.user):
-        raise Http404("the schedule page is for CGD")
-    can_change = can_change_schedule(request.user)
+    enforce(may_view_schedule(request.user.actor))
+    can_change = may_change_schedule(request.user.actor, at=now(), stepped_up_at=None).permitted
     if request.method == "POST" and not can_change:
-        raise Http404("read-only")  # auditors: the product answers 404, never 403
+        raise Http404("read-only")  # auditors: this page answers 404, never 403
     at = now()
     record = Schedule.load()
     current = record.dates

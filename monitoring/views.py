@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from agencies.permissions import enforce, may_remind
 from agencies.scope import require_administrator
 from agencies.step_up import (
     authorize_download,
@@ -32,7 +32,6 @@ from monitoring.progress import (
     officers_in,
     refused_unregistered,
 )
-from registration.manage_views import ACTING_ROLES
 from registration.reminders import registration_is_open, remind_now, reminded_today
 from schedule.models import Schedule
 from schedule.policy import Phase, days_until_close, phase_at
@@ -96,11 +95,11 @@ def manage_progress(request: HttpRequest, code: str | None = None) -> HttpRespon
             "days_left": days_until_close(at, schedule),
             "burnup": figures,
             "chart": burnup_chart(figures),
-            "may_remind": request.user.role in ACTING_ROLES,
+            "may_remind": may_remind(request.user.actor, node.path if node else None).allowed,
             "registration_open": registration_is_open(bangkok_date(at), schedule),
             "unregistered": unregistered,
             "reminded_today": reminded_today(viewer, at, node.code if node else None)
-            if unregistered and request.user.role in ACTING_ROLES
+            if unregistered and may_remind(request.user.actor, None).allowed
             else 0,
         },
     )
@@ -111,9 +110,7 @@ def manage_progress(request: HttpRequest, code: str | None = None) -> HttpRespon
 def manage_remind(request: HttpRequest) -> HttpResponse:
     """Remind the unregistered officers of a node (or of the whole scope) now. Safe to click
     twice: nobody gets two reminders on one day."""
-    require_administrator(request.user)
-    if request.user.role not in ACTING_ROLES:
-        raise PermissionDenied
+    enforce(may_remind(request.user.actor, None))  # remind_now checks the node too
     code = request.POST.get("unit", "").strip() or None
     if code is not None and not code.isdigit():
         raise Http404("no such agency")

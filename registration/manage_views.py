@@ -1,9 +1,10 @@
 """Administrators and their officers: find an officer in your scope, reset a lost token, issue
 a late-registration code, unlock an account. Scope comes from agencies.scope (404 outside)."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,10 +15,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from agencies.lockout import unlock_officer
 from agencies.models import Officer
-from agencies.permissions import StepUpRequired
-from agencies.policy import Role
+from agencies.permissions import StepUpRequired, Verdict, enforce, may_reset_soft_token
 from agencies.scope import officers_visible_to, require_administrator
-from agencies.step_up import STEP_UP_NEEDED
+from agencies.step_up import STEP_UP_NEEDED, stepped_up_at
 from gfms_portal.clock import now
 from gfms_portal.errors import Refused
 from registration.forms import LateCodeForm, ResetForm
@@ -33,17 +33,7 @@ from tokens.possession import recovery_codes_left
 from tokens.services import active_soft_token
 from tokens.step_up import step_up_proof
 
-ACTING_ROLES = (Role.AGENCY_ADMIN, Role.CENTRAL_ADMIN)
 PAGE_SIZE = 50
-LIST_LIMIT = 500
-
-
-def may_act_on(admin: Officer, officer: Officer) -> bool:
-    """Agency administrators act on officers; central administrators on anyone; nobody on
-    their own account (that goes through the officer's own pages)."""
-    if admin.pk == officer.pk or admin.role not in ACTING_ROLES:
-        return False
-    return admin.role == Role.CENTRAL_ADMIN or officer.role == Role.OFFICER
 
 
 @require_safe
@@ -75,6 +65,13 @@ def _visible_officer(request: HttpRequest, username: str) -> Officer:
     return officer
 
 
+def _may_act(request: HttpRequest, officer: Officer, at: dt.datetime) -> Verdict:
+    """Reset, late code and unlock share one rule (agencies.permissions)."""
+    return may_reset_soft_token(
+        request.user.actor, officer.subject, at=at, stepped_up_at=stepped_up_at(request)
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
@@ -85,8 +82,9 @@ def manage_officer(request: HttpRequest, username: str) -> HttpResponse:
     reset_form = ResetForm(request.POST if request.POST.get("action") == "reset" else None)
     late_form = LateCodeForm(request.POST if request.POST.get("action") == "late" else None)
     if request.method == "POST":
-        if not may_act_on(request.user, officer):
-            raise PermissionDenied
+        # The services decide (with the fresh code); an auditor's POST stops here.
+        if not (verdict := _may_act(request, officer, at)).permitted:
+            enforce(verdict)
         action = request.POST.get("action")
         issued_code = None
         try:
@@ -144,6 +142,6 @@ def manage_officer(request: HttpRequest, username: str) -> HttpResponse:
             "late_form": late_form,
             "access": registration_access(officer, at=at),
             "issued_code": issued_code,
-            "can_act": may_act_on(request.user, officer),
+            "can_act": _may_act(request, officer, at).permitted,
         },
     )

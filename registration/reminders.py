@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from agencies.models import Agency, Officer
+from agencies.permissions import enforce, may_remind
 from agencies.policy import Role, Viewer
 from agencies.scope import get_visible_agency
 from audit.services import record_event
@@ -160,6 +161,7 @@ def remind_now(admin: Officer, code: str | None, *, at: dt.datetime) -> OnDemand
     whole scope). A second click the same day claims nothing: one reminder per officer per
     Bangkok day. A node outside the scope is a 404 (agencies.scope)."""
     agency = get_visible_agency(admin.viewer, code) if code else None
+    enforce(may_remind(admin.actor, agency.path if agency else None))
     unregistered = _unregistered(admin.viewer, at, code)
     candidates = _not_reminded_today(unregistered, at)
     key = f"on-demand-{bangkok_date(at).isoformat()}"

@@ -17,8 +17,18 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
 from agencies.models import Officer
-from agencies.permissions import require_step_up
-from agencies.policy import Kind, Role
+from agencies.permissions import (
+    Refusal,
+    StepUpRequired,
+    Verdict,
+    may_cancel_shipment,
+    may_hand_over,
+    may_pack,
+    may_receive,
+    may_report_lost,
+    may_resolve_discrepancy,
+    may_ship,
+)
 from agencies.scope import agencies_visible_to
 from audit.services import record_event
 from gfms_portal.thaidate import format_be_datetime
@@ -44,6 +54,24 @@ class CustodyError(Exception):
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+def _require(verdict: Verdict, refused: str) -> None:
+    """agencies.permissions decides; custody answers a refusal with its own sentence."""
+    if verdict.refusal is Refusal.STEP_UP:
+        raise StepUpRequired
+    if not verdict.allowed:
+        raise CustodyError([refused])
+
+
+def _may_record(actor: Officer, devices: list[TokenKey]) -> None:
+    """Hand-over, damage and loss are recorded by the administrators who act (not auditors)
+    for keys of their own subtree (_load already left the others out)."""
+    for device in devices:
+        _require(
+            may_hand_over(actor.actor, device.unit.path),
+            _("Only an agency administrator or CGD records what happens to a Token Key."),
+        )
 
 
 def parse_serials(text: str) -> list[str]:
@@ -144,6 +172,7 @@ def _state_now(device: TokenKey, at: dt.datetime) -> str:
 def hand_over(serials_text: str, *, actor: Officer, at: dt.datetime) -> list[TokenKey]:
     """A unit hands its keys to the parent agency (bulk: scanned or typed serials)."""
     batch = _load(parse_serials(serials_text), actor)
+    _may_record(actor, batch.devices)
     problems = list(batch.problems)
     for device in batch.devices:
         if problem := act_problem(Act.HAND_OVER, _state_now(device, at)):
@@ -159,6 +188,7 @@ def hand_over(serials_text: str, *, actor: Officer, at: dt.datetime) -> list[Tok
 def report_lost(serial: str, statement: str, *, actor: Officer, at: dt.datetime) -> TokenKey:
     statement = statement.strip()
     batch = _load([serial.strip()], actor)
+    _may_record(actor, batch.devices)
     problems = list(batch.problems)
     if len(statement) < LOST_STATEMENT_MIN:
         problems.append(
@@ -175,7 +205,9 @@ def report_lost(serial: str, statement: str, *, actor: Officer, at: dt.datetime)
                 )
                 % {"serial": device.serial, "n": _packed(device)}
             )
-        elif device.state == TokenKeyState.IN_SHIPMENT and actor.role != Role.CENTRAL_ADMIN:
+        elif not may_report_lost(
+            actor.actor, device.unit.path, in_shipment=device.state == TokenKeyState.IN_SHIPMENT
+        ).allowed:
             problems.append(
                 _("%(serial)s: only CGD records a key lost in transit") % {"serial": device.serial}
             )
@@ -199,6 +231,7 @@ def _packed(device: TokenKey) -> int | None:
 def report_damaged(serial: str, *, actor: Officer, at: dt.datetime) -> TokenKey:
     """A damaged key can no longer sign a login; it still travels back to CGD."""
     batch = _load([serial.strip()], actor)
+    _may_record(actor, batch.devices)
     problems = list(batch.problems)
     for device in batch.devices:
         if problem := act_problem(Act.REPORT_DAMAGED, _state_now(device, at)):
@@ -217,9 +250,8 @@ def report_damaged(serial: str, *, actor: Officer, at: dt.datetime) -> TokenKey:
 def create_shipment(serials_text: str, *, actor: Officer, at: dt.datetime) -> Shipment:
     """A parent agency packs handed-over keys of its subtree into a parcel (a draft until it
     is marked shipped)."""
+    _require(may_pack(actor.actor), _("Only a parent agency's administrator packs a shipment."))
     sender = actor.admin_scope
-    if actor.role != Role.AGENCY_ADMIN or sender is None or sender.kind != Kind.DEPARTMENT:
-        raise CustodyError([_("Only a parent agency's administrator packs a shipment.")])
     batch = _load(parse_serials(serials_text), actor)
     problems = list(batch.problems)
     packed = set(
@@ -274,8 +306,10 @@ def mark_shipped(
     shipment: Shipment, *, courier: str, tracking_number: str, actor: Officer, at: dt.datetime
 ) -> Shipment:
     problems = []
-    if actor.role != Role.AGENCY_ADMIN or actor.admin_scope_id != shipment.sender_id:
-        raise CustodyError([_("Only the sending agency's administrator ships its parcel.")])
+    _require(
+        may_ship(actor.actor, shipment.sender.path),
+        _("Only the sending agency's administrator ships its parcel."),
+    )
     if shipment.status != ShipmentStatus.DRAFT:
         problems.append(_("This shipment was already shipped."))
     if not courier.strip():
@@ -325,8 +359,7 @@ def receive_shipment(
     """CGD checks a parcel in: every scanned serial on the manifest is received; what the
     manifest lists but the parcel lacks, and what the parcel holds but the manifest does not
     list, are flagged for follow-up."""
-    if actor.role != Role.CENTRAL_ADMIN:
-        raise CustodyError([_("Only CGD receives shipments.")])
+    _require(may_receive(actor.actor), _("Only CGD receives shipments."))
     scanned = parse_serials(scanned_text)
     if not scanned:
         raise CustodyError([_("No serial was given: scan every Token Key in the parcel.")])
@@ -424,8 +457,10 @@ def discrepancies() -> list[ShipmentItem]:
 
 def cancel_shipment(shipment: Shipment, *, actor: Officer, at: dt.datetime) -> None:
     """A draft packed by mistake: its devices are free to be packed again."""
-    if actor.role != Role.AGENCY_ADMIN or actor.admin_scope_id != shipment.sender_id:
-        raise CustodyError([_("Only the sending agency's administrator ships its parcel.")])
+    _require(
+        may_cancel_shipment(actor.actor, shipment.sender.path),
+        _("Only the sending agency's administrator ships its parcel."),
+    )
     with transaction.atomic():
         if not Shipment.objects.filter(pk=shipment.pk, status=ShipmentStatus.DRAFT).exists():
             raise CustodyError([_("This shipment was already shipped.")])
@@ -443,8 +478,7 @@ def cancel_shipment(shipment: Shipment, *, actor: Officer, at: dt.datetime) -> N
 
 def receive_late(serial: str, *, actor: Officer, at: dt.datetime) -> TokenKey:
     """A device flagged missing turns up at CGD after its parcel was checked in."""
-    if actor.role != Role.CENTRAL_ADMIN:
-        raise CustodyError([_("Only CGD receives shipments.")])
+    _require(may_receive(actor.actor), _("Only CGD receives shipments."))
     item = (
         ShipmentItem.objects.filter(
             serial__iexact=serial.strip(),
@@ -478,9 +512,10 @@ def resolve_discrepancy(
 ) -> None:
     """CGD closes a follow-up (e.g. a missing key reported lost, an unexpected one returned to
     its agency's count), with a note for the audit trail. Needs a fresh code."""
-    if actor.role != Role.CENTRAL_ADMIN:
-        raise CustodyError([_("Only CGD receives shipments.")])
-    require_step_up(stepped_up_at, at=at)
+    _require(
+        may_resolve_discrepancy(actor.actor, at=at, stepped_up_at=stepped_up_at),
+        _("Only CGD receives shipments."),
+    )
     if len(note.strip()) < 5:
         raise CustodyError([_("Write what was done (at least 5 characters).")])
     with transaction.atomic():
