@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from auth_gateway.api.authentication import hash_key
 from auth_gateway.models import ServiceClient
+from auth_gateway.policy import Method
 from auth_gateway.services import KEY_PREFIX
 from gfms_portal.clock import bangkok_date, now
 from schedule.models import Schedule
@@ -87,7 +88,7 @@ def gfms_login(request: HttpRequest) -> HttpResponse:
             request, "/api/v1/auth/challenge", {"username": username, "serial": serial}
         )
         context.update(
-            challenge=challenge, challenge_status=status, serial=serial, method="token_key"
+            challenge=challenge, challenge_status=status, serial=serial, method=Method.TOKEN_KEY
         )
         if (
             status == 200

@@ -63,7 +63,7 @@ urlpatterns = [
     ),
     path("manage/schedule/", schedule_views.manage_schedule, name="manage_schedule"),
     path("manage/audit-log/", include("monitoring.audit_urls")),
-    path("manage/officers/", manage_views.manage_officers, name="manage_officers"),
+    path("manage/officers/", manage_views.manage_officer_search, name="manage_officer_search"),
     path("manage/officers/<str:username>/", manage_views.manage_officer, name="manage_officer"),
     path("manage/token-keys/", token_views.manage_token_keys, name="manage_token_keys"),
     path(

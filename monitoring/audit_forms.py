@@ -9,47 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Officer
 from audit.labels import EVENT_GROUPS
-from gfms_portal.thaidate import format_be_date, parse_date
+from gfms_portal.forms import ThaiDateField
+from gfms_portal.thaidate import format_be_date
 from monitoring.audit_search import EventFilter
 
 # Far enough either side of the migration for any real question, and inside what every database
 # and time-zone conversion handles (day 1 of year 1 in Bangkok is before year 1 in UTC).
 FIRST_DAY = dt.date(2000, 1, 1)
 LAST_DAY = dt.date(2199, 12, 31)
-
-
-class BangkokDayField(forms.CharField):
-    """A calendar day typed as 11/04/2568, 2568-04-11 or 2025-04-11 (BE when the year is 2400
-    or more)."""
-
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 20)
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(attrs={"placeholder": "11/04/2568", "autocomplete": "off"}),
-        )
-        super().__init__(**kwargs)
-
-    def clean(self, value):  # type: ignore[no-untyped-def]
-        text = super().clean(value)
-        if not text:
-            return None
-        try:
-            day = parse_date(text)
-        except ValueError:
-            raise ValidationError(
-                _("“%(value)s” is not a date. Type day/month/year, e.g. 11/04/2568 or 2568-04-11."),
-                code="invalid",
-                params={"value": text},
-            ) from None
-        if not FIRST_DAY <= day <= LAST_DAY:
-            raise ValidationError(
-                _("“%(value)s” is outside the years %(first)s–%(last)s (BE)."),
-                code="out_of_range",
-                params={"value": text, "first": FIRST_DAY.year + 543, "last": LAST_DAY.year + 543},
-            )
-        return day
 
 
 def _event_choices() -> list:  # type: ignore[type-arg]
@@ -81,8 +48,13 @@ class AuditLogFilter(forms.Form):
         help_text=_("2, 5 or 10 digits: the agency and everything below it."),
         error_messages={"invalid": _("A GFMIS code has 2, 5 or 10 digits.")},
     )
-    date_from = BangkokDayField(label=_("From (date)"))
-    date_to = BangkokDayField(
+    date_from = ThaiDateField(
+        required=False, first=FIRST_DAY, last=LAST_DAY, label=_("From (date)")
+    )
+    date_to = ThaiDateField(
+        required=False,
+        first=FIRST_DAY,
+        last=LAST_DAY,
         label=_("To (date, included)"),
         help_text=_("Days in Bangkok time, in the Buddhist or Christian era."),
     )

@@ -17,6 +17,7 @@ from agencies.models import Agency, Officer
 from agencies.policy import Role, Viewer, sees_everything
 from agencies.scope import get_visible_agency, in_scope
 from auth_gateway.models import LoginDecision
+from auth_gateway.policy import LEGACY_METHODS, Decision, Method, Reason
 from gfms_portal.clock import BANGKOK, bangkok_date, bangkok_midnight
 from tokens import roster
 from tokens.models import SoftToken, SoftTokenStatus
@@ -25,7 +26,6 @@ from tokens.roster import annotated_officers
 PATH_LENGTH = {"ministry": 3, "department": 9, "unit": 20}  # "03/", "03/03004/", "…/0300400001/"
 CHILD_KIND = {None: "ministry", "ministry": "department", "department": "unit"}
 TELEMETRY_DAYS = 7
-LEGACY_METHODS = ("token_key", "password")
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def officers_in(
     if legacy:
         legacy_logins = LoginDecision.objects.filter(
             officer=OuterRef("pk"),
-            decision="allow",
+            decision=Decision.ALLOW,
             method__in=LEGACY_METHODS,
             at__gte=at - dt.timedelta(days=TELEMETRY_DAYS),
         )
@@ -144,10 +144,10 @@ def logins_per_day(
         decisions.annotate(day=TruncDate("at", tzinfo=BANGKOK))
         .values("day")
         .annotate(
-            soft_token=Count("pk", filter=Q(decision="allow", method="soft_token")),
-            token_key=Count("pk", filter=Q(decision="allow", method="token_key")),
-            password=Count("pk", filter=Q(decision="allow", method="password")),
-            refused=Count("pk", filter=Q(decision="deny")),
+            soft_token=Count("pk", filter=Q(decision=Decision.ALLOW, method=Method.SOFT_TOKEN)),
+            token_key=Count("pk", filter=Q(decision=Decision.ALLOW, method=Method.TOKEN_KEY)),
+            password=Count("pk", filter=Q(decision=Decision.ALLOW, method=Method.PASSWORD)),
+            refused=Count("pk", filter=Q(decision=Decision.DENY)),
         )
     )
     by_day = {row["day"]: row for row in rows}
@@ -171,7 +171,7 @@ def legacy_users(viewer: Viewer, *, at: dt.datetime, days: int = TELEMETRY_DAYS)
     """Officers in scope who logged in with a Token Key or a password in the last `days`
     days — the ones to chase before the cutover — with their unit and last legacy login."""
     decisions = LoginDecision.objects.filter(
-        at__gte=at - dt.timedelta(days=days), decision="allow", method__in=LEGACY_METHODS
+        at__gte=at - dt.timedelta(days=days), decision=Decision.ALLOW, method__in=LEGACY_METHODS
     )
     decisions = in_scope(decisions, viewer)
     return (
@@ -284,8 +284,8 @@ def refused_unregistered(viewer: Viewer, *, at: dt.datetime, days: int = TELEMET
     token, in the last `days` days — the ones who need a late-registration code."""
     decisions = LoginDecision.objects.filter(
         at__gte=at - dt.timedelta(days=days),
-        decision="deny",
-        reason="not_registered",
+        decision=Decision.DENY,
+        reason=Reason.NOT_REGISTERED,
         officer__isnull=False,
     )
     return (

@@ -38,7 +38,7 @@ PAGE_SIZE = 50
 
 @require_safe
 @login_required
-def manage_officers(request: HttpRequest) -> HttpResponse:
+def manage_officer_search(request: HttpRequest) -> HttpResponse:
     require_administrator(request.user)
     query = request.GET.get("q", "").strip()[:100]
     officers = officers_visible_to(request.user.viewer).select_related("unit").order_by("username")
@@ -48,7 +48,7 @@ def manage_officers(request: HttpRequest) -> HttpResponse:
         )
     return render(
         request,
-        "registration/manage_officers.html",
+        "registration/manage_officer_search.html",
         {"officers": officers[:PAGE_SIZE], "query": query, "page_size": PAGE_SIZE},
     )
 

@@ -39,16 +39,16 @@ from schedule.policy import MigrationSchedule
 from tokens.models import SoftToken, SoftTokenStatus
 from tokens.roster import OfficerState, officers_in
 
-REMIND_DAYS_BEFORE = (30, 14, 7, 3, 1)
+REGISTRATION_REMINDER_DAYS = (30, 14, 7, 3, 1)
 BATCH = 500
 logger = logging.getLogger(__name__)
 DIGEST_LIST_LIMIT = 200  # officers named in one digest e-mail; the rest are counted
 
 
-def reminder_key(today: dt.date, schedule: MigrationSchedule) -> str | None:
+def registration_reminder_key(today: dt.date, schedule: MigrationSchedule) -> str | None:
     """Which scheduled reminder (if any) is due today."""
     days_left = (schedule.closes - today).days
-    if days_left in REMIND_DAYS_BEFORE and today >= schedule.opens:
+    if days_left in REGISTRATION_REMINDER_DAYS and today >= schedule.opens:
         return f"before-{days_left}-{schedule.closes.isoformat()}"
     return None
 
@@ -123,7 +123,7 @@ COUNTRY = Viewer(Role.CENTRAL_ADMIN)
 def claim_scheduled_reminders(*, at: dt.datetime) -> int:
     """Today's scheduled reminder to every unregistered officer (none on other days)."""
     schedule = Schedule.load().dates
-    key = reminder_key(bangkok_date(at), schedule)
+    key = registration_reminder_key(bangkok_date(at), schedule)
     if key is None:
         return 0
     candidates = _not_reminded_today(_unregistered(COUNTRY, at), at)

@@ -39,7 +39,7 @@ from gfms_portal.clock import bangkok_midnight
 from gfms_portal.digits import ascii_digits, normalise_code
 from gfms_portal.errors import Refused
 from outbox.services import email_officer
-from registration.models import IdentityCheck, RegistrationCode, Reveal
+from registration.models import IdentityCheck, RegistrationCode, RegistrationCodeKind, Reveal
 from schedule.models import Schedule
 from schedule.policy import is_registration_open
 from tokens import totp
@@ -622,7 +622,7 @@ def reset_soft_token(
         ).update(revoked_at=at)
         code = _issue_code(
             officer,
-            kind="reset",
+            kind=RegistrationCodeKind.RESET,
             actor=actor,
             lifetime=RESET_CODE_LIFETIME,
             delivery=delivery,
@@ -658,7 +658,7 @@ def issue_late_registration_code(
     with transaction.atomic():
         code = _issue_code(
             officer,
-            kind="late",
+            kind=RegistrationCodeKind.LATE,
             actor=actor,
             lifetime=dt.timedelta(days=days),
             delivery=delivery,

@@ -10,33 +10,20 @@ from agencies.permissions import StepUpRequired
 from agencies.step_up import STEP_UP_NEEDED, stepped_up_at
 from audit.admin_audit import AuditedAdmin
 from gfms_portal.clock import now
-from gfms_portal.thaidate import parse_date
+from gfms_portal.forms import ThaiDateField
 from schedule.models import Schedule
 from schedule.policy import FIELD_LABELS
 from schedule.services import SCHEDULE_FIELDS, change_schedule
 
 
-class BuddhistEraDateField(forms.CharField):
-    """A date typed as 2568-04-11 or 2025-04-11 (or 11/04/2568)."""
-
-    def to_python(self, value):  # type: ignore[no-untyped-def]
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return parse_date(text)
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
-
-
-class ScheduleForm(forms.ModelForm):
+class ScheduleAdminForm(forms.ModelForm):
     """The four dates as plain dates (BE or CE years); saved through change_schedule so that
     every change is validated and audited."""
 
-    opens_date = BuddhistEraDateField(label=FIELD_LABELS["opens"])
-    closes_date = BuddhistEraDateField(label=FIELD_LABELS["closes"])
-    soft_token_only_from_date = BuddhistEraDateField(label=FIELD_LABELS["soft_token_only_from"])
-    return_due_date = BuddhistEraDateField(label=FIELD_LABELS["return_due"])
+    opens_date = ThaiDateField(label=FIELD_LABELS["opens"])
+    closes_date = ThaiDateField(label=FIELD_LABELS["closes"])
+    soft_token_only_from_date = ThaiDateField(label=FIELD_LABELS["soft_token_only_from"])
+    return_due_date = ThaiDateField(label=FIELD_LABELS["return_due"])
 
     class Meta:
         model = Schedule
@@ -53,7 +40,7 @@ class ScheduleForm(forms.ModelForm):
 @admin.register(Schedule)
 class ScheduleAdmin(AuditedAdmin):
     audit_saves = False  # change_schedule writes schedule.changed
-    form = ScheduleForm
+    form = ScheduleAdminForm
     list_display = ["__str__", "opens", "closes", "soft_token_only_from", "return_due", "is_demo"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -5,15 +5,11 @@ Parsing is gfms_portal.thaidate.parse_date and the rules are registration.policy
 errors on the right field.
 """
 
-import datetime as dt
-
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from gfms_portal.digits import THAI_DIGITS
-from gfms_portal.thaidate import BE_OFFSET, parse_date
+from gfms_portal.forms import ThaiDateField, as_input
 from schedule.policy import FIELD_LABELS, MigrationSchedule, schedule_problems
 from schedule.services import SCHEDULE_FIELDS
 
@@ -26,41 +22,6 @@ HELP_TEXTS = {
     ),
     "return_due": _("The last day for parent agencies to return Token Keys to CGD."),
 }
-
-
-def as_input(day: dt.date) -> str:
-    """How a date is written back into the form: day/month/BE year, as Thai offices write it."""
-    return f"{day.day:02d}/{day.month:02d}/{day.year + BE_OFFSET}"
-
-
-class ThaiDateField(forms.Field):
-    """A date typed as 11/04/2568, 2568-04-11 or 2025-04-11 (Thai digits accepted)."""
-
-    MAX_LENGTH = 20
-    widget = forms.TextInput(
-        attrs={"autocomplete": "off", "spellcheck": "false", "maxlength": MAX_LENGTH}
-    )
-    default_error_messages = {
-        "invalid": _(
-            "“%(value)s” is not a valid date. Write day/month/year or year-month-day, with a "
-            "BE or CE year: 11/04/2568 or 2568-04-11."
-        ),
-    }
-
-    def to_python(self, value: object) -> dt.date | None:
-        text = str(value or "").translate(THAI_DIGITS).strip()
-        if not text:
-            return None
-        try:
-            if len(text) > self.MAX_LENGTH:
-                raise ValueError(text)
-            return parse_date(text)
-        except ValueError:
-            raise ValidationError(
-                self.error_messages["invalid"],
-                code="invalid",
-                params={"value": text[: self.MAX_LENGTH]},
-            ) from None
 
 
 class ScheduleForm(forms.Form):

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from gfms_portal.clock import now
-from tokens.progress import send_return_reminders
+from tokens.returns import send_return_reminders
 
 
 @shared_task(ignore_result=True)

@@ -43,7 +43,7 @@ from tokens.custody import (
 from tokens.models import Shipment, ShipmentStatus, TokenKey, TokenKeyState
 from tokens.models import TokenKeyState as S
 from tokens.policy import effective_state, is_overdue
-from tokens.progress import outstanding_devices, return_progress
+from tokens.returns import outstanding_devices, return_progress
 from tokens.step_up import step_up_proof
 
 LIST_LIMIT = 500

@@ -17,7 +17,7 @@ from tests.conftest import PASSWORD, sign_in
 from tests.factories import OfficerFactory
 from tokens.demo import demo_public_key_pem
 from tokens.models import ReturnReminder, TokenKey, TokenKeyState
-from tokens.progress import reminder_key, return_progress
+from tokens.returns import return_progress, return_reminder_key
 
 pytestmark = pytest.mark.django_db
 S = TokenKeyState
@@ -86,7 +86,7 @@ def test_csv_export_has_a_bom_thai_headers_and_only_outstanding_in_scope(
     ],
 )
 def test_reminder_days(today: dt.date, key: str | None) -> None:
-    assert reminder_key(today, CIRCULAR_SCHEDULE.return_due) == key
+    assert return_reminder_key(today, CIRCULAR_SCHEDULE.return_due) == key
 
 
 def test_reminders_go_once_to_agencies_with_keys_out(

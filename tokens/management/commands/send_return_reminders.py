@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from gfms_portal.clock import now
-from tokens.progress import send_return_reminders
+from tokens.returns import send_return_reminders
 
 
 class Command(BaseCommand):

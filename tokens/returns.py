@@ -18,7 +18,7 @@ from schedule.models import Schedule
 from tokens.models import ReturnReminder, TokenKey, TokenKeyState
 
 S = TokenKeyState
-REMIND_DAYS_BEFORE = (14, 7, 1)
+RETURN_REMINDER_DAYS = (14, 7, 1)
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,11 @@ def outstanding_devices(viewer: Viewer) -> Iterator[TokenKey]:
     )
 
 
-def reminder_key(today: dt.date, due: dt.date) -> str | None:
+def return_reminder_key(today: dt.date, due: dt.date) -> str | None:
     """Which reminder (if any) goes out today: 14, 7 and 1 days before the due day, then every
     Monday while keys are overdue."""
     days_left = (due - today).days
-    if days_left in REMIND_DAYS_BEFORE:
+    if days_left in RETURN_REMINDER_DAYS:
         return f"before-{days_left}-{due.isoformat()}"  # a moved due date reminds again
     if days_left < 0 and today.weekday() == 0:
         return f"overdue-{today.isoformat()}"
@@ -90,7 +90,7 @@ def send_return_reminders(*, at: dt.datetime) -> int:
     """E-mail each parent agency's administrators about their outstanding keys, once per
     reminder (a unique row decides, so a rerun or a second worker sends nothing more)."""
     schedule = Schedule.load().dates
-    key = reminder_key(bangkok_date(at), schedule.return_due)
+    key = return_reminder_key(bangkok_date(at), schedule.return_due)
     if key is None:
         return 0
     sent = 0
