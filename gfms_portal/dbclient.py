@@ -29,9 +29,11 @@ Green mode cannot run COPY (cursor.copy_expert raises ProgrammingError): anythin
 it (bench/progress.py seeding) runs with DB_CLIENT_TIMEOUT_MS=0, which leaves libpq blocking.
 """
 
+import contextlib
 import select
 import threading
 import time
+from collections.abc import Iterator
 
 import psycopg2
 from psycopg2 import extensions
@@ -51,6 +53,18 @@ def install(*, connect_s: float, query_s: float) -> None:
         return
     _limits.update(connect=connect_s, query=query_s)
     extensions.set_wait_callback(wait_with_deadline)
+
+
+@contextlib.contextmanager
+def suspended() -> Iterator[None]:
+    """No client-side deadline for connections opened inside (the test run's CREATE and DROP
+    DATABASE, which can wait seconds for a checkpoint)."""
+    callback = extensions.get_wait_callback()
+    extensions.set_wait_callback(None)
+    try:
+        yield
+    finally:
+        extensions.set_wait_callback(callback)
 
 
 def installed() -> bool:

@@ -7,13 +7,17 @@ dave   — officer in another ministry (outside bob's scope)
 erin   — auditor (read-only)
 """
 
+import functools
+
 import pytest
+from django.db.backends.postgresql.creation import DatabaseCreation as PostgresCreation
 from django.test import Client
 from django.utils import timezone
 
 from agencies.models import Agency, Officer
 from agencies.policy import Role
 from agencies.step_up import SECOND_FACTOR_KEY, SECOND_FACTOR_TOKEN_KEY, STEP_UP_KEY
+from gfms_portal import dbclient
 from tests.factories import (
     DEMO_SECRET,
     DepartmentFactory,
@@ -144,3 +148,41 @@ def pytest_report_header(config) -> str:  # type: ignore[no-untyped-def]
 
 
 from tests.auth_gateway.conftest import api, service_key  # noqa: E402, F401  (shared fixtures)
+
+
+def _without_timeouts(method):  # type: ignore[no-untyped-def]
+    """Creating and dropping the test database can wait seconds for a PostgreSQL checkpoint on
+    a busy machine; the production statement timeout (1 s) and client deadline would cancel it
+    and leave a database behind that the next run cannot clobber. Only these two statements
+    run without them; the tests keep every production timeout."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with dbclient.suspended():
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _execute_create_without_statement_timeout(original):  # type: ignore[no-untyped-def]
+    @functools.wraps(original)
+    def wrapper(self, cursor, parameters, keepdb=False):  # type: ignore[no-untyped-def]
+        cursor.execute("SET statement_timeout = 0")  # also covers the DROP of a leftover
+        return original(self, cursor, parameters, keepdb)
+
+    return wrapper
+
+
+def _destroy_without_statement_timeout(self, test_database_name, verbosity):  # type: ignore[no-untyped-def]
+    with self._nodb_cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")
+        name = self.connection.ops.quote_name(test_database_name)
+        cursor.execute(f"DROP DATABASE {name}")
+
+
+PostgresCreation._execute_create_test_db = _execute_create_without_statement_timeout(  # type: ignore[method-assign]
+    PostgresCreation._execute_create_test_db
+)
+PostgresCreation._destroy_test_db = _destroy_without_statement_timeout  # type: ignore[method-assign]
+PostgresCreation._create_test_db = _without_timeouts(PostgresCreation._create_test_db)  # type: ignore[method-assign]
+PostgresCreation._destroy_test_db = _without_timeouts(PostgresCreation._destroy_test_db)  # type: ignore[method-assign]
