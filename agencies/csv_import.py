@@ -162,7 +162,11 @@ def apply_rows(
             audit_action,
             at=at,
             actor_label=f"{audit_action} ({getpass.getuser()})",
-            data={"file": path.name, "file_sha256": summary.sha256, **counts},
+            data={
+                "file": path.name,
+                "file_sha256": summary.sha256,
+                **{outcome.value: count for outcome, count in counts.items()},
+            },
         )
         if dry_run:
             transaction.set_rollback(True)
@@ -174,8 +178,8 @@ def _with_progress(rows: list[Row], progress: Callable[[int, int], None] | None)
     step = 1000 if progress is not None and len(rows) >= 5000 else 0
     for index, row in enumerate(rows, start=1):
         yield row
-        if step and (index % step == 0 or index == len(rows)):
-            progress(index, len(rows))  # type: ignore[misc]
+        if progress is not None and step and (index % step == 0 or index == len(rows)):
+            progress(index, len(rows))
 
 
 def report(summary: ImportSummary, noun: str) -> str:
@@ -211,7 +215,7 @@ class ImportCommand(BaseCommand):
         raise NotImplementedError
 
     def handle(self, *args: object, **options: object) -> None:
-        path: Path = options["file"]  # type: ignore[assignment]
+        path = Path(str(options["file"]))
         at = now()
         rows = read_rows(path, required=self.required, optional=self.optional)
         apply = self.prepare(rows, path=path, at=at)

@@ -1,3 +1,6 @@
+from collections.abc import Iterable
+from typing import Any
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -59,14 +62,16 @@ class OfficerManager(BaseUserManager["Officer"]):
     def get_by_natural_key(self, username: str | None) -> "Officer":
         return self.by_username(username or "").get()
 
-    def create_user(self, username: str, password: str | None = None, **fields) -> "Officer":  # type: ignore[no-untyped-def]
+    def create_user(self, username: str, password: str | None = None, **fields: Any) -> "Officer":
         officer = self.model(username=username, **fields)
         officer.set_password(password)
         officer.full_clean(exclude=["password"])
         officer.save(using=self._db)
         return officer
 
-    def create_superuser(self, username: str, password: str | None = None, **fields) -> "Officer":  # type: ignore[no-untyped-def]
+    def create_superuser(
+        self, username: str, password: str | None = None, **fields: Any
+    ) -> "Officer":
         fields.setdefault("role", Role.CENTRAL_ADMIN)
         return self.create_user(username, password, **fields)
 
@@ -178,7 +183,7 @@ class Officer(AbstractBaseUser):
     def viewer(self) -> Viewer:
         return Viewer(
             role=Role(self.role),
-            scope_path=self.admin_scope.path if self.admin_scope_id else None,
+            scope_path=self.admin_scope.path if self.admin_scope else None,
         )
 
     @property
@@ -197,7 +202,7 @@ class Officer(AbstractBaseUser):
     def subject(self) -> Subject:
         """This account as agencies.permissions sees whoever is acted on."""
         return Subject(
-            pk=self.pk, role=Role(self.role), unit_path=self.unit.path if self.unit_id else None
+            pk=self.pk, role=Role(self.role), unit_path=self.unit.path if self.unit else None
         )
 
     @property
@@ -216,7 +221,7 @@ class Officer(AbstractBaseUser):
     def has_perm(self, perm: str, obj: object = None) -> bool:
         return self.is_staff
 
-    def has_perms(self, perm_list, obj: object = None) -> bool:  # type: ignore[no-untyped-def]
+    def has_perms(self, perm_list: Iterable[str], obj: object = None) -> bool:
         return self.is_staff
 
     def has_module_perms(self, app_label: str) -> bool:

@@ -13,6 +13,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -39,7 +40,16 @@ from schedule.models import Schedule
 from schedule.policy import MigrationSchedule, Phase, phase_at
 from tokens.models import SoftToken, TokenKey
 from tokens.policy import USABLE_FOR_LOGIN
-from tokens.services import TotpResult, active_token_of, verify_soft_token, with_active_token
+from tokens.services import (
+    ActiveToken,
+    TotpResult,
+    active_token_of,
+    verify_soft_token,
+    with_active_token,
+)
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 CHALLENGE_BYTES = 32  # 256 random bits
 # PostgreSQL gave up waiting for the row: lock_timeout (55P03) applies to each lock of the
@@ -81,7 +91,7 @@ class _Check:
     client: ServiceClient | None
     schedule: MigrationSchedule
     phase: Phase
-    officer: Officer | None = None
+    officer: "WithAnnotations[Officer, ActiveToken] | None" = None
     token: SoftToken | None = None
     allowed: tuple[Method, ...] = field(default_factory=tuple)
 
@@ -237,6 +247,8 @@ def issue_challenge(username: str, serial: str, *, at: dt.datetime) -> IssuedCha
 
 
 def _verify_token_key(officer: Officer, attempt: LoginAttempt, *, at: dt.datetime) -> Reason:
+    if attempt.challenge_id is None:  # the API requires one with token_key: nothing to consume
+        return Reason.CHALLENGE_EXPIRED
     # Consume the challenge first (one conditional UPDATE): used once, even by racing requests.
     consumed = TokenKeyChallenge.objects.filter(
         pk=attempt.challenge_id,

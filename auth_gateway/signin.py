@@ -93,6 +93,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not needs_second_factor(user):
         return redirect("login" if not user.is_authenticated else "account")
+    assert isinstance(user, Officer)  # noqa: S101  (needs_second_factor says so)
     target = safe_next(request)
     if has_second_factor(request):
         return redirect(target)

@@ -1,12 +1,17 @@
 """System checks that keep a development configuration out of production."""
 
+from collections.abc import Sequence
+
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.checks import Warning as CheckWarning
 
 
 @register(Tags.security, deploy=True)
-def check_keys_from_environment(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+def check_keys_from_environment(
+    app_configs: Sequence[AppConfig] | None, **kwargs: object
+) -> list[CheckMessage]:
     if settings.GFMS_USING_DEV_KEYS:
         return [
             Error(
@@ -19,7 +24,9 @@ def check_keys_from_environment(app_configs, **kwargs):  # type: ignore[no-untyp
 
 
 @register(Tags.security, deploy=True)
-def check_mail_goes_out(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+def check_mail_goes_out(
+    app_configs: Sequence[AppConfig] | None, **kwargs: object
+) -> list[CheckMessage]:
     # E-mails carry one-time codes: printed to the console they would end up in logs.
     if settings.EMAIL_BACKEND.endswith(("console.EmailBackend", "locmem.EmailBackend")):
         return [
@@ -39,8 +46,10 @@ PLACEHOLDER_DB_PASSWORDS = {"", "password", "postgres", "gfms", "changeme", "cha
 
 
 @register(Tags.security, deploy=True)
-def check_no_placeholder_secrets(app_configs, **kwargs):  # type: ignore[no-untyped-def]
-    errors = []
+def check_no_placeholder_secrets(
+    app_configs: Sequence[AppConfig] | None, **kwargs: object
+) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
     key = settings.SECRET_KEY
     if (
         key in PLACEHOLDER_SECRET_KEYS
@@ -70,7 +79,9 @@ def check_no_placeholder_secrets(app_configs, **kwargs):  # type: ignore[no-unty
 
 
 @register(Tags.security, deploy=True)
-def check_proxy_configured(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+def check_proxy_configured(
+    app_configs: Sequence[AppConfig] | None, **kwargs: object
+) -> list[CheckMessage]:
     # Behind TLS, Django learns that a request came over HTTPS only from the proxy's
     # X-Forwarded-Proto, which it believes only from GFMS_TRUSTED_PROXIES: without them every
     # request would be redirected to HTTPS again, for ever.
@@ -86,7 +97,9 @@ def check_proxy_configured(app_configs, **kwargs):  # type: ignore[no-untyped-de
 
 
 @register(Tags.database)
-def check_database_timeouts(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+def check_database_timeouts(
+    app_configs: Sequence[AppConfig] | None, **kwargs: object
+) -> list[CheckMessage]:
     # A slow query should end with the server's clean error (statement_timeout), which leaves
     # the connection usable; the client-side deadline is for a server that does not answer.
     statement = getattr(settings, "DB_STATEMENT_TIMEOUT_MS", None)

@@ -71,7 +71,7 @@ def installed() -> bool:
     return extensions.get_wait_callback() is wait_with_deadline
 
 
-def wait_with_deadline(conn) -> None:  # type: ignore[no-untyped-def]
+def wait_with_deadline(conn: extensions.connection) -> None:
     connecting = conn.status == extensions.STATUS_SETUP
     limit = _limits["connect" if connecting else "query"]
     _fail_at_once_while_silent()
@@ -105,7 +105,7 @@ def _record(*, answered: bool) -> None:
         _silent_since = None if answered else time.monotonic()
 
 
-def _wait(conn, limit: float, connecting: bool) -> None:  # type: ignore[no-untyped-def]
+def _wait(conn: extensions.connection, limit: float, connecting: bool) -> None:
     deadline = time.monotonic() + limit
     # poll() rather than select(): select() fails on descriptors above 1023, which a
     # threaded worker with many open files can reach.

@@ -26,6 +26,9 @@ class SessionGuard:
             locked = user.locked_until is not None and at < user.locked_until
             if started is None and not locked:
                 request.session[SIGNED_IN_AT] = at.isoformat()
-            elif locked or at - dt.datetime.fromisoformat(started) >= ABSOLUTE_SESSION_LIMIT:
+            elif locked or (
+                started is not None
+                and at - dt.datetime.fromisoformat(started) >= ABSOLUTE_SESSION_LIMIT
+            ):
                 logout(request)  # a new, empty session: sign in again
         return self.get_response(request)

@@ -30,8 +30,8 @@ def admin_has_permission(request: HttpRequest) -> bool:
     return bool(user.is_active and user.is_staff and has_second_factor(request))
 
 
-admin.site.login = admin_login  # type: ignore[method-assign]
-admin.site.has_permission = admin_has_permission  # type: ignore[method-assign]
+admin.site.login = admin_login  # type: ignore[method-assign]  # patch the default site, on purpose
+admin.site.has_permission = admin_has_permission  # type: ignore[method-assign]  # patch the default site, on purpose
 
 urlpatterns = [
     path("", registration_views.home, name="home"),

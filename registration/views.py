@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from agencies.http import SignedInRequest
 from agencies.step_up import (
     is_stepped_up,
     mark_code_confirmed,
@@ -74,7 +75,7 @@ CODE_KEY = "registration_code_id"
 RECOVERY_KEY = "registration_recovery_codes"
 
 
-def _registration_code(request: HttpRequest, at: dt.datetime) -> RegistrationCode | None:
+def _registration_code(request: SignedInRequest, at: dt.datetime) -> RegistrationCode | None:
     code_id = request.session.get(CODE_KEY)
     if code_id is None:
         return None
@@ -90,7 +91,7 @@ def _registration_code(request: HttpRequest, at: dt.datetime) -> RegistrationCod
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: SignedInRequest) -> HttpResponse:
     """Step 1: who may register now, and the citizen ID check."""
     officer = request.user
     at = now()
@@ -142,7 +143,7 @@ def register(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
-def register_bootstrap(request: HttpRequest, token: str) -> HttpResponse:
+def register_bootstrap(request: SignedInRequest, token: str) -> HttpResponse:
     """The first central administrator's enrollment link (manage.py bootstrap_admin): it
     stands in for the citizen ID and e-mail code, then the usual QR step follows. Opening the
     link only shows a button: the one-time link is used by the POST (a link preview or a
@@ -160,11 +161,14 @@ def register_bootstrap(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def register_email(request: HttpRequest) -> HttpResponse:
+def register_email(request: SignedInRequest) -> HttpResponse:
     """Step 2: the code sent to the official e-mail."""
-    check = IdentityCheck.objects.filter(
-        pk=request.session.get(CHECK_KEY), officer=request.user
-    ).first()
+    check_id = request.session.get(CHECK_KEY)
+    check = (
+        IdentityCheck.objects.filter(pk=check_id, officer=request.user).first()
+        if check_id is not None
+        else None
+    )
     if check is None:
         return redirect("register")
     form = CodeForm(request.POST or None)
@@ -184,7 +188,7 @@ def register_email(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def register_warning(request: HttpRequest) -> HttpResponse:
+def register_warning(request: SignedInRequest) -> HttpResponse:
     """Step 3: what changes after registration; agreeing makes the secret."""
     if request.method == "POST":
         at = now()
@@ -208,7 +212,7 @@ def register_warning(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
-def register_qr(request: HttpRequest) -> HttpResponse:
+def register_qr(request: SignedInRequest) -> HttpResponse:
     """Step 4: the QR code and the key; confirm with the current code."""
     officer = request.user
     at = now()
@@ -255,7 +259,9 @@ def register_qr(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _show_recovery_codes(request: HttpRequest, codes: list[str], at: dt.datetime) -> HttpResponse:
+def _show_recovery_codes(
+    request: SignedInRequest, codes: list[str], at: dt.datetime
+) -> HttpResponse:
     """Seal the codes for one view and send the browser there. The id goes in the URL (and,
     for a double-click, in the session): parallel requests cannot lose or repeat them."""
     reveal_id = seal_once(request.user, "recovery_codes", "\n".join(codes), at=at)
@@ -266,7 +272,7 @@ def _show_recovery_codes(request: HttpRequest, codes: list[str], at: dt.datetime
 @never_cache
 @require_safe
 @login_required
-def register_codes(request: HttpRequest) -> HttpResponse:
+def register_codes(request: SignedInRequest) -> HttpResponse:
     """Step 5: the ten recovery codes, shown once."""
     at = now()
     request.session.pop(RECOVERY_KEY, None)
@@ -290,14 +296,14 @@ def register_codes(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-def register_done(request: HttpRequest) -> HttpResponse:
+def register_done(request: SignedInRequest) -> HttpResponse:
     token = active_soft_token(request.user.pk)
     if token is None:
         return redirect("register")
     return render(request, "registration/register_done.html", {"token": token})
 
 
-def _live_pending(request: HttpRequest, at: dt.datetime) -> bool:
+def _live_pending(request: SignedInRequest, at: dt.datetime) -> bool:
     try:
         pending_token(request.user, request.session.get(PENDING_KEY), at=at)
     except Refused:
@@ -316,7 +322,7 @@ def mask_email(email: str) -> str:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def account_verify(request: HttpRequest) -> HttpResponse:
+def account_verify(request: SignedInRequest) -> HttpResponse:
     """A fresh code (or a recovery code) before a sensitive action, then back to it."""
     target = safe_next(request)
     form = FreshCodeForm(request.POST or None)
@@ -333,7 +339,7 @@ def account_verify(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def account_recovery_codes(request: HttpRequest) -> HttpResponse:
+def account_recovery_codes(request: SignedInRequest) -> HttpResponse:
     at = now()
     if not is_stepped_up(request, at):
         return redirect(with_next("account_verify", request.path))
@@ -351,7 +357,7 @@ def account_recovery_codes(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def account_replace_phone(request: HttpRequest) -> HttpResponse:
+def account_replace_phone(request: SignedInRequest) -> HttpResponse:
     at = now()
     if not is_stepped_up(request, at):
         return redirect(with_next("account_verify", request.path))

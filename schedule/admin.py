@@ -1,5 +1,7 @@
 """The schedule in the Django admin: saved through change_schedule (validated, audited)."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -29,7 +31,7 @@ class ScheduleAdminForm(forms.ModelForm):
         model = Schedule
         fields: list[str] = []
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         dates = self.instance.dates
         for name in SCHEDULE_FIELDS:
@@ -49,7 +51,9 @@ class ScheduleAdmin(AuditedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(
+        self, request: HttpRequest, obj: Schedule, form: ScheduleAdminForm, change: bool
+    ) -> None:
         try:
             at = now()
             change_schedule(

@@ -4,6 +4,7 @@ viewer's scope. The progress pages, the reminders and the schedule page all coun
 """
 
 import datetime as dt
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
@@ -12,11 +13,25 @@ from agencies.policy import Role, Viewer
 from agencies.scope import get_visible_agency, in_scope
 from tokens.models import SoftToken, SoftTokenStatus
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 # A pending token's secret is discarded after this (registration's QR step must be finished).
 PENDING_TOKEN_LIFETIME = dt.timedelta(minutes=10)
 
 
-def annotated_officers(prefix: str, at: dt.datetime) -> QuerySet[Officer]:
+class RegistrationState(TypedDict):
+    is_registered: bool
+    is_pending: bool
+
+
+class RosterState(RegistrationState):
+    registered_at: dt.datetime | None  # the active token's confirmation
+
+
+def annotated_officers(
+    prefix: str, at: dt.datetime
+) -> "QuerySet[WithAnnotations[Officer, RegistrationState]]":
     """Active officers under a path prefix, annotated `is_registered` (an active soft token)
     and `is_pending` (a token waiting for its first code, younger than its lifetime)."""
     active = SoftToken.objects.filter(officer=OuterRef("pk"), status=SoftTokenStatus.ACTIVE)
@@ -45,7 +60,7 @@ def officers_in(
     state: str = "",
     query: str = "",
     code: str | None = None,
-) -> QuerySet[Officer]:
+) -> "QuerySet[WithAnnotations[Officer, RosterState]]":
     """The officers of the viewer's scope (or of one node in it), with their registration
     state and the day they registered, filtered; ordered by unit and user id."""
     node = get_visible_agency(viewer, code) if code else None

@@ -3,8 +3,10 @@ each TOTP time step, seed import and key rotation, and the Token Key inventory."
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import parse_qs, urlparse
 
 from cryptography.hazmat.primitives import serialization
@@ -18,6 +20,9 @@ from audit.services import record_event
 from gfms_portal import crypto
 from tokens import totp
 from tokens.models import SoftToken, SoftTokenStatus, TokenKey, TokenKeyState
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 SERIAL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,63}$")
 MIN_RSA_BITS = 2048
@@ -108,7 +113,17 @@ def active_soft_token(officer_id: int) -> SoftToken | None:
     return SoftToken.objects.filter(officer_id=officer_id, status=SoftTokenStatus.ACTIVE).first()
 
 
-def with_active_token(officers: QuerySet[Officer]) -> QuerySet[Officer]:
+class ActiveToken(TypedDict):
+    """What `with_active_token` adds: the active token's id (None: no active token) and, with
+    an id, its encrypted secret."""
+
+    active_token_pk: int | None
+    active_token_secret: str
+
+
+def with_active_token(
+    officers: QuerySet[Officer],
+) -> "QuerySet[WithAnnotations[Officer, ActiveToken]]":
     """Officers with their active soft token in the same query (a LEFT JOIN; at most one
     active token per officer, by constraint). Read it with `active_token_of`."""
     return officers.annotate(
@@ -120,7 +135,7 @@ def with_active_token(officers: QuerySet[Officer]) -> QuerySet[Officer]:
     )
 
 
-def active_token_of(officer: Officer) -> SoftToken | None:
+def active_token_of(officer: "WithAnnotations[Officer, ActiveToken]") -> SoftToken | None:
     """The active token loaded by `with_active_token` (no query)."""
     pk = getattr(officer, "active_token_pk", None)
     if pk is None:
@@ -128,7 +143,7 @@ def active_token_of(officer: Officer) -> SoftToken | None:
     return SoftToken(
         pk=pk,
         officer_id=officer.pk,
-        secret_encrypted=officer.active_token_secret,  # type: ignore[attr-defined]
+        secret_encrypted=officer.active_token_secret,
         status=SoftTokenStatus.ACTIVE,
     )
 
@@ -272,7 +287,7 @@ def rotate_encryption_key(*, batch_size: int = 500) -> RotationReport:
     return RotationReport(tokens_done, citizen_done)
 
 
-def _batches(ids, size: int):  # type: ignore[no-untyped-def]
+def _batches(ids: QuerySet[Any, int], size: int) -> Iterator[list[int]]:
     batch: list[int] = []
     for pk in ids.iterator(chunk_size=size):
         batch.append(pk)

@@ -5,23 +5,23 @@ services decide whether it is fresh enough)."""
 import datetime as dt
 
 from django.db import transaction
-from django.http import HttpRequest
 
+from agencies.http import SignedInRequest
 from agencies.step_up import is_stepped_up, mark_code_confirmed, stepped_up_at
 from audit.services import record_event
 from tokens.possession import verify_fresh_code
 
 
-def confirm_step_up(request: HttpRequest, typed: str, at: dt.datetime) -> None:
+def confirm_step_up(request: SignedInRequest, typed: str, at: dt.datetime) -> None:
     """Check a fresh code typed by this session's user (RegistrationError when it is wrong),
     audit it, and make the session stepped up."""
-    verify_fresh_code(request.user, typed, at=at)  # type: ignore[arg-type]
+    verify_fresh_code(request.user, typed, at=at)
     with transaction.atomic():
         record_event("portal.step_up", at=at, actor=request.user, officer=request.user)
     mark_code_confirmed(request, at)
 
 
-def step_up_proof(request: HttpRequest, at: dt.datetime) -> dt.datetime | None:
+def step_up_proof(request: SignedInRequest, at: dt.datetime) -> dt.datetime | None:
     """When this session last confirmed a code — after checking one typed into the form of a
     sensitive action (`step_up_code`), if the last one is too old. The service decides."""
     typed = request.POST.get("step_up_code", "").strip()

@@ -6,6 +6,7 @@ import logging
 
 from django.core.cache import cache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from rest_framework import authentication, exceptions, throttling
 from rest_framework.request import Request
 
@@ -42,7 +43,7 @@ class ServiceClientScheme(OpenApiAuthenticationExtension):
     target_class = ServiceClientAuthentication
     name = "serviceKey"
 
-    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
         return {"type": "http", "scheme": "bearer", "description": "Service client key"}
 
 

@@ -6,6 +6,7 @@ auth_gateway.api.parsers, 415, 429, …) keep their status and are not logged at
 broken client never looks like an outage."""
 
 import logging
+from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from rest_framework.response import Response
@@ -16,7 +17,7 @@ from auth_gateway.api.parsers import RequestBodyTooLarge
 logger = logging.getLogger("auth_gateway")
 
 
-def fail_closed(exc: Exception, context: dict) -> Response | None:  # type: ignore[type-arg]
+def fail_closed(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, RequestDataTooBig):
         # Django's own cap (DATA_UPLOAD_MAX_MEMORY_SIZE), should anything read request.body
         # before our parser does: still the client's oversized body, not our failure.

@@ -11,7 +11,8 @@ Error messages never quote the body: it carries passwords and one-time codes.
 """
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import IO, Any
 
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
@@ -98,7 +99,12 @@ def _has_lone_surrogate(value: Any) -> bool:
 class GatewayJSONParser(BaseParser):
     media_type = "application/json"
 
-    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+    def parse(
+        self,
+        stream: IO[bytes] | None,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         request = (parser_context or {}).get("request")
         if request is not None:
             try:

@@ -1,5 +1,7 @@
 import base64
 import binascii
+import uuid
+from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
@@ -35,7 +37,7 @@ class StrictUUIDField(serializers.UUIDField):
 
     default_error_messages = {"not_a_string": "Must be a string."}
 
-    def to_internal_value(self, data: object) -> object:
+    def to_internal_value(self, data: object) -> uuid.UUID:
         if not isinstance(data, str):
             self.fail("not_a_string")
         return super().to_internal_value(data)
@@ -47,7 +49,7 @@ class StrictChoiceField(serializers.ChoiceField):
 
     default_error_messages = {"not_a_string": "Must be a string."}
 
-    def to_internal_value(self, data: object) -> object:
+    def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
             self.fail("not_a_string")
         return super().to_internal_value(data)
@@ -57,7 +59,7 @@ class StrictChoiceField(serializers.ChoiceField):
 class Base64Field(StrictCharField):
     """Standard base64 (RFC 4648 §4), decoded to bytes."""
 
-    def to_internal_value(self, data: object) -> bytes:  # type: ignore[override]
+    def to_internal_value(self, data: object) -> bytes:  # type: ignore[override]  # text in, decoded to bytes
         text = super().to_internal_value(data)
         try:
             return base64.b64decode(text, validate=True)
@@ -95,7 +97,7 @@ class CheckRequestSerializer(serializers.Serializer):
     client_ip = StrictIPAddressField(required=False, allow_null=True)
     request_id = StrictCharField(required=False, max_length=100, allow_blank=True)
 
-    def validate(self, attrs: dict) -> dict:  # type: ignore[type-arg]
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         method = attrs["method"]
         if method == Method.SOFT_TOKEN and not attrs.get("otp"):
             raise serializers.ValidationError({"otp": "Required for method soft_token."})
@@ -150,7 +152,7 @@ class ChallengeResponseSerializer(serializers.Serializer):
 class MethodsQuerySerializer(serializers.Serializer):
     username = StrictCharField(max_length=150, trim_whitespace=False)
 
-    def validate(self, attrs: dict) -> dict:  # type: ignore[type-arg]
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(self.initial_data) - set(self.fields))
         if unknown:
             raise serializers.ValidationError({name: "Unknown parameter." for name in unknown})

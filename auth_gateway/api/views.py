@@ -4,6 +4,8 @@ Any unexpected failure becomes 503 through auth_gateway.api.errors — never an 
 """
 
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import connection
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -33,6 +35,7 @@ from auth_gateway.api.serializers import (
     MethodsResponseSerializer,
 )
 from auth_gateway.messages import guidance
+from auth_gateway.models import ServiceClient
 from auth_gateway.policy import AAL, Decision
 from auth_gateway.services import (
     LoginAnswer,
@@ -43,6 +46,8 @@ from auth_gateway.services import (
     methods_for,
 )
 from gfms_portal.clock import now
+
+_View = TypeVar("_View", bound=Callable[..., Response])
 
 COMMON_ERRORS = {
     400: OpenApiResponse(
@@ -63,7 +68,7 @@ BODY_ERRORS = {
 }
 
 
-def gateway(view):  # type: ignore[no-untyped-def]
+def gateway(view: _View) -> _View:
     """Service key required; quota applies; bodies are parsed by GatewayJSONParser (size,
     depth and JSON rules that answer 400/413 instead of 503)."""
     view = parser_classes([GatewayJSONParser])(view)
@@ -94,7 +99,9 @@ def check(request: Request) -> Response:
         client_ip=data.get("client_ip"),
         request_id=data.get("request_id") or uuid.uuid4().hex,
     )
-    return Response(answer_json(check_login(attempt, client=request.user, at=now())))
+    client = request.user
+    assert isinstance(client, ServiceClient)  # noqa: S101  (gateway: ServiceClientAuthentication)
+    return Response(answer_json(check_login(attempt, client=client, at=now())))
 
 
 def answer_json(answer: LoginAnswer) -> dict[str, object]:

@@ -7,6 +7,7 @@ QR step and recovery codes. Refused once a central administrator has a soft toke
 With --create the account is made first (the password is asked for, never an argument).
 """
 
+import datetime as dt
 import getpass
 import os
 from urllib.parse import urljoin
@@ -57,7 +58,7 @@ class Command(BaseCommand):
             "Open it, sign in with the account's password, and scan the QR code."
         )
 
-    def _create(self, username: str, name_th: str, email: str, at: object) -> Officer:
+    def _create(self, username: str, name_th: str, email: str, at: dt.datetime) -> Officer:
         if not name_th or not email:
             raise CommandError("--create needs --name-th and --email")
         password = os.environ.get("GFMS_BOOTSTRAP_PASSWORD") or getpass.getpass("Password: ")

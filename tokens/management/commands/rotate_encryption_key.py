@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=500)
 
     def handle(self, *args: object, **options: object) -> None:
-        report = rotate_encryption_key(batch_size=int(options["batch_size"]))  # type: ignore[call-overload]
+        report = rotate_encryption_key(batch_size=int(str(options["batch_size"])))
         with transaction.atomic():
             record_event(
                 "encryption_key.rotated",
