@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.permissions import Actor, Subject
 from agencies.policy import USERNAME_PATTERN, Kind, Region, Role, Viewer, mask_citizen_id
-from gfms_portal import crypto
+from gfms_portal.encryption import Decrypted, EncryptedTextField
 
 CITIZEN_ID_PURPOSE = "citizen-id"
 
@@ -101,8 +101,14 @@ class Officer(AbstractBaseUser):
         on_delete=models.PROTECT,
         related_name="officers",
     )
-    citizen_id_encrypted = models.TextField(editable=False, blank=True)
+    citizen_id_encrypted = EncryptedTextField(
+        editable=False,
+        blank=True,
+        lookup_hash_field="citizen_id_hash",
+        lookup_purpose=CITIZEN_ID_PURPOSE,
+    )
     citizen_id_hash = models.CharField(max_length=80, editable=False, blank=True, db_index=True)
+    citizen_id = Decrypted("citizen_id_encrypted", doc="The citizen ID (sets the hash too).")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.OFFICER)
     admin_scope = models.ForeignKey(
         Agency,
@@ -162,20 +168,19 @@ class Officer(AbstractBaseUser):
 
     def set_citizen_id(self, citizen_id: str) -> None:
         """Store an already validated 13-digit citizen ID (encrypted + keyed hash)."""
-        self.citizen_id_encrypted = crypto.encrypt(citizen_id)
-        self.citizen_id_hash = crypto.lookup_hash(citizen_id, purpose=CITIZEN_ID_PURPOSE)
+        self.citizen_id = citizen_id
 
     def has_citizen_id(self, citizen_id: str) -> bool:
         """Does `citizen_id` match the record? (Compared by keyed hash, under any key.)"""
         return bool(self.citizen_id_hash) and self.citizen_id_hash in (
-            crypto.lookup_hash_candidates(citizen_id, purpose=CITIZEN_ID_PURPOSE)
+            Officer.citizen_id.lookup_hash_candidates(citizen_id)
         )
 
     @property
     def masked_citizen_id(self) -> str:
         if not self.citizen_id_encrypted:
             return ""
-        return mask_citizen_id(crypto.decrypt(self.citizen_id_encrypted))
+        return mask_citizen_id(self.citizen_id)
 
     # Roles and Django admin ---------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from agencies.models import CITIZEN_ID_PURPOSE, Agency, Officer
+from agencies.models import Agency, Officer
 from agencies.permissions import enforce, may_edit_officer_record
 from agencies.policy import (
     REGION_ALIASES,
@@ -25,7 +25,6 @@ from agencies.policy import (
     path_for,
 )
 from audit.services import record_event
-from gfms_portal import crypto
 
 
 class Outcome(StrEnum):
@@ -216,8 +215,7 @@ def upsert_officer(
         context.officers[record.username.lower()] = officer
         return Outcome.CREATED
     if citizen_id and not officer.has_citizen_id(citizen_id):
-        values["citizen_id_encrypted"] = crypto.encrypt(citizen_id)
-        values["citizen_id_hash"] = crypto.lookup_hash(citizen_id, purpose=CITIZEN_ID_PURPOSE)
+        values.update(Officer.citizen_id.column_values(citizen_id))
     if record.password_hash:
         values["password"] = record.password_hash
     sensitive = [

@@ -44,7 +44,6 @@ from agencies.models import Agency, Officer
 from agencies.policy import Kind, Region, path_for
 from auth_gateway.models import LoginDecision, ServiceClient
 from auth_gateway.services import create_service_client
-from gfms_portal import crypto
 from gfms_portal.clock import now
 from tokens.models import SoftToken, SoftTokenStatus
 
@@ -110,7 +109,9 @@ def seed(officers: int) -> None:
         [
             SoftToken(
                 officer=officer,
-                secret_encrypted=crypto.encrypt(secret_for(int(officer.username[len(PREFIX) :]))),
+                secret_encrypted=SoftToken.secret.encrypt(
+                    secret_for(int(officer.username[len(PREFIX) :]))
+                ),
                 status=SoftTokenStatus.ACTIVE,
                 created_at=at,
                 confirmed_at=at,

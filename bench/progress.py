@@ -59,7 +59,6 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from agencies.models import Agency, Officer
 from agencies.policy import Kind, Region, Role, path_for
 from auth_gateway.models import LoginDecision
-from gfms_portal import crypto
 from gfms_portal.clock import bangkok_date, now
 from schedule.services import change_schedule
 from tokens.models import SoftToken, SoftTokenStatus, TokenKey, TokenKeyState
@@ -240,8 +239,8 @@ def seed(shape: Shape, *, seed_value: int, at: dt.datetime) -> None:
                 f"{username}@agency.example",
                 "",
                 unit.pk,
-                crypto.encrypt(citizen_id),
-                crypto.lookup_hash(citizen_id, purpose="citizen-id"),
+                Officer.citizen_id.encrypt(citizen_id),
+                Officer.citizen_id.lookup_hash(citizen_id),
                 Role.OFFICER.value,
                 None,
                 True,
@@ -276,7 +275,7 @@ def seed(shape: Shape, *, seed_value: int, at: dt.datetime) -> None:
     # Soft tokens: registered (active, confirmed over the last six weeks, more of them early),
     # pending (created in the last few minutes: counts as "in progress"), abandoned pending.
     step = time.perf_counter()
-    secret = crypto.encrypt("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")  # one seed for all: never used here
+    secret = SoftToken.secret.encrypt("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")  # one seed: never used
     registered_at: dict[int, dt.datetime] = {}
     states: dict[int, str] = {}
     token_rows: list[Row] = []

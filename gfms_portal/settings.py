@@ -254,6 +254,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registration.tasks.discard_expired_pending_tokens",
         "schedule": 60.0,
     },
+    "discard-expired-reveals": {
+        "task": "registration.tasks.discard_expired_reveals",
+        "schedule": 60.0,  # a one-time display lives 10 minutes (REVEAL_LIFETIME)
+    },
 }
 
 # E-mail: console by default; SMTP when EMAIL_HOST is set.

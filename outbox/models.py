@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gfms_portal.encryption import Decrypted, EncryptedTextField
+
 
 class OutboxMessage(models.Model):
     """An e-mail, written in the same transaction as the change it reports, and sent by a
@@ -18,7 +20,8 @@ class OutboxMessage(models.Model):
     to = models.EmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=255)
     # Encrypted (it may hold a one-time code) and emptied once the message is sent.
-    body = models.TextField(_("body"))
+    body = EncryptedTextField(_("body"))
+    body_text = Decrypted("body", doc="The body in plain text.")
     created_at = models.DateTimeField(_("created"), db_index=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)

@@ -18,7 +18,6 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from gfms_portal import crypto
 from gfms_portal.celery import app as celery_app
 from outbox.models import OutboxMessage
 
@@ -47,7 +46,12 @@ def queue_email(
         subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
         body = render_to_string(f"emails/{template}_body.txt", context)
     message = OutboxMessage.objects.create(
-        kind=kind, officer=officer, to=to, subject=subject, body=crypto.encrypt(body), created_at=at
+        kind=kind,
+        officer=officer,
+        to=to,
+        subject=subject,
+        body=OutboxMessage.body_text.encrypt(body),
+        created_at=at,
     )
     transaction.on_commit(lambda: publish(message.pk))
     return message
@@ -112,7 +116,7 @@ def send_now(message_id: int, *, at: dt.datetime) -> bool:
         try:
             EmailMessage(
                 message.subject,
-                crypto.decrypt(message.body),
+                message.body_text,
                 settings.DEFAULT_FROM_EMAIL,
                 [message.to],
             ).send()

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gfms_portal.encryption import Decrypted, EncryptedTextField
+
 
 class IdentityCheck(models.Model):
     """Proof that the person at the keyboard is the officer: the citizen ID matched the agency
@@ -68,7 +70,8 @@ class Reveal(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=32)
-    sealed = models.TextField()
+    sealed = EncryptedTextField()
+    text = Decrypted("sealed", doc="What is shown once, in plain text.")
     created_at = models.DateTimeField()
 
     class Meta:

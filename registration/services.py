@@ -385,7 +385,7 @@ def _new_pending_token(
     _discard_pending(officer, at=at)
     token = SoftToken.objects.create(
         officer=officer,
-        secret_encrypted=crypto.encrypt(secret),
+        secret_encrypted=SoftToken.secret.encrypt(secret),
         status=SoftTokenStatus.PENDING,
         created_at=at,
         is_replacement=replacement,
@@ -456,7 +456,7 @@ def confirm_enrollment(
     token is revoked in the same transaction), the confirming time step counts as used, and
     ten recovery codes are made. Returns the recovery codes — shown once, stored hashed."""
     token = pending_token(officer, token_id, at=at)
-    secret = crypto.decrypt(token.secret_encrypted)
+    secret = token.secret
     code = normalise_code(typed_code)
     steps = totp.matching_steps(secret, code, at=at)
     if not steps:
@@ -682,7 +682,9 @@ REVEAL_LIFETIME = dt.timedelta(minutes=10)
 def seal_once(owner: Officer, kind: str, text: str, *, at: dt.datetime) -> str:
     """Keep `text` (encrypted) for one page view by `owner`; returns the id for the URL."""
     return str(
-        Reveal.objects.create(owner=owner, kind=kind, sealed=crypto.encrypt(text), created_at=at).pk
+        Reveal.objects.create(
+            owner=owner, kind=kind, sealed=Reveal.text.encrypt(text), created_at=at
+        ).pk
     )
 
 
@@ -696,4 +698,10 @@ def open_once(owner: Officer, reveal_id: str | None, kind: str, *, at: dt.dateti
         return None
     if row is None or not Reveal.objects.filter(pk=row.pk).delete()[0]:
         return None
-    return crypto.decrypt(row.sealed)
+    return row.text
+
+
+def purge_expired_reveals(*, at: dt.datetime) -> int:
+    """Delete what was sealed but never opened within REVEAL_LIFETIME (periodic task): it can
+    no longer be shown, and need not be kept."""
+    return Reveal.objects.filter(created_at__lte=at - REVEAL_LIFETIME).delete()[0]

@@ -21,7 +21,6 @@ from agencies.step_up import (
     stepped_up_at,
     with_next,
 )
-from gfms_portal import crypto
 from gfms_portal.clock import now
 from gfms_portal.errors import Refused
 from registration.forms import CitizenIdForm, CodeForm
@@ -224,7 +223,7 @@ def register_qr(request: SignedInRequest) -> HttpResponse:
     except Refused as error:
         messages.error(request, error.message)
         return redirect("register")
-    secret = crypto.decrypt(token.secret_encrypted)
+    secret = token.secret
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

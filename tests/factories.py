@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from agencies.models import Agency, Officer
 from agencies.policy import Kind, Region, Role, path_for
-from gfms_portal import crypto
 from tokens.models import SoftToken, SoftTokenStatus
 
 # RFC 6238's SHA-1 test secret "12345678901234567890", in base32 (160 bits).
@@ -101,7 +100,7 @@ class SoftTokenFactory(factory.django.DjangoModelFactory):
         model = SoftToken
 
     officer = factory.SubFactory(OfficerFactory)
-    secret_encrypted = factory.LazyFunction(lambda: crypto.encrypt(DEMO_SECRET))
+    secret = DEMO_SECRET  # encrypted by the model (SoftToken.secret)
     status = SoftTokenStatus.ACTIVE
     created_at = factory.LazyFunction(timezone.now)
     confirmed_at = factory.LazyFunction(timezone.now)

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gfms_portal.encryption import Decrypted, EncryptedTextField
+
 
 class SoftTokenStatus(models.TextChoices):
     PENDING = "pending", _("Pending confirmation")
@@ -19,7 +21,8 @@ class SoftToken(models.Model):
         on_delete=models.PROTECT,
         related_name="soft_tokens",
     )
-    secret_encrypted = models.TextField(editable=False)
+    secret_encrypted = EncryptedTextField(editable=False)
+    secret = Decrypted("secret_encrypted", doc="The TOTP seed (base32); emptied when revoked.")
     status = models.CharField(
         _("status"), max_length=16, choices=SoftTokenStatus.choices, default=SoftTokenStatus.PENDING
     )

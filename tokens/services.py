@@ -1,23 +1,20 @@
 """What happens to soft tokens and hardware Token Keys: verification with one-time use of
-each TOTP time step, seed import and key rotation, and the Token Key inventory."""
+each TOTP time step, seed import, and the Token Key inventory."""
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import parse_qs, urlparse
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from django.db import transaction
 from django.db.models import F, FilteredRelation, Q, QuerySet
 
 from agencies.models import Officer
 from agencies.services import Outcome, RecordError
 from audit.services import record_event
-from gfms_portal import crypto
 from tokens import totp
 from tokens.models import SoftToken, SoftTokenStatus, TokenKey, TokenKeyState
 
@@ -155,7 +152,7 @@ def verify_soft_token(token: SoftToken, code: str, *, at: dt.datetime) -> TotpRe
     step accepted, so two requests racing with the same code can never both succeed, on
     PostgreSQL or SQLite. A code for a step already used (or older) is REUSED.
     """
-    steps = totp.matching_steps(crypto.decrypt(token.secret_encrypted), code, at=at)
+    steps = totp.matching_steps(token.secret, code, at=at)
     if not steps:
         return TotpResult.INVALID
     step = max(steps)
@@ -219,7 +216,7 @@ def import_soft_token(
         raise RecordError(problems)
     assert officer is not None  # noqa: S101
     current = active_soft_token(officer.pk)
-    if current is not None and crypto.decrypt(current.secret_encrypted) == seed:
+    if current is not None and current.secret == seed:
         return Outcome.UNCHANGED
     if current is not None:
         SoftToken.objects.filter(pk=current.pk).update(
@@ -227,7 +224,7 @@ def import_soft_token(
         )
     SoftToken.objects.create(
         officer=officer,
-        secret_encrypted=crypto.encrypt(seed),
+        secret_encrypted=SoftToken.secret.encrypt(seed),
         status=SoftTokenStatus.ACTIVE,
         created_at=at,
         confirmed_at=at,
@@ -240,59 +237,3 @@ def import_soft_token(
         data={"replaced": current is not None},
     )
     return Outcome.UPDATED if current is not None else Outcome.CREATED
-
-
-# --- key rotation -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RotationReport:
-    soft_tokens: int
-    citizen_ids: int
-
-
-def rotate_encryption_key(*, batch_size: int = 500) -> RotationReport:
-    """Re-encrypt every TOTP seed and citizen ID with the newest key (and re-hash citizen IDs
-    with it), in small transactions so the system keeps running. Each row is written with a
-    conditional UPDATE on its old ciphertext, so a row changed meanwhile is left for the next
-    run instead of being overwritten."""
-    from agencies.models import CITIZEN_ID_PURPOSE
-
-    newest = crypto.newest_key_id()
-    tokens_done = 0
-    live = SoftToken.objects.exclude(secret_encrypted="").order_by("pk")  # revoked: discarded
-    for ids in _batches(live.values_list("pk", flat=True), batch_size):
-        with transaction.atomic():
-            for pk, old in SoftToken.objects.filter(pk__in=ids).values_list(
-                "pk", "secret_encrypted"
-            ):
-                if not old:  # discarded meanwhile
-                    continue
-                new = crypto.rotate(old)
-                tokens_done += SoftToken.objects.filter(pk=pk, secret_encrypted=old).update(
-                    secret_encrypted=new
-                )
-    citizen_done = 0
-    officers = Officer.objects.exclude(citizen_id_encrypted="").order_by("pk")
-    for ids in _batches(officers.values_list("pk", flat=True), batch_size):
-        with transaction.atomic():
-            rows = Officer.objects.filter(pk__in=ids).values_list("pk", "citizen_id_encrypted")
-            for pk, old in rows:
-                citizen_id = crypto.decrypt(old)
-                new_hash = crypto.lookup_hash(citizen_id, purpose=CITIZEN_ID_PURPOSE)
-                assert new_hash.startswith(newest)  # noqa: S101
-                citizen_done += Officer.objects.filter(pk=pk, citizen_id_encrypted=old).update(
-                    citizen_id_encrypted=crypto.rotate(old), citizen_id_hash=new_hash
-                )
-    return RotationReport(tokens_done, citizen_done)
-
-
-def _batches(ids: QuerySet[Any, int], size: int) -> Iterator[list[int]]:
-    batch: list[int] = []
-    for pk in ids.iterator(chunk_size=size):
-        batch.append(pk)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

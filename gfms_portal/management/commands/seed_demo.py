@@ -17,7 +17,6 @@ from django.db import transaction
 from agencies.demo_data import FIRST_NAMES, LAST_NAMES, MINISTRIES, PROVINCES
 from agencies.models import Agency, Officer
 from agencies.policy import Kind, Region, Role, path_for
-from gfms_portal import crypto
 from gfms_portal.clock import bangkok_date, now
 from schedule.policy import CIRCULAR_SCHEDULE
 from schedule.services import change_schedule
@@ -103,7 +102,7 @@ class Command(BaseCommand):
             if officer.citizen_id_encrypted:
                 self.stdout.write(
                     f"To register as {officer.username}: citizen ID "
-                    f"{crypto.decrypt(officer.citizen_id_encrypted)} (demo data); the e-mailed "
+                    f"{officer.citizen_id} (demo data); the e-mailed "
                     "code is printed in this terminal."
                 )
 
@@ -234,7 +233,7 @@ class Command(BaseCommand):
                 soft_tokens.append(
                     SoftToken(
                         officer=officer,
-                        secret_encrypted=crypto.encrypt(pyotp.random_base32()),
+                        secret_encrypted=SoftToken.secret.encrypt(pyotp.random_base32()),
                         status=SoftTokenStatus.ACTIVE,
                         created_at=confirmed - dt.timedelta(minutes=3),
                         confirmed_at=confirmed,
@@ -244,7 +243,7 @@ class Command(BaseCommand):
                 soft_tokens.append(
                     SoftToken(
                         officer=officer,
-                        secret_encrypted=crypto.encrypt(pyotp.random_base32()),
+                        secret_encrypted=SoftToken.secret.encrypt(pyotp.random_base32()),
                         status=SoftTokenStatus.PENDING,
                         created_at=at - dt.timedelta(minutes=rng.randint(1, 9)),
                     )
@@ -313,7 +312,7 @@ class Command(BaseCommand):
     def _token(officer: Officer, secret: str, status: str, at: dt.datetime) -> None:
         SoftToken.objects.create(
             officer=officer,
-            secret_encrypted=crypto.encrypt(secret),
+            secret_encrypted=SoftToken.secret.encrypt(secret),
             status=status,
             created_at=at,
             confirmed_at=at if status == SoftTokenStatus.ACTIVE else None,
