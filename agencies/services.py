@@ -2,6 +2,7 @@
 with the audit trail. The CSV imports and the Django admin both come through here."""
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -95,7 +96,7 @@ def upsert_agency(record: AgencyRecord, *, known: dict[str, Agency] | None = Non
     return _apply_changes(agency, values)
 
 
-def _apply_changes(instance: Agency | Officer, values: dict[str, object]) -> Outcome:
+def _apply_changes(instance: Agency | Officer, values: Mapping[str, object]) -> Outcome:
     changed = [name for name, value in values.items() if getattr(instance, name) != value]
     if not changed:
         return Outcome.UNCHANGED

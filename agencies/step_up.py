@@ -10,16 +10,18 @@ an operator are not portal sessions and call the services with `actor_label` ins
 import datetime as dt
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlencode
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 
+from agencies.models import Officer
 from agencies.permissions import enforce, may_export_personal_data
 from agencies.policy import Role, is_privileged, is_step_up_fresh
 from audit.services import record_event
@@ -34,9 +36,9 @@ STEP_UP_KEY = "stepped_up_at"
 SECOND_FACTOR_TOKEN_KEY = "second_factor_token"  # noqa: S105  (a session key name)
 
 
-def needs_second_factor(user: object) -> bool:
+def needs_second_factor(user: object) -> TypeGuard[Officer]:
     """A signed-in privileged account (agencies.policy.PRIVILEGED_ROLES)."""
-    return bool(getattr(user, "is_authenticated", False)) and is_privileged(Role(user.role))  # type: ignore[attr-defined]
+    return isinstance(user, Officer) and is_privileged(Role(user.role))
 
 
 def _stamp(request: HttpRequest, key: str) -> dt.datetime | None:
@@ -82,12 +84,12 @@ def with_next(name: str, target: str) -> str:
     return f"{reverse(name)}?{urlencode({'next': target})}"
 
 
-def fresh_code_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def fresh_code_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """For downloads (GET): without a code from the last few minutes, ask for one and come
     back. The service called by the view checks it again."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         if needs_second_factor(request.user) and not is_stepped_up(request, now()):
             return redirect(with_next("account_verify", request.get_full_path()))
         return view(request, *args, **kwargs)

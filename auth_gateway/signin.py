@@ -24,7 +24,6 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from agencies.models import Officer
 from agencies.step_up import (
     has_second_factor,
     is_stepped_up,
@@ -93,7 +92,6 @@ def login_code(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not needs_second_factor(user):
         return redirect("login" if not user.is_authenticated else "account")
-    assert isinstance(user, Officer)  # noqa: S101  (needs_second_factor says so)
     target = safe_next(request)
     if has_second_factor(request):
         return redirect(target)
@@ -135,7 +133,6 @@ class PrivilegedSessionGuard:
         user = getattr(request, "user", None)
         if not needs_second_factor(user):
             return self.get_response(request)
-        assert isinstance(user, Officer)  # noqa: S101  (needs_second_factor says so)
         token = active_soft_token(user.pk)
         if has_second_factor(request):
             if token is None or token.pk != second_factor_token(request):

@@ -1,8 +1,9 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from agencies.http import SignedInRequest
 from auth_gateway.models import LoginDecision
 from auth_gateway.policy import Decision
 from tokens.possession import recovery_codes_left
@@ -11,7 +12,7 @@ from tokens.services import active_soft_token
 
 @require_safe
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: SignedInRequest) -> HttpResponse:
     """The officer's status page: the token, the last GFMS login, recovery codes left."""
     officer = request.user
     token = active_soft_token(officer.pk)

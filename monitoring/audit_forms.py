@@ -2,9 +2,11 @@
 silently dropped: an auditor must not read an unfiltered list as the filtered one."""
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Officer
@@ -19,7 +21,7 @@ FIRST_DAY = dt.date(2000, 1, 1)
 LAST_DAY = dt.date(2199, 12, 31)
 
 
-def _event_choices() -> list:  # type: ignore[type-arg]
+def _event_choices() -> list[tuple[str | Promise, Promise | list[tuple[str, Promise]]]]:
     return [("", _("All events"))] + [
         (group, list(labels.items())) for group, labels in EVENT_GROUPS
     ]
@@ -82,8 +84,9 @@ class AuditLogFilter(forms.Form):
             )
         return agency
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         since, until = data.get("date_from"), data.get("date_to")
         if since and until and since > until:
             self.add_error(

@@ -7,12 +7,14 @@ from collections.abc import Iterator
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from agencies.http import SignedInRequest
 from agencies.models import Officer
 from agencies.permissions import enforce, may_read_audit_log
 from agencies.step_up import authorize_download, fresh_code_required
@@ -48,12 +50,14 @@ def _require_reader(user: Officer) -> None:
 
 @require_safe
 @login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: SignedInRequest) -> HttpResponse:
     _require_reader(request.user)
     return _render_page(request, AuditLogFilter(request.GET))
 
 
-def _filtered_events(request: HttpRequest) -> tuple[AuditLogFilter, QuerySet[AuditEvent] | None]:
+def _filtered_events(
+    request: SignedInRequest,
+) -> tuple[AuditLogFilter, QuerySet[AuditEvent] | None]:
     """The filter form and the events it selects (None when the filters are wrong)."""
     _require_reader(request.user)
     form = AuditLogFilter(request.GET)
@@ -63,7 +67,7 @@ def _filtered_events(request: HttpRequest) -> tuple[AuditLogFilter, QuerySet[Aud
 @require_safe
 @login_required
 @fresh_code_required
-def audit_log_csv(request: HttpRequest) -> HttpResponse:
+def audit_log_csv(request: SignedInRequest) -> HttpResponseBase:
     """Every matching event, streamed row by row: constant memory whatever the size."""
     form, events = _filtered_events(request)
     if events is None:
@@ -75,7 +79,7 @@ def audit_log_csv(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 @fresh_code_required
-def audit_log_xlsx(request: HttpRequest) -> HttpResponse:
+def audit_log_xlsx(request: SignedInRequest) -> HttpResponseBase:
     form, events = _filtered_events(request)
     if events is None:
         return _render_page(request, form, status=400)
@@ -95,7 +99,9 @@ def audit_log_xlsx(request: HttpRequest) -> HttpResponse:
     return xlsx_response(_export_rows(events), f"{_export_name()}.xlsx", sheet="บันทึกการตรวจสอบ")
 
 
-def _render_page(request: HttpRequest, form: AuditLogFilter, *, status: int = 200) -> HttpResponse:
+def _render_page(
+    request: SignedInRequest, form: AuditLogFilter, *, status: int = 200
+) -> HttpResponse:
     page, rows = None, []
     if form.is_valid():
         page = Paginator(find_events(form.criteria()), PAGE_SIZE).get_page(

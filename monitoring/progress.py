@@ -9,6 +9,7 @@ prefix of the unit's materialised path (ministry "03/", department "03/03004/", 
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, overload
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr, TruncDate
@@ -21,7 +22,10 @@ from auth_gateway.policy import LEGACY_METHODS, Decision, Method, Reason
 from gfms_portal.clock import BANGKOK, bangkok_date, bangkok_midnight
 from tokens import roster
 from tokens.models import SoftToken, SoftTokenStatus
-from tokens.roster import annotated_officers
+from tokens.roster import RosterState, annotated_officers
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 PATH_LENGTH = {"ministry": 3, "department": 9, "unit": 20}  # "03/", "03/03004/", "…/0300400001/"
 CHILD_KIND = {None: "ministry", "ministry": "department", "department": "unit"}
@@ -45,7 +49,15 @@ class Enrollment:
         return round(100 * self.registered / self.total, 1) if self.total else 0.0
 
 
-def _counts(queryset, group_by: str | None = None):  # type: ignore[no-untyped-def]
+@overload
+def _counts(queryset: QuerySet[Any], group_by: None = None) -> dict[str, int]: ...
+@overload
+def _counts(queryset: QuerySet[Any], group_by: str) -> QuerySet[Any, dict[str, Any]]: ...
+def _counts(
+    queryset: QuerySet[Any], group_by: str | None = None
+) -> dict[str, int] | QuerySet[Any, dict[str, Any]]:
+    """Officers counted: in total, registered and pending — overall, or one row per value of
+    `group_by`."""
     aggregates = {
         "total": Count("pk"),
         "registered": Count("pk", filter=Q(is_registered=True)),
@@ -68,6 +80,7 @@ def enrollment_overview(
     officers = annotated_officers(prefix, at)
     child_kind = CHILD_KIND.get(node.kind if node else None)
     if child_kind is None:  # a disbursement unit: its own totals, no children
+        assert node is not None  # noqa: S101  (the whole country has children: ministries)
         summary = Enrollment(node.code, node.name_th, **_counts(officers))
         return node, summary, []
     length = PATH_LENGTH[child_kind]
@@ -107,7 +120,7 @@ def officers_in(
     query: str = "",
     code: str | None = None,
     legacy: bool = False,
-) -> QuerySet[Officer]:
+) -> "QuerySet[WithAnnotations[Officer, RosterState]]":
     """tokens.roster.officers_in, and with `legacy` only those who logged in with a Token Key
     or a password alone in the last TELEMETRY_DAYS days (the gateway's decision records)."""
     officers = roster.officers_in(viewer, at=at, state=state, query=query, code=code)
@@ -167,7 +180,9 @@ def logins_per_day(
     return result
 
 
-def legacy_users(viewer: Viewer, *, at: dt.datetime, days: int = TELEMETRY_DAYS):  # type: ignore[no-untyped-def]
+def legacy_users(
+    viewer: Viewer, *, at: dt.datetime, days: int = TELEMETRY_DAYS
+) -> QuerySet[LoginDecision, dict[str, Any]]:
     """Officers in scope who logged in with a Token Key or a password in the last `days`
     days — the ones to chase before the cutover — with their unit and last legacy login."""
     decisions = LoginDecision.objects.filter(
@@ -279,7 +294,9 @@ def burnup(
     )
 
 
-def refused_unregistered(viewer: Viewer, *, at: dt.datetime, days: int = TELEMETRY_DAYS):  # type: ignore[no-untyped-def]
+def refused_unregistered(
+    viewer: Viewer, *, at: dt.datetime, days: int = TELEMETRY_DAYS
+) -> QuerySet[LoginDecision, dict[str, Any]]:
     """After the cutover: officers in scope whom the gateway refused because they have no soft
     token, in the last `days` days — the ones who need a late-registration code."""
     decisions = LoginDecision.objects.filter(

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from agencies.http import SignedInRequest
 from agencies.permissions import StepUpRequired, enforce, may_change_schedule, may_view_schedule
 from agencies.policy import Role, Viewer
 from agencies.step_up import STEP_UP_NEEDED
@@ -213,7 +214,7 @@ def schedule_history() -> list[HistoryEntry]:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
-def manage_schedule(request: HttpRequest) -> HttpResponse:
+def manage_schedule(request: SignedInRequest) -> HttpResponse:
     enforce(may_view_schedule(request.user.actor))
     can_change = may_change_schedule(request.user.actor, at=now(), stepped_up_at=None).permitted
     if request.method == "POST" and not can_change:
@@ -274,7 +275,7 @@ def manage_schedule(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _save(request: HttpRequest, new: MigrationSchedule, *, at: dt.datetime) -> HttpResponse:
+def _save(request: SignedInRequest, new: MigrationSchedule, *, at: dt.datetime) -> HttpResponse:
     try:
         # is_demo=False: dates an administrator sets are the real ones (as with set_schedule).
         _record, changed = change_schedule(

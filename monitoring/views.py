@@ -2,18 +2,23 @@
 a late-registration code, unlock an account. Scope comes from agencies.scope (404 outside)."""
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from agencies.http import SignedInRequest
+from agencies.models import Officer
 from agencies.permissions import enforce, may_remind
 from agencies.scope import require_administrator
 from agencies.step_up import (
@@ -25,6 +30,7 @@ from gfms_portal.exports import csv_response, xlsx_response
 from gfms_portal.thaidate import format_be_date
 from monitoring.charts import burnup_chart
 from monitoring.progress import (
+    Enrollment,
     burnup,
     enrollment_overview,
     legacy_users,
@@ -35,6 +41,10 @@ from monitoring.progress import (
 from registration.reminders import registration_is_open, remind_now, reminded_today
 from schedule.models import Schedule
 from schedule.policy import Phase, days_until_close, phase_at
+from tokens.roster import RosterState
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 PAGE_SIZE = 50
 LIST_LIMIT = 500
@@ -50,7 +60,9 @@ SORT_KEYS = {
 }
 
 
-def _sorted_children(request: HttpRequest, children: list) -> tuple[list, str, str, str]:  # type: ignore[type-arg]
+def _sorted_children(
+    request: SignedInRequest, children: list[Enrollment]
+) -> tuple[list[Enrollment], str, str, str]:
     """The per-child table sorted by a column (links in the headers, no JavaScript); laggards
     first by default. An unknown column or order is named and the default kept."""
     sort = request.GET.get("sort", "percent")
@@ -68,7 +80,7 @@ def _sorted_children(request: HttpRequest, children: list) -> tuple[list, str, s
 
 @require_safe
 @login_required
-def manage_progress(request: HttpRequest, code: str | None = None) -> HttpResponse:
+def manage_progress(request: SignedInRequest, code: str | None = None) -> HttpResponse:
     """Enrollment progress for a node and its children, drill-down to any depth, in scope:
     the burn-up against the closing day, the sortable per-child table, reminders on demand."""
     require_administrator(request.user)
@@ -107,7 +119,7 @@ def manage_progress(request: HttpRequest, code: str | None = None) -> HttpRespon
 
 @require_POST
 @login_required
-def manage_remind(request: HttpRequest) -> HttpResponse:
+def manage_remind(request: SignedInRequest) -> HttpResponse:
     """Remind the unregistered officers of a node (or of the whole scope) now. Safe to click
     twice: nobody gets two reminders on one day."""
     enforce(may_remind(request.user.actor, None))  # remind_now checks the node too
@@ -173,7 +185,9 @@ class OfficerFilter(forms.Form):
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
 
 
-def _filtered(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _filtered(
+    request: SignedInRequest,
+) -> "tuple[OfficerFilter, QuerySet[WithAnnotations[Officer, RosterState]] | None]":
     form = OfficerFilter(request.GET or None)
     if form.is_bound and not form.is_valid():
         return form, None
@@ -191,7 +205,7 @@ def _filtered(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @require_safe
 @login_required
-def manage_officer_list(request: HttpRequest) -> HttpResponse:
+def manage_officer_list(request: SignedInRequest) -> HttpResponse:
     """Officers in scope with their registration state: filters, search, pages of 50."""
     require_administrator(request.user)
     form, officers = _filtered(request)
@@ -220,7 +234,9 @@ EXPORT_HEADER = [
 ]
 
 
-def _export_rows(officers) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+def _export_rows(
+    officers: "QuerySet[WithAnnotations[Officer, RosterState]]",
+) -> Iterator[list[str]]:
     yield EXPORT_HEADER
     for officer in officers.iterator(chunk_size=2000):
         state = (
@@ -233,7 +249,7 @@ def _export_rows(officers) -> Iterator[list[str]]:  # type: ignore[no-untyped-de
         yield [
             officer.username,
             officer.name_th,
-            officer.unit.code,
+            officer.unit.code if officer.unit else "",  # never empty: the roster joins the unit
             officer.masked_citizen_id,
             state,
             format_be_date(officer.registered_at, lang="th") if officer.registered_at else "",
@@ -244,7 +260,7 @@ def _export_rows(officers) -> Iterator[list[str]]:  # type: ignore[no-untyped-de
 @require_safe
 @login_required
 @fresh_code_required
-def manage_officer_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def manage_officer_list_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
     """The same list as CSV (UTF-8 with a BOM, so Excel shows Thai) or XLSX, streamed: constant
     memory whatever the number of officers. Bad filters or nothing to export: back to the list
     with the reason."""
@@ -269,7 +285,7 @@ def manage_officer_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @require_safe
 @login_required
-def manage_legacy_logins(request: HttpRequest) -> HttpResponse:
+def manage_legacy_logins(request: SignedInRequest) -> HttpResponse:
     """Readiness before the cutover: logins per day by method, and who still uses the legacy
     ways (Token Key, password alone) — from the gateway's decision records, in scope."""
     require_administrator(request.user)

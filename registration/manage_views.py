@@ -6,13 +6,14 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from agencies.http import SignedInRequest
 from agencies.lockout import unlock_officer
 from agencies.models import Officer
 from agencies.permissions import StepUpRequired, Verdict, enforce, may_reset_soft_token
@@ -38,7 +39,7 @@ PAGE_SIZE = 50
 
 @require_safe
 @login_required
-def manage_officer_search(request: HttpRequest) -> HttpResponse:
+def manage_officer_search(request: SignedInRequest) -> HttpResponse:
     require_administrator(request.user)
     query = request.GET.get("q", "").strip()[:100]
     officers = officers_visible_to(request.user.viewer).select_related("unit").order_by("username")
@@ -53,7 +54,7 @@ def manage_officer_search(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible_officer(request: HttpRequest, username: str) -> Officer:
+def _visible_officer(request: SignedInRequest, username: str) -> Officer:
     officer = (
         officers_visible_to(request.user.viewer)
         .filter(username=username)
@@ -65,7 +66,7 @@ def _visible_officer(request: HttpRequest, username: str) -> Officer:
     return officer
 
 
-def _may_act(request: HttpRequest, officer: Officer, at: dt.datetime) -> Verdict:
+def _may_act(request: SignedInRequest, officer: Officer, at: dt.datetime) -> Verdict:
     """Reset, late code and unlock share one rule (agencies.permissions)."""
     return may_reset_soft_token(
         request.user.actor, officer.subject, at=at, stepped_up_at=stepped_up_at(request)
@@ -75,7 +76,7 @@ def _may_act(request: HttpRequest, officer: Officer, at: dt.datetime) -> Verdict
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
-def manage_officer(request: HttpRequest, username: str) -> HttpResponse:
+def manage_officer(request: SignedInRequest, username: str) -> HttpResponse:
     require_administrator(request.user)
     officer = _visible_officer(request, username)
     at = now()

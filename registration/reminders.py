@@ -88,7 +88,7 @@ def _claim(
     values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(recipient_ids))
     day = bangkok_date(at)
     requester = requested_by.pk if requested_by else None
-    params: list[object] = []
+    params: list[int | str | bool | dt.date | dt.datetime | None] = []
     for recipient_id in recipient_ids:
         params += [recipient_id, key, kind.value, at, day, requester, False]
     # Only the table name and "(%s, …)" placeholders are formatted in; the values are parameters.

@@ -335,13 +335,17 @@ def open_bootstrap_link(officer: Officer, token: str, *, at: dt.datetime) -> Ide
 
 
 def _verified_check(officer: Officer, check_id: int | None, *, at: dt.datetime) -> IdentityCheck:
-    check = IdentityCheck.objects.filter(
-        pk=check_id,
-        officer=officer,
-        verified_at__isnull=False,
-        used_at__isnull=True,
-        verified_at__gt=at - IDENTITY_CHECK_VALID_FOR,
-    ).first()
+    check = (
+        None  # no check in the session: nothing to look up
+        if check_id is None
+        else IdentityCheck.objects.filter(
+            pk=check_id,
+            officer=officer,
+            verified_at__isnull=False,
+            used_at__isnull=True,
+            verified_at__gt=at - IDENTITY_CHECK_VALID_FOR,
+        ).first()
+    )
     if check is None:
         raise RegistrationError(
             "identity_needed", _("Please confirm your identity first (citizen ID and e-mail code).")
@@ -407,12 +411,16 @@ def _discard_pending(officer: Officer, *, at: dt.datetime) -> None:
 
 
 def pending_token(officer: Officer, token_id: int | None, *, at: dt.datetime) -> SoftToken:
-    token = SoftToken.objects.filter(
-        pk=token_id,
-        officer=officer,
-        status=SoftTokenStatus.PENDING,
-        created_at__gt=at - PENDING_TOKEN_LIFETIME,
-    ).first()
+    token = (
+        None  # no pending token in the session: nothing to look up
+        if token_id is None
+        else SoftToken.objects.filter(
+            pk=token_id,
+            officer=officer,
+            status=SoftTokenStatus.PENDING,
+            created_at__gt=at - PENDING_TOKEN_LIFETIME,
+        ).first()
+    )
     if token is None:
         raise RegistrationError(
             "pending_expired",
@@ -690,6 +698,8 @@ def seal_once(owner: Officer, kind: str, text: str, *, at: dt.datetime) -> str:
 
 def open_once(owner: Officer, reveal_id: str | None, kind: str, *, at: dt.datetime) -> str | None:
     """The text, the first time only (the row is deleted); None afterwards or for anyone else."""
+    if reveal_id is None:
+        return None
     try:
         row = Reveal.objects.filter(
             pk=reveal_id, owner=owner, kind=kind, created_at__gt=at - REVEAL_LIFETIME

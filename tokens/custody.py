@@ -108,7 +108,7 @@ def _load(serials: list[str], actor: Officer) -> _Batch:
         .filter(unit__in=visible_units, serial_upper__in={serial.upper() for serial in serials})
         .select_related("officer", "unit")
     }
-    devices = []
+    devices: list[TokenKey] = []
     for serial in dict.fromkeys(serials):
         device = found.get(serial.upper())
         if device is None:
@@ -252,6 +252,7 @@ def create_shipment(serials_text: str, *, actor: Officer, at: dt.datetime) -> Sh
     is marked shipped)."""
     _require(may_pack(actor.actor), _("Only a parent agency's administrator packs a shipment."))
     sender = actor.admin_scope
+    assert sender is not None  # noqa: S101  (may_pack: the administrator of a department)
     batch = _load(parse_serials(serials_text), actor)
     problems = list(batch.problems)
     packed = set(
@@ -327,6 +328,7 @@ def mark_shipped(
         ):
             raise CustodyError([_("This shipment was already shipped.")])
         for item in shipment.items.select_related("token_key__officer", "token_key__unit"):
+            assert item.token_key is not None  # noqa: S101  (a draft lists packed devices only)
             _move(
                 item.token_key,
                 Act.SHIP,
@@ -372,6 +374,7 @@ def receive_shipment(
         if n > 1
     ]
     if shipment.status == ShipmentStatus.RECEIVED:
+        assert shipment.received_at is not None  # noqa: S101  (set with the status)
         problems.append(
             _("This shipment was already received on %(when)s.")
             % {"when": format_be_datetime(shipment.received_at)}
@@ -395,6 +398,7 @@ def receive_shipment(
             raise CustodyError([_("This shipment was already received.")])
         for serial in received:
             item = items[serial.upper()]
+            assert item.token_key is not None  # noqa: S101  (a manifest line has its device)
             _move(
                 item.token_key,
                 Act.RECEIVE,

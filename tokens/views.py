@@ -6,12 +6,15 @@ from collections.abc import Iterator
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
+from agencies.http import SignedInRequest
 from agencies.permissions import (
     ACTING,
     StepUpRequired,
@@ -40,7 +43,7 @@ from tokens.custody import (
     report_lost,
     resolve_discrepancy,
 )
-from tokens.models import Shipment, ShipmentStatus, TokenKey, TokenKeyState
+from tokens.models import Shipment, ShipmentItem, ShipmentStatus, TokenKey, TokenKeyState
 from tokens.models import TokenKeyState as S
 from tokens.policy import effective_state, is_overdue
 from tokens.returns import outstanding_devices, return_progress
@@ -84,7 +87,7 @@ def _report(request: HttpRequest, error: CustodyError) -> None:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def manage_token_keys(request: HttpRequest) -> HttpResponse:
+def manage_token_keys(request: SignedInRequest) -> HttpResponse:
     require_administrator(request.user)
     at = now()
     hand_over_form = SerialsForm(
@@ -144,13 +147,13 @@ def manage_token_keys(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _may_record(request: HttpRequest) -> bool:
+def _may_record(request: SignedInRequest) -> bool:
     """Hand-over, damage and loss forms: the administrators who act (per key, custody asks
     agencies.permissions.may_hand_over again)."""
     return request.user.actor.role in ACTING
 
 
-def _visible_shipments(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _visible_shipments(request: SignedInRequest) -> QuerySet[Shipment]:
     return Shipment.objects.filter(
         sender__in=agencies_visible_to(request.user.viewer).values("pk")
     ).select_related("sender")
@@ -158,7 +161,7 @@ def _visible_shipments(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def manage_shipments(request: HttpRequest) -> HttpResponse:
+def manage_shipments(request: SignedInRequest) -> HttpResponse:
     require_administrator(request.user)
     form = SerialsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -179,7 +182,7 @@ def manage_shipments(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible_shipment(request: HttpRequest, shipment_id: int) -> Shipment:
+def _visible_shipment(request: SignedInRequest, shipment_id: int) -> Shipment:
     shipment = _visible_shipments(request).filter(pk=shipment_id).first()
     if shipment is None:
         raise Http404("no such shipment in your scope")
@@ -188,7 +191,7 @@ def _visible_shipment(request: HttpRequest, shipment_id: int) -> Shipment:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def manage_shipment(request: HttpRequest, shipment_id: int) -> HttpResponse:
+def manage_shipment(request: SignedInRequest, shipment_id: int) -> HttpResponse:
     require_administrator(request.user)
     shipment = _visible_shipment(request, shipment_id)
     ship_form = ShipForm(request.POST if request.POST.get("action") == "ship" else None)
@@ -238,7 +241,7 @@ def manage_shipment(request: HttpRequest, shipment_id: int) -> HttpResponse:
     )
 
 
-def _visible_items(request: HttpRequest, shipment: Shipment) -> list[object]:
+def _visible_items(request: SignedInRequest, shipment: Shipment) -> list[ShipmentItem]:
     """The shipment's lines; an unexpected device of another agency shows only its serial to
     anyone but CGD."""
     visible = {a["pk"] for a in agencies_visible_to(request.user.viewer).values("pk")}
@@ -251,7 +254,7 @@ def _visible_items(request: HttpRequest, shipment: Shipment) -> list[object]:
 
 @require_safe
 @login_required
-def manage_shipment_manifest(request: HttpRequest, shipment_id: int) -> HttpResponse:
+def manage_shipment_manifest(request: SignedInRequest, shipment_id: int) -> HttpResponse:
     require_administrator(request.user)
     shipment = _visible_shipment(request, shipment_id)
     # Imported here: WeasyPrint needs Pango, which only the PDF needs (the portal starts without).
@@ -269,7 +272,7 @@ def manage_shipment_manifest(request: HttpRequest, shipment_id: int) -> HttpResp
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def manage_token_key_progress(request: HttpRequest) -> HttpResponse:
+def manage_token_key_progress(request: SignedInRequest) -> HttpResponse:
     require_administrator(request.user)
     at = now()
     if request.method == "POST":
@@ -320,7 +323,7 @@ def manage_token_key_progress(request: HttpRequest) -> HttpResponse:
 EXPORT_HEADERS = ["หมายเลขเครื่อง", "ผู้ถือครอง", "รหัสผู้ใช้", "หน่วยเบิกจ่าย", "ต้นสังกัด", "สถานะ", "แก้ไขล่าสุด"]
 
 
-def _export_rows(request: HttpRequest) -> Iterator[list[str]]:
+def _export_rows(request: SignedInRequest) -> Iterator[list[str]]:
     yield EXPORT_HEADERS
     for device in outstanding_devices(request.user.viewer):
         yield [
@@ -340,7 +343,7 @@ def _export_rows(request: HttpRequest) -> Iterator[list[str]]:
 @require_safe
 @login_required
 @fresh_code_required
-def manage_token_keys_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def manage_token_keys_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
     """Outstanding devices in scope, streamed: CSV in UTF-8 with a BOM (Excel shows Thai), or
     XLSX written row by row."""
     require_administrator(request.user)

@@ -70,7 +70,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
-        count = int(options["officers"])  # type: ignore[call-overload]
+        count = int(str(options["officers"]))
         if not 10 <= count <= 1_000_000:
             raise CommandError("--officers must be between 10 and 1,000,000")
         if options["if_empty"] and Officer.objects.exists():
@@ -249,7 +249,7 @@ class Command(BaseCommand):
                     )
                 )
             # Most officers still hold a Token Key from before the migration.
-            if rng.random() < 0.8:
+            if rng.random() < 0.8 and officer.unit_id is not None:  # every demo officer has a unit
                 serial = f"{DEMO_SERIAL_PREFIX}{officer.username[1:]}"
                 token_keys.append(
                     TokenKey(
@@ -298,7 +298,7 @@ class Command(BaseCommand):
                     self._token(officer, DEMO_ADMIN_TOTP_SECRET, SoftTokenStatus.ACTIVE, at)
                 elif username == "officer.pending":
                     self._token(officer, pyotp.random_base32(), SoftTokenStatus.PENDING, at)
-                if username in DEMO_TOKEN_KEYS:
+                if username in DEMO_TOKEN_KEYS and home_unit is not None:  # officers: a unit
                     serial = DEMO_TOKEN_KEYS[username]
                     TokenKey.objects.create(
                         serial=serial,

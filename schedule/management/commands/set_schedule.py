@@ -41,7 +41,12 @@ class Command(BaseCommand):
             at = now()
             try:
                 _schedule, changed = change_schedule(
-                    at=at, actor_label=f"set_schedule ({getpass.getuser()})", **changes
+                    at=at,
+                    actor_label=f"set_schedule ({getpass.getuser()})",
+                    opens=changes.get("opens"),
+                    closes=changes.get("closes"),
+                    soft_token_only_from=changes.get("soft_token_only_from"),
+                    return_due=changes.get("return_due"),
                 )
             except ValidationError as error:
                 lines = [
