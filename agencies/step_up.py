@@ -62,7 +62,7 @@ def is_stepped_up(request: HttpRequest, at: dt.datetime) -> bool:
 def mark_code_confirmed(
     request: HttpRequest, at: dt.datetime, *, second_factor_token: int | None = None
 ) -> None:
-    """A code was just confirmed: a fresh step-up, and — at sign-in or on enrolling the
+    """A code was just confirmed: a fresh step-up, and — at sign-in or on registering the
     token (`second_factor_token`, its id) — the session's second factor, with a new session
     key as at any privilege change. The token id is kept: a session does not outlive a reset
     or replacement of the token it proved (auth_gateway.signin.PrivilegedSessionGuard)."""

@@ -18,7 +18,7 @@ EVENT_GROUPS: list[tuple[Promise, dict[str, Promise]]] = [
             "registration.identity_failed": _("Identity check failed (citizen ID mismatch)"),
             "registration.email_code_sent": _("Verification code sent to the official e-mail"),
             "registration.identity_verified": _("Identity verified"),
-            "soft_token.enrollment_started": _("Soft token registration started"),
+            "soft_token.registration_started": _("Soft token registration started"),
             "soft_token.bound": _("Soft token registered"),
             "soft_token.replacement_started": _("Soft token replacement started (new phone)"),
             "soft_token.reset": _("Soft token reset by an administrator"),
@@ -26,7 +26,7 @@ EVENT_GROUPS: list[tuple[Promise, dict[str, Promise]]] = [
             "recovery_code.used": _("Recovery code used"),
             "recovery_codes.regenerated": _("New recovery codes generated"),
             "registration_code.issued": _("Late-registration code issued"),
-            "enrollment.reminders_sent": _("Registration reminders sent"),
+            "registration.reminders_sent": _("Registration reminders sent"),
         },
     ),
     (
@@ -48,7 +48,7 @@ EVENT_GROUPS: list[tuple[Promise, dict[str, Promise]]] = [
             "portal.second_factor_failed": _("Wrong second-factor code at sign-in"),
             "portal.step_up": _("Fresh code confirmed for a sensitive action"),
             "registration.bootstrap_link_issued": _(
-                "Enrollment link issued by the bootstrap command"
+                "Registration link issued by the bootstrap command"
             ),
             "admin.added": _("Record added in the Django admin"),
             "admin.changed": _("Record changed in the Django admin"),
@@ -93,9 +93,22 @@ HIDDEN_KEYS = frozenset({"secret", "password", "otp", "code", "citizen_id", "rec
 HIDDEN = "[hidden]"
 
 
+# Codes renamed since rows were written under them ("enrollment" became "registration"). Audit
+# rows are never rewritten: the old code keeps its row, and reads and filters as the new one.
+RENAMED_ACTIONS = {
+    "soft_token.enrollment_started": "soft_token.registration_started",
+    "enrollment.reminders_sent": "registration.reminders_sent",
+}
+
+
+def codes_for(action: str) -> list[str]:
+    """The codes a filter on `action` matches: itself and its former names."""
+    return [action, *(old for old, new in RENAMED_ACTIONS.items() if new == action)]
+
+
 def event_label(action: str) -> str:
     """The label in the active language; an unknown code is shown as itself."""
-    label = EVENT_LABELS.get(action)
+    label = EVENT_LABELS.get(RENAMED_ACTIONS.get(action, action))
     return str(label) if label is not None else action
 
 

@@ -4,7 +4,7 @@ Step 1 is the password (auth_gateway.services.portal_login: lockout under a row 
 answers and time for unknown user ids, audited). Officers are then signed in. Privileged
 accounts (administrators, auditors, Django staff) are signed in with one factor only: until
 they confirm a code from their own soft token (step 2), `PrivilegedSessionGuard` lets them
-reach nothing but that step — or, without a confirmed token, their own enrollment.
+reach nothing but that step — or, without a confirmed token, their own registration.
 
 The session remembers when the second factor was confirmed and when a code was last typed
 (`stepped_up_at`: sensitive actions need one from the last few minutes, agencies.step_up).
@@ -44,7 +44,7 @@ from tokens.services import active_soft_token
 DJANGO_ADMIN = "/admin/"
 # What a privileged session may reach before its second factor (prefixes of the path).
 ALWAYS_OPEN = ("/login/", "/logout/", "/i18n/", "/static/", "/healthz", "/api/")
-ENROLLMENT = ("/register/",)
+REGISTRATION_PATHS = ("/register/",)
 
 
 def step_up_context(request: HttpRequest) -> dict[str, object]:
@@ -74,7 +74,9 @@ def login(request: HttpRequest) -> HttpResponse:
             return redirect(target)
         if active_soft_token(officer.pk) is None:
             # Nothing else until the account has its own token (a bootstrap link included).
-            return redirect(target if target.startswith(ENROLLMENT) else reverse("register"))
+            return redirect(
+                target if target.startswith(REGISTRATION_PATHS) else reverse("register")
+            )
         return redirect(with_next("login_code", target))
     return render(
         request,
@@ -123,7 +125,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
 
 class PrivilegedSessionGuard:
     """Until a privileged session has confirmed its second factor, every other page sends it
-    to the code step (or, without a confirmed token, to its enrollment). One place, so that a
+    to the code step (or, without a confirmed token, to its registration). One place, so that a
     new page cannot forget it; the Django admin included."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -150,7 +152,7 @@ class PrivilegedSessionGuard:
                 return redirect(with_next("account_verify", request.get_full_path()))
             return self.get_response(request)
         path = request.path_info
-        if path.startswith(ALWAYS_OPEN) or (token is None and path.startswith(ENROLLMENT)):
+        if path.startswith(ALWAYS_OPEN) or (token is None and path.startswith(REGISTRATION_PATHS)):
             return self.get_response(request)
         if token is None:
             return redirect("register")

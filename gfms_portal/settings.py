@@ -242,12 +242,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tokens.tasks.token_key_return_reminders",
         "schedule": 6 * 60 * 60.0,  # a few times a day; each reminder goes out once
     },
-    "enrollment-reminders": {
-        "task": "registration.tasks.enrollment_reminders",
+    "registration-reminders": {
+        "task": "registration.tasks.registration_reminders",
         "schedule": 3 * 60 * 60.0,  # each reminder and digest goes out once, whatever the runs
     },
-    "deliver-enrollment-reminders": {
-        "task": "registration.tasks.deliver_enrollment_reminders",
+    "deliver-registration-reminders": {
+        "task": "registration.tasks.deliver_registration_reminders",
         "schedule": 60.0,
     },
     "discard-expired-pending-tokens": {

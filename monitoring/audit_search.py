@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from agencies.models import Officer
+from audit.labels import codes_for
 from audit.models import AuditEvent
 from gfms_portal.clock import bangkok_midnight
 
@@ -34,7 +35,7 @@ def find_events(criteria: EventFilter) -> QuerySet[AuditEvent]:
     if criteria.actor:
         events = events.filter(_actor_matches(criteria.actor))
     if criteria.action:
-        events = events.filter(action=criteria.action)
+        events = events.filter(action__in=codes_for(criteria.action))
     if criteria.agency_path:
         # Token Key and shipment events name the agency; officer events name the officer, whose
         # unit places them in the tree.

@@ -1,4 +1,4 @@
-"""Enrollment progress for administrators: officers registered / pending / not started, for a
+"""Registration progress for administrators: officers registered / pending / not started, for a
 node of the organisation tree and each of its children, in the viewer's scope.
 
 One aggregate query per table, whatever the size of the tree: children are told apart by the
@@ -33,7 +33,7 @@ TELEMETRY_DAYS = 7
 
 
 @dataclass(frozen=True)
-class Enrollment:
+class RegistrationCounts:
     code: str
     name_th: str
     total: int
@@ -68,9 +68,9 @@ def _counts(
     return queryset.values(group_by).annotate(**aggregates)
 
 
-def enrollment_overview(
+def registration_overview(
     viewer: Viewer, code: str | None, *, at: dt.datetime
-) -> tuple[Agency | None, Enrollment, list[Enrollment]]:
+) -> tuple[Agency | None, RegistrationCounts, list[RegistrationCounts]]:
     """The node (None: the whole country, for CGD) with its totals and one row per child,
     laggards first. A node outside the viewer's scope is a 404."""
     if code is None and not sees_everything(viewer):
@@ -81,7 +81,7 @@ def enrollment_overview(
     child_kind = CHILD_KIND.get(node.kind if node else None)
     if child_kind is None:  # a disbursement unit: its own totals, no children
         assert node is not None  # noqa: S101  (the whole country has children: ministries)
-        summary = Enrollment(node.code, node.name_th, **_counts(officers))
+        summary = RegistrationCounts(node.code, node.name_th, **_counts(officers))
         return node, summary, []
     length = PATH_LENGTH[child_kind]
     rows = _counts(officers.annotate(child_path=Substr("unit__path", 1, length)), "child_path")
@@ -90,7 +90,7 @@ def enrollment_overview(
         for agency in Agency.objects.filter(path__in=[row["child_path"] for row in rows])
     }
     children = [
-        Enrollment(
+        RegistrationCounts(
             code=names[row["child_path"]].code,
             name_th=names[row["child_path"]].name_th,
             total=row["total"],
@@ -102,7 +102,7 @@ def enrollment_overview(
     ]
     # Every officer's unit lies under exactly one child: the totals are the children's sum
     # (reading 100,000 officers once instead of twice).
-    summary = Enrollment(
+    summary = RegistrationCounts(
         node.code if node else "",
         node.name_th if node else "",
         total=sum(child.total for child in children),

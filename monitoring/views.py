@@ -30,13 +30,13 @@ from gfms_portal.exports import csv_response, xlsx_response
 from gfms_portal.thaidate import format_be_date
 from monitoring.charts import burnup_chart
 from monitoring.progress import (
-    Enrollment,
+    RegistrationCounts,
     burnup,
-    enrollment_overview,
     legacy_users,
     logins_per_day,
     officers_in,
     refused_unregistered,
+    registration_overview,
 )
 from registration.reminders import registration_is_open, remind_now, reminded_today
 from schedule.models import Schedule
@@ -61,8 +61,8 @@ SORT_KEYS = {
 
 
 def _sorted_children(
-    request: SignedInRequest, children: list[Enrollment]
-) -> tuple[list[Enrollment], str, str, str]:
+    request: SignedInRequest, children: list[RegistrationCounts]
+) -> tuple[list[RegistrationCounts], str, str, str]:
     """The per-child table sorted by a column (links in the headers, no JavaScript); laggards
     first by default. An unknown column or order is named and the default kept."""
     sort = request.GET.get("sort", "percent")
@@ -81,12 +81,12 @@ def _sorted_children(
 @require_safe
 @login_required
 def manage_progress(request: SignedInRequest, code: str | None = None) -> HttpResponse:
-    """Enrollment progress for a node and its children, drill-down to any depth, in scope:
+    """Registration progress for a node and its children, drill-down to any depth, in scope:
     the burn-up against the closing day, the sortable per-child table, reminders on demand."""
     require_administrator(request.user)
     at = now()
     viewer = request.user.viewer
-    node, summary, children = enrollment_overview(viewer, code, at=at)
+    node, summary, children = registration_overview(viewer, code, at=at)
     schedule = Schedule.load().dates
     rows, sort, order, sort_problem = _sorted_children(request, children)
     figures = burnup(

@@ -88,7 +88,7 @@ class ReminderKind(models.TextChoices):
     DIGEST = "digest", _("Weekly digest to an administrator")
 
 
-class EnrollmentReminder(models.Model):
+class RegistrationReminder(models.Model):
     """One reminder e-mail to one person, claimed before it is written so that it can never
     go out twice: the unique (recipient, key) row decides, whoever asks and however often.
 
@@ -99,7 +99,7 @@ class EnrollmentReminder(models.Model):
     which skips an officer who registered in between."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollment_reminders"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registration_reminders"
     )
     key = models.CharField(max_length=40)
     kind = models.CharField(max_length=16, choices=ReminderKind.choices)
@@ -121,7 +121,7 @@ class EnrollmentReminder(models.Model):
         verbose_name = _("registration reminder")
         verbose_name_plural = _("registration reminders")
         constraints = [
-            models.UniqueConstraint(fields=["recipient", "key"], name="one_enrollment_reminder"),
+            models.UniqueConstraint(fields=["recipient", "key"], name="one_registration_reminder"),
             # Whoever asks, in whatever race: one reminder per officer per Bangkok day.
             models.UniqueConstraint(
                 fields=["recipient", "day"],

@@ -2,7 +2,7 @@
 
 Two steps, so that a reminder can never go out twice and a click never waits for the mail:
 
-1. *Claim*: one `EnrollmentReminder` row per recipient and reminder, inserted with
+1. *Claim*: one `RegistrationReminder` row per recipient and reminder, inserted with
    ON CONFLICT DO NOTHING. Unique constraints decide: a rerun of the beat task, a
    second worker or a double-clicked button claims nothing more. Claiming 50,000 rows is a few
    bulk INSERTs, quick enough for a request.
@@ -33,7 +33,7 @@ from agencies.scope import get_visible_agency
 from audit.services import record_event
 from gfms_portal.clock import bangkok_date
 from outbox.services import dispatch, email_officer
-from registration.models import EnrollmentReminder, ReminderKind
+from registration.models import RegistrationReminder, ReminderKind
 from schedule.models import Schedule
 from schedule.policy import MigrationSchedule
 from tokens.models import SoftToken, SoftTokenStatus
@@ -84,7 +84,7 @@ def _claim(
     """Insert one row per recipient unless it exists; returns how many were new."""
     if not recipient_ids:
         return 0
-    table = connection.ops.quote_name(EnrollmentReminder._meta.db_table)
+    table = connection.ops.quote_name(RegistrationReminder._meta.db_table)
     values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(recipient_ids))
     day = bangkok_date(at)
     requester = requested_by.pk if requested_by else None
@@ -102,8 +102,10 @@ def _claim(
         return len(cursor.fetchall())
 
 
-def _reminded_today(at: dt.datetime) -> QuerySet[EnrollmentReminder]:
-    return EnrollmentReminder.objects.filter(day=bangkok_date(at)).exclude(kind=ReminderKind.DIGEST)
+def _reminded_today(at: dt.datetime) -> QuerySet[RegistrationReminder]:
+    return RegistrationReminder.objects.filter(day=bangkok_date(at)).exclude(
+        kind=ReminderKind.DIGEST
+    )
 
 
 def _not_reminded_today(officers: QuerySet[Officer], at: dt.datetime) -> QuerySet[Officer]:
@@ -173,7 +175,7 @@ def remind_now(admin: Officer, code: str | None, *, at: dt.datetime) -> OnDemand
             )
         total = unregistered.count()
         record_event(
-            "enrollment.reminders_sent",
+            "registration.reminders_sent",
             at=at,
             actor=admin,
             agency=agency,
@@ -199,7 +201,7 @@ def deliver_reminders(*, at: dt.datetime, limit: int | None = None) -> int:
     while limit is None or done < limit:
         with transaction.atomic():
             rows = list(
-                EnrollmentReminder.objects.select_for_update(skip_locked=True, of=("self",))
+                RegistrationReminder.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(delivered_at__isnull=True)
                 .select_related("recipient__unit", "recipient__admin_scope")
                 .order_by("pk")[:BATCH]
@@ -232,7 +234,7 @@ def deliver_reminders(*, at: dt.datetime, limit: int | None = None) -> int:
                 except Exception:
                     logger.exception("reminder %s could not be written; it is skipped", row.pk)
                     row.skipped = True
-            EnrollmentReminder.objects.bulk_update(rows, ["delivered_at", "skipped"])
+            RegistrationReminder.objects.bulk_update(rows, ["delivered_at", "skipped"])
             done += len(rows)
     return queued
 
@@ -240,7 +242,7 @@ def deliver_reminders(*, at: dt.datetime, limit: int | None = None) -> int:
 def _write_reminder(officer: Officer, schedule: MigrationSchedule, *, at: dt.datetime) -> None:
     email_officer(
         officer,
-        "enrollment_reminder",
+        "registration_reminder",
         at=at,
         closes=schedule.closes,
         days_left=(schedule.closes - bangkok_date(at)).days,
@@ -255,7 +257,7 @@ def _write_digest(admin: Officer, schedule: MigrationSchedule, *, at: dt.datetim
         return 0
     email_officer(
         admin,
-        "enrollment_digest",
+        "registration_digest",
         at=at,
         agency=admin.admin_scope,
         total=total,
@@ -270,10 +272,10 @@ def _write_digest(admin: Officer, schedule: MigrationSchedule, *, at: dt.datetim
 def _kick_delivery() -> None:
     """Deliver now through Celery (inline without a broker); the every-minute task catches up
     if the broker is away."""
-    dispatch("registration.tasks.deliver_enrollment_reminders")
+    dispatch("registration.tasks.deliver_registration_reminders")
 
 
-def send_enrollment_reminders(*, at: dt.datetime) -> tuple[int, int, int]:
+def send_registration_reminders(*, at: dt.datetime) -> tuple[int, int, int]:
     """What the daily beat task does: claim today's reminders and digests, then deliver.
     Returns (reminders claimed, digests claimed, e-mails queued)."""
     reminders = claim_scheduled_reminders(at=at)

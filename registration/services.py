@@ -1,5 +1,6 @@
-"""What happens in registration: the migration schedule, and the officer's enrollment of a
-soft token — identity check, e-mail code, QR enrollment, confirmation, recovery codes.
+"""What happens in registration: the officer's registration of a soft token — identity check,
+e-mail code, the QR step, confirmation — and what administrators do for one officer (a reset,
+a late-registration code).
 
 Each step is one function that checks its preconditions, writes in one transaction together
 with its audit row and any e-mail (through the outbox), and raises RegistrationError with a
@@ -48,7 +49,7 @@ from tokens.possession import account_busy, new_recovery_codes
 from tokens.roster import PENDING_TOKEN_LIFETIME
 from tokens.services import active_soft_token
 
-# --- enrollment -----------------------------------------------------------------------------------
+# --- registration -----------------------------------------------------------------------------------
 
 EMAIL_CODE_LIFETIME = dt.timedelta(minutes=10)
 EMAIL_CODE_TRIES = 5
@@ -89,7 +90,7 @@ class Access:
 
 def registration_access(officer: Officer, *, at: dt.datetime) -> Access:
     if is_privileged(Role(officer.role)):
-        # The officers' window does not apply: an administrator must be able to enroll (and
+        # The officers' window does not apply: an administrator must be able to register (and
         # can do nothing else until then) whatever the date.
         return Access(True, False, "open")
     schedule = Schedule.load().dates
@@ -253,7 +254,7 @@ def verify_email_code(check: IdentityCheck, typed: str, *, at: dt.datetime) -> N
 # --- the very first CGD administrator -------------------------------------------------------------
 
 BOOTSTRAP_LINK_LIFETIME = dt.timedelta(minutes=30)
-BOOTSTRAP_PURPOSE = "bootstrap-enrollment-link"
+BOOTSTRAP_PURPOSE = "bootstrap-registration-link"
 
 
 def issue_bootstrap_link(officer: Officer, *, at: dt.datetime, actor_label: str) -> str:
@@ -266,11 +267,11 @@ def issue_bootstrap_link(officer: Officer, *, at: dt.datetime, actor_label: str)
         raise RegistrationError(
             "not_central_admin", _("Only an active central administrator can be bootstrapped.")
         )
-    if _a_central_admin_is_enrolled():
+    if _a_central_admin_is_registered():
         raise RegistrationError(
             "already_bootstrapped",
             _(
-                "A central administrator already has a soft token: enroll with identity proofing, or ask them for a reset."
+                "A central administrator already has a soft token: register with identity proofing, or ask them for a reset."
             ),
         )
     token = secrets.token_urlsafe(32)
@@ -294,7 +295,7 @@ def issue_bootstrap_link(officer: Officer, *, at: dt.datetime, actor_label: str)
     return token
 
 
-def _a_central_admin_is_enrolled() -> bool:
+def _a_central_admin_is_registered() -> bool:
     return SoftToken.objects.filter(
         officer__role=Role.CENTRAL_ADMIN, status=SoftTokenStatus.ACTIVE
     ).exists()
@@ -305,11 +306,11 @@ def open_bootstrap_link(officer: Officer, token: str, *, at: dt.datetime) -> Ide
     (once; the link dies with it). Refused, like the command, once a central administrator
     has a soft token (a link issued before that is no longer the only way in)."""
     with transaction.atomic():
-        if _a_central_admin_is_enrolled():
+        if _a_central_admin_is_registered():
             raise RegistrationError(
                 "already_bootstrapped",
                 _(
-                    "A central administrator already has a soft token: enroll with identity proofing, or ask them for a reset."
+                    "A central administrator already has a soft token: register with identity proofing, or ask them for a reset."
                 ),
             )
         for check in IdentityCheck.objects.select_for_update().filter(
@@ -329,7 +330,7 @@ def open_bootstrap_link(officer: Officer, token: str, *, at: dt.datetime) -> Ide
     raise RegistrationError(
         "bad_bootstrap_link",
         _(
-            "This enrollment link is wrong, used, expired or for another account. Run the bootstrap command again."
+            "This registration link is wrong, used, expired or for another account. Run the bootstrap command again."
         ),
     )
 
@@ -353,7 +354,7 @@ def _verified_check(officer: Officer, check_id: int | None, *, at: dt.datetime) 
     return check
 
 
-def start_enrollment(
+def start_registration(
     officer: Officer,
     *,
     check_id: int | None,
@@ -395,7 +396,7 @@ def _new_pending_token(
         is_replacement=replacement,
     )
     record_event(
-        "soft_token.replacement_started" if replacement else "soft_token.enrollment_started",
+        "soft_token.replacement_started" if replacement else "soft_token.registration_started",
         at=at,
         actor=officer,
         officer=officer,
@@ -452,7 +453,7 @@ def clock_skew_message(secret: str, code: str, *, at: dt.datetime) -> str | None
     return None
 
 
-def confirm_enrollment(
+def confirm_registration(
     officer: Officer,
     *,
     token_id: int | None,

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from gfms_portal.clock import now
-from registration.reminders import deliver_reminders, send_enrollment_reminders
+from registration.reminders import deliver_reminders, send_registration_reminders
 from registration.services import expire_pending_tokens, purge_expired_reveals
 
 
@@ -18,13 +18,13 @@ def discard_expired_reveals() -> int:
 
 
 @shared_task(ignore_result=True)
-def enrollment_reminders() -> None:
+def registration_reminders() -> None:
     """A few times a day (Celery beat): today's reminders 30, 14, 7, 3 and 1 days before the
     closing day and Monday's digests — each once, whatever the number of runs."""
-    send_enrollment_reminders(at=now())
+    send_registration_reminders(at=now())
 
 
 @shared_task(ignore_result=True)
-def deliver_enrollment_reminders() -> int:
+def deliver_registration_reminders() -> int:
     """Every minute, and right after an administrator asks: claimed reminders to the outbox."""
     return deliver_reminders(at=now())

@@ -28,14 +28,14 @@ from registration.models import IdentityCheck, RegistrationCode
 from registration.services import (
     RegistrationError,
     check_identity,
-    confirm_enrollment,
+    confirm_registration,
     find_registration_code,
     open_bootstrap_link,
     open_once,
     pending_token,
     registration_access,
     seal_once,
-    start_enrollment,
+    start_registration,
     start_replacement,
     verify_email_code,
 )
@@ -64,7 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-# --- the officer's enrollment ---------------------------------------------------------------------
+# --- the officer's registration ---------------------------------------------------------------------
 # The flow's state lives in database rows (identity check, pending token, registration code);
 # the session only remembers which rows belong to this browser, and every step re-checks them.
 
@@ -143,7 +143,7 @@ def register(request: SignedInRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def register_bootstrap(request: SignedInRequest, token: str) -> HttpResponse:
-    """The first central administrator's enrollment link (manage.py bootstrap_admin): it
+    """The first central administrator's registration link (manage.py bootstrap_admin): it
     stands in for the citizen ID and e-mail code, then the usual QR step follows. Opening the
     link only shows a button: the one-time link is used by the POST (a link preview or a
     prefetching client must not use it up)."""
@@ -194,7 +194,7 @@ def register_warning(request: SignedInRequest) -> HttpResponse:
         if _live_pending(request, at):
             return redirect("register_qr")  # a double-clicked button: the QR exists already
         try:
-            token, _secret = start_enrollment(
+            token, _secret = start_registration(
                 request.user,
                 check_id=request.session.get(CHECK_KEY),
                 at=at,
@@ -227,7 +227,7 @@ def register_qr(request: SignedInRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = confirm_enrollment(
+            codes = confirm_registration(
                 officer,
                 token_id=token.pk,
                 typed_code=form.cleaned_data["code"],
@@ -240,7 +240,7 @@ def register_qr(request: SignedInRequest) -> HttpResponse:
             for key in (CHECK_KEY, PENDING_KEY, CODE_KEY):
                 request.session.pop(key, None)
             if needs_second_factor(officer):
-                # The first code of a token just enrolled with identity proofing (or a
+                # The first code of a token just registered with identity proofing (or a
                 # bootstrap link) and the password: this session has both factors.
                 mark_code_confirmed(request, at, second_factor_token=token.pk)
             return _show_recovery_codes(request, codes, at)

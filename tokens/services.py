@@ -164,7 +164,7 @@ def verify_soft_token(token: SoftToken, code: str, *, at: dt.datetime) -> TotpRe
     return TotpResult.OK if consumed else TotpResult.REUSED
 
 
-# --- seeds enrolled elsewhere ---------------------------------------------------------------------
+# --- seeds registered elsewhere ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ def seed_from(value: str) -> str:
 def import_soft_token(
     record: SoftTokenRecord, *, officers: dict[str, Officer], at: dt.datetime, actor_label: str
 ) -> Outcome:
-    """Bind an already-enrolled seed as the officer's active soft token, replacing (revoking)
+    """Bind an already-registered seed as the officer's active soft token, replacing (revoking)
     any other active one, with an audit row. The seed itself is never stored unencrypted,
     printed or audited."""
     problems: dict[str, str] = {}

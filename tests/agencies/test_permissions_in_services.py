@@ -103,7 +103,7 @@ def test_auditor_cannot_change_the_schedule_even_with_a_fresh_code(erin: Officer
 def test_auditor_cannot_send_reminders(erin: Officer, charlie: Officer) -> None:
     with pytest.raises(NotYours):
         remind_now(erin, None, at=AT)
-    assert not AuditEvent.objects.filter(action="enrollment.reminders_sent").exists()
+    assert not AuditEvent.objects.filter(action="registration.reminders_sent").exists()
 
 
 def test_auditor_hand_over_is_refused_by_custody(erin: Officer, charlie: Officer) -> None:

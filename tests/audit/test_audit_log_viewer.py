@@ -412,3 +412,19 @@ def test_xlsx_export_refuses_more_rows_than_excel_holds(monkeypatch, alice, erin
     assert refused.status_code == 400
     assert shown_ids(refused) == []
     assert client.get(XLSX_URL, {"date_to": "2025-03-31"}).status_code == 200
+
+
+def test_rows_written_under_a_renamed_code_read_and_filter_as_the_new_one(alice) -> None:  # type: ignore[no-untyped-def]
+    from audit.labels import event_label
+    from audit.services import record_event
+    from monitoring.audit_search import EventFilter, find_events
+
+    at = dt.datetime(2025, 3, 3, 3, 0, tzinfo=dt.UTC)
+    record_event("enrollment.reminders_sent", at=at, actor=alice)  # as written before the rename
+    record_event("registration.reminders_sent", at=at, actor=alice)
+    assert event_label("enrollment.reminders_sent") == event_label("registration.reminders_sent")
+    found = find_events(EventFilter(action="registration.reminders_sent"))
+    assert sorted(event.action for event in found) == [
+        "enrollment.reminders_sent",
+        "registration.reminders_sent",
+    ]

@@ -295,7 +295,7 @@ def test_registration_in_another_browser_cannot_revoke_a_token_registered_meanwh
     charlie: Officer,
     django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
 ) -> None:
-    from tests.registration.test_enrollment import secret_from_page, through_identity
+    from tests.registration.test_registration_flow import secret_from_page, through_identity
 
     with time_machine.travel(IN_WINDOW, tick=False):
         attacker, owner = signed_in("charlie"), signed_in("charlie")

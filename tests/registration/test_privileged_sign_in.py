@@ -104,7 +104,7 @@ def test_wrong_codes_share_the_lockout_and_a_locked_account_answers_like_a_wrong
 
 
 @time_machine.travel(AT, tick=False)
-def test_an_administrator_without_a_token_can_only_enroll(cgd_tree) -> None:  # type: ignore[no-untyped-def]
+def test_an_administrator_without_a_token_can_only_register(cgd_tree) -> None:  # type: ignore[no-untyped-def]
     OfficerFactory(
         username="newadmin", role=Role.AGENCY_ADMIN, unit=None, admin_scope=cgd_tree["cgd"]
     )
@@ -112,7 +112,7 @@ def test_an_administrator_without_a_token_can_only_enroll(cgd_tree) -> None:  # 
     for page in PAGES:
         assert client.get(page)["Location"] == "/register/", page
     register = client.get("/register/")
-    assert register.status_code == 200  # enrollment is open to administrators whatever the date
+    assert register.status_code == 200  # registration is open to administrators whatever the date
     assert "citizen_id" in register.content.decode()
 
 
@@ -218,7 +218,7 @@ def test_every_change_in_the_django_admin_is_audited(alice) -> None:  # type: ig
 
 
 @time_machine.travel(AT, tick=False)
-def test_bootstrap_link_enrolls_the_first_central_administrator(db) -> None:  # type: ignore[no-untyped-def]
+def test_bootstrap_link_registers_the_first_central_administrator(db) -> None:  # type: ignore[no-untyped-def]
     root = OfficerFactory(username="root.admin", role=Role.CENTRAL_ADMIN, unit=None)
     out = StringIO()
     call_command("bootstrap_admin", "root.admin", stdout=out)
@@ -240,7 +240,7 @@ def test_bootstrap_link_enrolls_the_first_central_administrator(db) -> None:  # 
     assert done["Location"].startswith("/register/codes/")
     assert SoftToken.objects.get(officer=root).status == SoftTokenStatus.ACTIVE
     assert client.get("/admin/").status_code == 200  # both factors in this session
-    # Once used the link is dead, and with a central administrator enrolled, no new one.
+    # Once used the link is dead, and with a central administrator registered, no new one.
     from gfms_portal.errors import Refused
     from registration.services import open_bootstrap_link
 
@@ -299,7 +299,7 @@ def test_a_reset_token_ends_the_sessions_it_signed_in(alice, bob) -> None:  # ty
         assert stolen.get("/manage/progress/")["Location"].startswith("/login/")
 
 
-def test_a_bootstrap_link_dies_when_another_central_administrator_enrolls(db) -> None:  # type: ignore[no-untyped-def]
+def test_a_bootstrap_link_dies_when_another_central_administrator_registers(db) -> None:  # type: ignore[no-untyped-def]
     OfficerFactory(username="root.admin", role=Role.CENTRAL_ADMIN, unit=None)
     with time_machine.travel(AT, tick=False):
         out = StringIO()
@@ -310,7 +310,7 @@ def test_a_bootstrap_link_dies_when_another_central_administrator_enrolls(db) ->
             + "/"
         )
         other = OfficerFactory(username="other.admin", role=Role.CENTRAL_ADMIN, unit=None)
-        SoftTokenFactory(officer=other)  # enrolled meanwhile, by identity proofing
+        SoftTokenFactory(officer=other)  # registered meanwhile, by identity proofing
         client = Client()
         client.post("/login/", {"username": "root.admin", "password": PASSWORD, "next": path})
         assert client.post(path)["Location"] == "/register/"

@@ -1,4 +1,4 @@
-"""Enrollment progress: the numbers equal a brute-force recount, scope holds, and the number
+"""Registration progress: the numbers equal a brute-force recount, scope holds, and the number
 of queries does not grow with the data."""
 
 import datetime as dt
@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Officer
-from monitoring.progress import enrollment_overview
+from monitoring.progress import registration_overview
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import OfficerFactory, SoftTokenFactory
 from tokens.models import SoftToken, SoftTokenStatus
@@ -51,7 +51,7 @@ def recount(prefix: str) -> tuple[int, int, int]:
 @time_machine.travel(AT, tick=False)
 def test_numbers_equal_a_recount_at_every_level(population, alice: Officer) -> None:  # type: ignore[no-untyped-def]
     for code in (None, "03", "03004"):
-        node, summary, children = enrollment_overview(alice.viewer, code, at=AT)
+        node, summary, children = registration_overview(alice.viewer, code, at=AT)
         assert (summary.total, summary.registered, summary.pending) == recount(
             node.path if node else ""
         )
@@ -65,7 +65,7 @@ def test_numbers_equal_a_recount_at_every_level(population, alice: Officer) -> N
 
 @time_machine.travel(AT, tick=False)
 def test_scope_and_404(population, bob: Officer) -> None:  # type: ignore[no-untyped-def]
-    node, summary, _children = enrollment_overview(bob.viewer, None, at=AT)
+    node, summary, _children = registration_overview(bob.viewer, None, at=AT)
     assert node.code == "03004" and summary.total == 3
     client = Client()
     sign_in(client, "bob")
@@ -79,7 +79,7 @@ def test_scope_and_404(population, bob: Officer) -> None:  # type: ignore[no-unt
 def test_queries_do_not_grow_with_the_data(cgd_tree, alice: Officer) -> None:  # type: ignore[no-untyped-def]
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
-            enrollment_overview(alice.viewer, "03004", at=AT)
+            registration_overview(alice.viewer, "03004", at=AT)
         return len(captured)
 
     OfficerFactory(unit=cgd_tree["cgd_unit"])

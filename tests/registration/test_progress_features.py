@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from agencies.models import Officer
 from gfms_portal.clock import BANGKOK, bangkok_date
-from monitoring.progress import burnup, enrollment_overview
+from monitoring.progress import burnup, registration_overview
 from outbox.models import OutboxMessage
 from registration.services import Delivery, reset_soft_token
 from tests.conftest import PASSWORD, sign_in
@@ -73,7 +73,7 @@ def test_burnup_equals_a_recount_before_and_after_registrations_and_resets(  # t
 
     def check() -> None:
         with time_machine.travel(AT, tick=False):
-            node, summary, _children = enrollment_overview(bob.viewer, None, at=AT)
+            node, summary, _children = registration_overview(bob.viewer, None, at=AT)
             figures = burnup(bob.viewer, node, summary.total, at=AT, opens=OPENS, closes=CLOSES)
         assert next(d.day for d in figures.days) == OPENS and figures.days[-1].day == TODAY
         for day in figures.days:
@@ -146,7 +146,7 @@ def test_remind_button_double_click_and_scope(  # type: ignore[no-untyped-def]
         auditor = login("erin").post("/manage/progress/remind", {"unit": ""})
     assert first.redirect_chain[-1][0] == "/manage/progress/0300400002/"
     assert outside.status_code == 404 and junk.status_code == 404 and auditor.status_code == 403
-    sent = OutboxMessage.objects.filter(kind="enrollment_reminder")
+    sent = OutboxMessage.objects.filter(kind="registration_reminder")
     assert set(sent.values_list("officer__username", flat=True)) == {"o08", "o09", "o10", "o11"}
     assert sent.count() == 4
     assert str(next(iter(second.context["messages"]))) != str(next(iter(first.context["messages"])))
@@ -158,7 +158,7 @@ def test_no_reminder_outside_the_registration_window(registrations, bob) -> None
     with time_machine.travel(after, tick=False):
         response = client.post("/manage/progress/remind", {"unit": ""}, follow=True)
     assert response.status_code == 200
-    assert not OutboxMessage.objects.filter(kind="enrollment_reminder").exists()
+    assert not OutboxMessage.objects.filter(kind="registration_reminder").exists()
 
 
 def test_officer_list_exports_and_filters(api, registrations, bob, cgd_tree) -> None:  # type: ignore[no-untyped-def]

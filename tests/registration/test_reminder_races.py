@@ -9,8 +9,8 @@ from django.db import connection, connections
 
 from gfms_portal.clock import BANGKOK
 from outbox.models import OutboxMessage
-from registration.models import EnrollmentReminder
-from registration.reminders import deliver_reminders, remind_now, send_enrollment_reminders
+from registration.models import RegistrationReminder
+from registration.reminders import deliver_reminders, remind_now, send_registration_reminders
 from tests.factories import OfficerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,7 +35,7 @@ def test_parallel_clicks_and_beat_runs_send_each_officer_one_email(cgd_tree, bob
             if index % 2:
                 remind_now(bob, "03004", at=AT + dt.timedelta(microseconds=index))
             else:
-                send_enrollment_reminders(at=AT + dt.timedelta(microseconds=index))
+                send_registration_reminders(at=AT + dt.timedelta(microseconds=index))
             deliver_reminders(at=AT)
         except BaseException as error:
             errors.append(error)
@@ -50,8 +50,8 @@ def test_parallel_clicks_and_beat_runs_send_each_officer_one_email(cgd_tree, bob
     assert not errors, errors
     deliver_reminders(at=AT)
     per_officer = [
-        OutboxMessage.objects.filter(officer=officer, kind="enrollment_reminder").count()
+        OutboxMessage.objects.filter(officer=officer, kind="registration_reminder").count()
         for officer in officers
     ]
     assert per_officer == [1] * len(officers)
-    assert not EnrollmentReminder.objects.filter(delivered_at__isnull=True).exists()
+    assert not RegistrationReminder.objects.filter(delivered_at__isnull=True).exists()

@@ -11,12 +11,12 @@ from django.http import Http404
 from agencies.models import Officer
 from gfms_portal.clock import BANGKOK, bangkok_date
 from outbox.models import OutboxMessage
-from registration.models import EnrollmentReminder
+from registration.models import RegistrationReminder
 from registration.reminders import (
     claim_scheduled_reminders,
     deliver_reminders,
     remind_now,
-    send_enrollment_reminders,
+    send_registration_reminders,
 )
 from tests.factories import OfficerFactory, SoftTokenFactory
 
@@ -30,7 +30,7 @@ def morning(day: dt.date, hour: int = 9) -> dt.datetime:
 
 def reminder_days(officer: Officer) -> list[int]:
     """Days before the closing day on which the officer was e-mailed a reminder."""
-    sent = OutboxMessage.objects.filter(officer=officer, kind="enrollment_reminder")
+    sent = OutboxMessage.objects.filter(officer=officer, kind="registration_reminder")
     return sorted(((CLOSES - bangkok_date(m.created_at)).days for m in sent), reverse=True)
 
 
@@ -43,7 +43,7 @@ def test_cadence_right_days_never_twice_none_after_registering(cgd_tree) -> None
     while day <= CLOSES + dt.timedelta(days=5):
         for hour in (1, 9, 23):  # the beat runs several times a day
             with time_machine.travel(morning(day, hour), tick=False):
-                send_enrollment_reminders(at=morning(day, hour))
+                send_registration_reminders(at=morning(day, hour))
         if day == CLOSES - dt.timedelta(days=5):  # registers between the 7- and 3-day reminders
             SoftTokenFactory(officer=late, confirmed_at=morning(day))
         day += dt.timedelta(days=1)
@@ -61,7 +61,7 @@ def test_an_officer_who_registers_after_the_claim_is_skipped(cgd_tree) -> None: 
         assert claim_scheduled_reminders(at=at) == 1
         SoftTokenFactory(officer=officer)
         assert deliver_reminders(at=at) == 0
-    row = EnrollmentReminder.objects.get(recipient=officer)
+    row = RegistrationReminder.objects.get(recipient=officer)
     assert row.skipped and row.delivered_at == at
     assert not OutboxMessage.objects.filter(officer=officer).exists()
 
@@ -72,7 +72,7 @@ def test_a_moved_closing_day_starts_a_fresh_series(cgd_tree, alice) -> None:  # 
     officer = OfficerFactory(unit=cgd_tree["cgd_unit"])
     first = morning(CLOSES - dt.timedelta(days=14))
     with time_machine.travel(first, tick=False):
-        send_enrollment_reminders(at=first)
+        send_registration_reminders(at=first)
         change_schedule(
             at=first,
             actor=alice,
@@ -80,12 +80,12 @@ def test_a_moved_closing_day_starts_a_fresh_series(cgd_tree, alice) -> None:  # 
             closes=CLOSES + dt.timedelta(days=7),
             soft_token_only_from=CLOSES + dt.timedelta(days=8),
         )
-        send_enrollment_reminders(at=first)  # same day: not a second reminder today
+        send_registration_reminders(at=first)  # same day: not a second reminder today
     assert reminder_days(officer) == [14]
     second = morning(CLOSES)  # now 7 days before the new closing day
     with time_machine.travel(second, tick=False):
-        send_enrollment_reminders(at=second)
-    assert OutboxMessage.objects.filter(officer=officer, kind="enrollment_reminder").count() == 2
+        send_registration_reminders(at=second)
+    assert OutboxMessage.objects.filter(officer=officer, kind="registration_reminder").count() == 2
 
 
 def test_on_demand_reminds_the_node_once_a_day(  # type: ignore[no-untyped-def]
@@ -105,7 +105,7 @@ def test_on_demand_reminds_the_node_once_a_day(  # type: ignore[no-untyped-def]
         with pytest.raises(Http404):
             remind_now(bob, "2100400001", at=at)  # another agency's unit
     reminded = set(
-        OutboxMessage.objects.filter(kind="enrollment_reminder").values_list("officer", flat=True)
+        OutboxMessage.objects.filter(kind="registration_reminder").values_list("officer", flat=True)
     )
     assert reminded == {officer.pk for officer in [*waiting, regional]}
     assert dave.pk not in reminded
@@ -114,7 +114,7 @@ def test_on_demand_reminds_the_node_once_a_day(  # type: ignore[no-untyped-def]
         assert remind_now(bob, "0300400001", at=tomorrow).claimed == 3
     from audit.models import AuditEvent
 
-    events = AuditEvent.objects.filter(action="enrollment.reminders_sent", actor=bob)
+    events = AuditEvent.objects.filter(action="registration.reminders_sent", actor=bob)
     assert [e.data["queued"] for e in events.order_by("at")] == [3, 0, 1, 3]
 
 
@@ -123,7 +123,7 @@ def test_the_scheduled_reminder_and_an_on_demand_one_make_one_email_a_day(cgd_tr
     at = morning(CLOSES - dt.timedelta(days=7))
     with time_machine.travel(at, tick=False):
         remind_now(bob, None, at=at)
-        send_enrollment_reminders(at=at + dt.timedelta(hours=1))
+        send_registration_reminders(at=at + dt.timedelta(hours=1))
     assert OutboxMessage.objects.filter(officer=officer).count() == 1
 
 
@@ -135,9 +135,9 @@ def test_weekly_digest_to_agency_administrators(cgd_tree, bob, dave) -> None:  #
     while day <= CLOSES + dt.timedelta(days=14):
         for hour in (1, 9):
             with time_machine.travel(morning(day, hour), tick=False):
-                send_enrollment_reminders(at=morning(day, hour))
+                send_registration_reminders(at=morning(day, hour))
         day += dt.timedelta(days=1)
-    digests = OutboxMessage.objects.filter(kind="enrollment_digest", officer=bob)
+    digests = OutboxMessage.objects.filter(kind="registration_digest", officer=bob)
     days = [bangkok_date(m.created_at) for m in digests.order_by("created_at")]
     assert days and all(d.weekday() == 0 and OPENS <= d <= CLOSES for d in days)
     assert len(days) == len(set(days)) == 9  # every Monday of the window, once
@@ -150,17 +150,17 @@ def test_no_digest_when_everyone_is_registered(cgd_tree, bob) -> None:  # type: 
     SoftTokenFactory(officer=OfficerFactory(unit=cgd_tree["cgd_unit"]))
     monday = morning(dt.date(2025, 3, 17))
     with time_machine.travel(monday, tick=False):
-        assert send_enrollment_reminders(at=monday)[1] == 0
-    assert not OutboxMessage.objects.filter(kind="enrollment_digest").exists()
+        assert send_registration_reminders(at=monday)[1] == 0
+    assert not OutboxMessage.objects.filter(kind="registration_digest").exists()
 
 
 def test_command_does_what_the_beat_does(cgd_tree, capsys) -> None:  # type: ignore[no-untyped-def]
     OfficerFactory(unit=cgd_tree["cgd_unit"])
     at = morning(CLOSES - dt.timedelta(days=3))
     with time_machine.travel(at, tick=False):
-        call_command("send_enrollment_reminders")
-        call_command("send_enrollment_reminders")
-    assert OutboxMessage.objects.filter(kind="enrollment_reminder").count() == 1
+        call_command("send_registration_reminders")
+        call_command("send_registration_reminders")
+    assert OutboxMessage.objects.filter(kind="registration_reminder").count() == 1
     assert "1 reminder(s)" in capsys.readouterr().out
 
 
@@ -173,5 +173,5 @@ def test_no_digest_to_an_administrator_deactivated_after_the_claim(cgd_tree, bob
         assert claim_weekly_digests(at=monday) == 1
         Officer.objects.filter(pk=bob.pk).update(is_active=False)
         assert deliver_reminders(at=monday) == 0
-    assert EnrollmentReminder.objects.get(recipient=bob).skipped
-    assert not OutboxMessage.objects.filter(kind="enrollment_digest").exists()
+    assert RegistrationReminder.objects.get(recipient=bob).skipped
+    assert not OutboxMessage.objects.filter(kind="registration_digest").exists()

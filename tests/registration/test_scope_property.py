@@ -19,7 +19,7 @@ from agencies.models import Agency, Officer
 from agencies.policy import Kind, Role, path_for
 from auth_gateway.models import LoginDecision
 from gfms_portal.clock import BANGKOK
-from registration.models import EnrollmentReminder
+from registration.models import RegistrationReminder
 from tests.conftest import force_sign_in
 from tests.factories import SoftTokenFactory
 from tokens.models import SoftToken, SoftTokenStatus
@@ -128,5 +128,5 @@ def check(shape: list[tuple[int, int, int, int, bool]], pick: int) -> None:
         assert csv_response.status_code == 302  # nothing to export, said on the list page
 
     client.post("/manage/progress/remind", {"unit": ""})
-    reminded = set(EnrollmentReminder.objects.values_list("recipient__username", flat=True))
+    reminded = set(RegistrationReminder.objects.values_list("recipient__username", flat=True))
     assert reminded <= inside and not (reminded & outside)

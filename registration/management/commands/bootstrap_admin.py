@@ -1,7 +1,7 @@
 """python manage.py bootstrap_admin USER_ID [--create --name-th NAME --email E]
 
 The very first central administrator has nobody to proof their identity: this prints a
-one-time enrollment link, valid 30 minutes, that stands in for the citizen ID and e-mail code.
+one-time registration link, valid 30 minutes, that stands in for the citizen ID and e-mail code.
 The account's password is still needed to open it, and the soft token is bound with the usual
 QR step and recovery codes. Refused once a central administrator has a soft token.
 With --create the account is made first (the password is asked for, never an argument).
@@ -29,7 +29,7 @@ ACTOR = "bootstrap_admin"
 
 
 class Command(BaseCommand):
-    help = "Print a one-time enrollment link for the very first central administrator."
+    help = "Print a one-time registration link for the very first central administrator."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username", help="GFMS user id of the central administrator")
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         link = urljoin(settings.GFMS_PORTAL_URL, reverse("register_bootstrap", args=[token]))
         minutes = int(BOOTSTRAP_LINK_LIFETIME.total_seconds() // 60)
         self.stdout.write(
-            f"Enrollment link for {officer.username}, valid {minutes} minutes, once:\n{link}\n"
+            f"Registration link for {officer.username}, valid {minutes} minutes, once:\n{link}\n"
             "Open it, sign in with the account's password, and scan the QR code."
         )
 

@@ -13,7 +13,7 @@ from tokens.services import SoftTokenRecord, import_soft_token
 
 
 class Command(ImportCommand):
-    help = "Import TOTP seeds enrolled elsewhere as officers' active soft tokens."
+    help = "Import TOTP seeds registered elsewhere as officers' active soft tokens."
     required = ("username", "secret")
     key_column = "username"
     audit_action = "soft_tokens.imported"

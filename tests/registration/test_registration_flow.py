@@ -1,4 +1,4 @@
-"""The officer's enrollment, step by step through the portal, with real codes and e-mails."""
+"""The officer's registration, step by step through the portal, with real codes and e-mails."""
 
 import datetime as dt
 import re
@@ -60,7 +60,7 @@ def secret_from_page(client: Client) -> tuple[str, str]:
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_whole_enrollment_in_the_window(
+def test_whole_registration_in_the_window(
     officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
     through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
@@ -95,7 +95,7 @@ def test_whole_enrollment_in_the_window(
     actions = set(AuditEvent.objects.filter(officer=charlie).values_list("action", flat=True))
     assert {
         "registration.email_code_sent",
-        "soft_token.enrollment_started",
+        "soft_token.registration_started",
         "soft_token.bound",
     } <= actions
 

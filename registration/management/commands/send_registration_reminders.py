@@ -1,9 +1,9 @@
-"""python manage.py send_enrollment_reminders — what the Celery beat task does, by hand."""
+"""python manage.py send_registration_reminders — what the Celery beat task does, by hand."""
 
 from django.core.management.base import BaseCommand
 
 from gfms_portal.clock import now
-from registration.reminders import send_enrollment_reminders
+from registration.reminders import send_registration_reminders
 
 
 class Command(BaseCommand):
@@ -13,7 +13,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: object, **options: object) -> None:
-        reminders, digests, queued = send_enrollment_reminders(at=now())
+        reminders, digests, queued = send_registration_reminders(at=now())
         self.stdout.write(
             f"{reminders} reminder(s) and {digests} digest(s) claimed today; "
             f"{queued} e-mail(s) written to the outbox"

@@ -82,7 +82,7 @@ def test_agency_admin_follows_registration_and_reminds(  # type: ignore[no-untyp
     second_tab.wait_for_load_state("load")
     assert "ไม่ได้ส่ง" in second_tab.inner_text(".messages")  # nobody gets a second e-mail
     second_tab.close()
-    reminded = OutboxMessage.objects.filter(kind="enrollment_reminder")
+    reminded = OutboxMessage.objects.filter(kind="registration_reminder")
     assert sorted(reminded.values_list("officer__username", flat=True)) == [
         "north0",
         "north1",
