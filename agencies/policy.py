@@ -5,6 +5,7 @@ TextChoices so that models and forms can use them directly.)
 """
 
 import datetime as dt
+import random
 import re
 from dataclasses import dataclass
 
@@ -93,6 +94,22 @@ def is_valid_citizen_id(value: str) -> bool:
         return False
     total = sum(int(digit) * (13 - index) for index, digit in enumerate(value[:12]))
     return (11 - total % 11) % 10 == int(value[12])
+
+
+def citizen_id_with_check_digit(first_12_digits: str) -> str:
+    """The 13-digit citizen ID that these 12 digits begin, with its check digit appended (the
+    rule `is_valid_citizen_id` checks). For test, demo and benchmark data."""
+    if len(first_12_digits) != 12 or not first_12_digits.isascii() or not first_12_digits.isdigit():
+        raise ValueError(f"'{first_12_digits}' is not 12 digits")
+    total = sum(int(digit) * (13 - index) for index, digit in enumerate(first_12_digits))
+    return first_12_digits + str((11 - total % 11) % 10)
+
+
+def random_citizen_id(rng: random.Random) -> str:
+    """A valid citizen ID drawn from `rng` (first digit 1-8, as issued): the same `rng`
+    state gives the same ID."""
+    digits = [rng.randint(1, 8)] + [rng.randint(0, 9) for _ in range(11)]
+    return citizen_id_with_check_digit("".join(map(str, digits)))
 
 
 def normalise_citizen_id(value: str) -> str:

@@ -57,7 +57,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 
 from agencies.models import Agency, Officer
-from agencies.policy import Kind, Region, Role, path_for
+from agencies.policy import Kind, Region, Role, path_for, random_citizen_id
 from auth_gateway.models import LoginDecision
 from gfms_portal.clock import bangkok_date, now
 from schedule.services import change_schedule
@@ -97,12 +97,6 @@ def spread(rng: random.Random, total: int, parts: int, minimum: int, sigma: floa
     for index in rng.choices(range(parts), weights=weights, k=total - sum(sizes)):
         sizes[index] += 1
     return sizes
-
-
-def valid_citizen_id(rng: random.Random) -> str:
-    digits = [rng.randint(1, 8)] + [rng.randint(0, 9) for _ in range(11)]
-    total = sum(digit * (13 - index) for index, digit in enumerate(digits))
-    return "".join(map(str, digits)) + str((11 - total % 11) % 10)
 
 
 def _text(value: object) -> str:
@@ -227,7 +221,7 @@ def seed(shape: Shape, *, seed_value: int, at: dt.datetime) -> None:
 
     def officer_rows() -> Iterator[Row]:
         for index, unit, _rate in people:
-            citizen_id = valid_citizen_id(rng)
+            citizen_id = random_citizen_id(rng)
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             username = f"{PREFIX}{index:06d}"
             yield (

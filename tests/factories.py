@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from agencies.models import Agency, Officer
-from agencies.policy import Kind, Region, Role, path_for
+from agencies.policy import Kind, Region, Role, path_for, random_citizen_id
 from tokens.models import SoftToken, SoftTokenStatus
 
 # RFC 6238's SHA-1 test secret "12345678901234567890", in base32 (160 bits).
@@ -16,10 +16,8 @@ _rng = random.Random(13)
 
 
 def valid_citizen_id(seed: int | None = None) -> str:
-    rng = random.Random(seed) if seed is not None else _rng
-    digits = [rng.randint(1, 8)] + [rng.randint(0, 9) for _ in range(11)]
-    total = sum(digit * (13 - index) for index, digit in enumerate(digits))
-    return "".join(map(str, digits)) + str((11 - total % 11) % 10)
+    """A valid citizen ID: the same for the same seed; without one, the next of a fixed series."""
+    return random_citizen_id(random.Random(seed) if seed is not None else _rng)
 
 
 class MinistryFactory(factory.django.DjangoModelFactory):

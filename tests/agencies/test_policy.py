@@ -1,3 +1,5 @@
+import random
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -8,14 +10,15 @@ from agencies.policy import (
     Viewer,
     agency_problems,
     can_see_agency,
+    citizen_id_with_check_digit,
     is_valid_citizen_id,
     kind_for_code,
     mask_citizen_id,
     normalise_citizen_id,
     parent_code_for,
     path_for,
+    random_citizen_id,
 )
-from tests.factories import valid_citizen_id
 
 
 @pytest.mark.parametrize("citizen_id", ["1101700207030", "3100600445121", "1234567890121"])
@@ -31,13 +34,35 @@ def test_invalid_citizen_ids(citizen_id: str) -> None:
     assert not is_valid_citizen_id(citizen_id)
 
 
-@given(st.integers(min_value=0, max_value=10**6))
-def test_every_wrong_check_digit_is_caught(seed: int) -> None:
-    good = valid_citizen_id(seed)
+@given(st.text(alphabet="0123456789", min_size=12, max_size=12))
+def test_every_wrong_check_digit_is_caught(first_12_digits: str) -> None:
+    good = citizen_id_with_check_digit(first_12_digits)
+    assert good.startswith(first_12_digits)
     assert is_valid_citizen_id(good)
     for digit in "0123456789":
         if digit != good[-1]:
             assert not is_valid_citizen_id(good[:-1] + digit)
+
+
+@pytest.mark.parametrize("citizen_id", ["1101700207030", "3100600445121", "1234567890121"])
+def test_check_digit_of_a_known_citizen_id_is_its_last_digit(citizen_id: str) -> None:
+    assert citizen_id_with_check_digit(citizen_id[:12]) == citizen_id
+
+
+@pytest.mark.parametrize(
+    "first_12_digits", ["", "11017002070", "1101700207030", "11017002070a", "١١٠١٧٠٠٢٠٧٠٣"]
+)
+def test_check_digit_of_anything_but_12_ascii_digits_is_refused(first_12_digits: str) -> None:
+    with pytest.raises(ValueError, match="12 digits"):
+        citizen_id_with_check_digit(first_12_digits)
+
+
+@given(st.integers(min_value=0, max_value=10**6))
+def test_random_citizen_id_is_valid_issued_and_repeatable(seed: int) -> None:
+    citizen_id = random_citizen_id(random.Random(seed))
+    assert is_valid_citizen_id(citizen_id)
+    assert citizen_id[0] in "12345678"
+    assert random_citizen_id(random.Random(seed)) == citizen_id
 
 
 def test_normalise_and_mask() -> None:

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from agencies.demo_data import FIRST_NAMES, LAST_NAMES, MINISTRIES, PROVINCES
 from agencies.models import Agency, Officer
-from agencies.policy import Kind, Region, Role, path_for
+from agencies.policy import Kind, Region, Role, path_for, random_citizen_id
 from gfms_portal.clock import bangkok_date, now
 from schedule.policy import CIRCULAR_SCHEDULE
 from schedule.services import change_schedule
@@ -43,12 +43,6 @@ DEMO_LOGINS = {
     "officer.pending": "officer who started registering, not confirmed; Token Key DEMO-TK-0002",
     "officer.new": "officer who has not registered yet; Token Key DEMO-TK-0001",
 }
-
-
-def citizen_id(rng: random.Random) -> str:
-    digits = [rng.randint(1, 8)] + [rng.randint(0, 9) for _ in range(11)]
-    total = sum(digit * (13 - index) for index, digit in enumerate(digits))
-    return "".join(map(str, digits)) + str((11 - total % 11) % 10)
 
 
 class Command(BaseCommand):
@@ -202,7 +196,7 @@ class Command(BaseCommand):
             )
             first_th, first_en = FIRST_NAMES[rng.randrange(len(FIRST_NAMES))]
             last_th, last_en = LAST_NAMES[rng.randrange(len(LAST_NAMES))]
-            cid = citizen_id(rng)
+            cid = random_citizen_id(rng)
             if username in existing:
                 continue
             officer = Officer(
@@ -290,7 +284,7 @@ class Command(BaseCommand):
                 },
             )
             if created:
-                officer.set_citizen_id(citizen_id(rng))
+                officer.set_citizen_id(random_citizen_id(rng))
                 officer.save(update_fields=["citizen_id_encrypted", "citizen_id_hash"])
                 if username == "officer.registered":
                     self._token(officer, DEMO_TOTP_SECRET, SoftTokenStatus.ACTIVE, at)
