@@ -7,11 +7,12 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev browser bench bench-gateway bench-progress bench-password-timing run test lint format check-migrations check-compose messages ci clean
+.PHONY: help install install-dev browser bench bench-gateway bench-progress bench-password-timing run test test-fast lint format check-migrations check-compose messages ci clean
 
 help:
 	@echo "make run    - install, migrate, seed the demo (first time) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install test dependencies and run the whole suite"
+	@echo "make test-fast - the quick loop: SQLite, in parallel, no browser/edge tests, no apt"
 	@echo "make lint   - ruff (lint + format check), mypy, the import contract"
 
 $(BIN)/uv:
@@ -33,6 +34,14 @@ run: install
 
 test: install-dev browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The quick loop while coding, not what CI runs: SQLite in memory whatever DATABASE_URL says
+# (the PostgreSQL-only tests skip), no system packages, neither the browser tests nor the edge
+# tests (tests/deploy), one pytest-xdist worker per core (2 on these machines) and at most 5
+# examples per property test (HYPOTHESIS_PROFILE=fast, tests/conftest.py).
+test-fast: install-dev
+	env -u DATABASE_URL HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -n auto \
+	  --ignore=tests/browser --ignore=tests/deploy $(PYTEST_ARGS)
 
 # System packages the tests need, from Debian when missing (root only): Chromium for the
 # browser tests (Playwright never downloads a browser here), Pango for WeasyPrint's PDFs, and

@@ -8,7 +8,9 @@ erin   — auditor (read-only)
 """
 
 import functools
+import os
 
+import hypothesis
 import pytest
 from django.db.backends.postgresql.creation import DatabaseCreation as PostgresCreation
 from django.test import Client
@@ -30,6 +32,20 @@ from tokens import totp
 from tokens.models import SoftToken, SoftTokenStatus
 
 PASSWORD = "correct horse battery"
+
+# Hypothesis: every property test runs its full count of examples (make test, CI) unless
+# HYPOTHESIS_PROFILE=fast (make test-fast), which caps each at FAST_EXAMPLES — those with a
+# count of their own too, through examples() below.
+FAST_EXAMPLES = 5
+hypothesis.settings.register_profile("fast", max_examples=FAST_EXAMPLES)
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or "default"
+hypothesis.settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def examples(full: int) -> int:
+    """A property test's max_examples: `full`, or at most FAST_EXAMPLES under the fast profile
+    (an explicit max_examples would otherwise win over the profile)."""
+    return min(full, FAST_EXAMPLES) if HYPOTHESIS_PROFILE == "fast" else full
 
 
 @pytest.fixture(autouse=True)

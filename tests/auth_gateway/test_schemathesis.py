@@ -10,6 +10,7 @@ from schemathesis.checks import negative_data_rejection
 
 from auth_gateway.services import create_service_client
 from gfms_portal.wsgi import application
+from tests.conftest import examples
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
@@ -25,7 +26,7 @@ def service_key(db) -> str:  # type: ignore[no-untyped-def]
 @pytest.mark.django_db(transaction=True)
 @schema.parametrize()
 @settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -20,7 +20,7 @@ from agencies.policy import Kind, Role, path_for
 from auth_gateway.models import LoginDecision
 from gfms_portal.clock import BANGKOK
 from registration.models import RegistrationReminder
-from tests.conftest import force_sign_in
+from tests.conftest import examples, force_sign_in
 from tests.factories import SoftTokenFactory
 from tokens.models import SoftToken, SoftTokenStatus
 
@@ -38,7 +38,9 @@ officers_strategy = st.lists(
 
 
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(20),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(shape=officers_strategy, pick=st.integers(0, 10_000))
 def test_no_page_or_export_leaks_outside_the_scope(shape, pick) -> None:  # type: ignore[no-untyped-def]
