@@ -44,14 +44,16 @@ test-fast: install-dev
 	  --ignore=tests/browser --ignore=tests/deploy $(PYTEST_ARGS)
 
 # System packages the tests need, from Debian when missing (root only): Chromium for the
-# browser tests (Playwright never downloads a browser here), Pango for WeasyPrint's PDFs, and
-# nginx with envsubst for the edge tests (tests/deploy).
-SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 nginx gettext-base
+# browser tests (Playwright never downloads a browser here), Pango for WeasyPrint's PDFs,
+# nginx with envsubst for the edge tests (tests/deploy), and GNU gettext (xgettext, msgmerge)
+# for the check that every marked string has its Thai translation (tests/test_translations.py).
+SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 nginx gettext-base gettext
 browser:
 	@missing=""; \
 	{ [ -n "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1; } || missing="yes"; \
 	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="yes"; \
 	{ command -v nginx >/dev/null 2>&1 && command -v envsubst >/dev/null 2>&1; } || missing="yes"; \
+	command -v xgettext >/dev/null 2>&1 || missing="yes"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
