@@ -1,13 +1,32 @@
-"""factory_boy factories: a small, valid organisation tree and officers in it."""
+"""factory_boy factories: a small, valid organisation tree and officers in it, and the rows
+tests set up around them (soft tokens, Token Keys, shipments, login decisions, registration
+codes). Each default is a valid, ordinary row; a test names only what it is about."""
 
+import datetime as dt
 import random
 
 import factory
 from django.utils import timezone
 
 from agencies.models import Agency, Officer
-from agencies.policy import Kind, Region, Role, path_for, random_citizen_id
-from tokens.models import SoftToken, SoftTokenStatus
+from agencies.policy import Kind, Region, Role, kind_for_code, path_for, random_citizen_id
+from auth_gateway.models import LoginDecision
+from auth_gateway.policy import Decision, Method, Reason
+from gfms_portal import crypto
+from registration.models import RegistrationCode, RegistrationCodeKind
+from registration.services import REGISTRATION_CODE_PURPOSE
+from schedule.policy import Phase
+from tokens.demo import demo_public_key_pem
+from tokens.models import (
+    Shipment,
+    ShipmentItem,
+    ShipmentItemOutcome,
+    ShipmentStatus,
+    SoftToken,
+    SoftTokenStatus,
+    TokenKey,
+    TokenKeyState,
+)
 
 # RFC 6238's SHA-1 test secret "12345678901234567890", in base32 (160 bits).
 DEMO_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -73,6 +92,17 @@ class UnitFactory(factory.django.DjangoModelFactory):
         return super()._create(model_class, *args, **kwargs)
 
 
+def agency_for_code(code: str, parent: Agency | None = None, **fields: object) -> Agency:
+    """The ministry, department or unit with this GFMIS code: its level follows from the
+    code's length (agencies.policy.kind_for_code)."""
+    factory_for = {
+        Kind.MINISTRY: MinistryFactory,
+        Kind.DEPARTMENT: DepartmentFactory,
+        Kind.UNIT: UnitFactory,
+    }
+    return factory_for[kind_for_code(code)](code=code, parent=parent, **fields)
+
+
 class OfficerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Officer
@@ -102,3 +132,87 @@ class SoftTokenFactory(factory.django.DjangoModelFactory):
     status = SoftTokenStatus.ACTIVE
     created_at = factory.LazyFunction(timezone.now)
     confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class TokenKeyFactory(factory.django.DjangoModelFactory):
+    """A hardware Token Key in use by an officer, in the officer's unit. The serial is a demo
+    one, so its key pair derives from it (tokens.demo: sign_with_demo_key can sign for it);
+    pass public_key_pem with any other serial."""
+
+    class Meta:
+        model = TokenKey
+
+    serial = factory.Sequence(lambda n: f"DEMO-TF-{n:05d}")
+    officer = factory.SubFactory(OfficerFactory)
+    unit = factory.LazyAttribute(lambda o: o.officer.unit)  # pass it for a key without officer
+    public_key_pem = factory.LazyAttribute(lambda o: demo_public_key_pem(o.serial))
+    state = TokenKeyState.IN_USE
+    updated_at = factory.LazyFunction(timezone.now)
+
+
+class ShipmentFactory(factory.django.DjangoModelFactory):
+    """A parcel being packed by a department's administrator."""
+
+    class Meta:
+        model = Shipment
+
+    sender = factory.SubFactory(DepartmentFactory)
+    status = ShipmentStatus.DRAFT
+    created_by = factory.SubFactory(
+        OfficerFactory,
+        role=Role.AGENCY_ADMIN,
+        unit=None,
+        admin_scope=factory.SelfAttribute("..sender"),
+    )
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class ShipmentItemFactory(factory.django.DjangoModelFactory):
+    """A manifest line: the Token Key, expected in the parcel."""
+
+    class Meta:
+        model = ShipmentItem
+
+    shipment = factory.SubFactory(ShipmentFactory)
+    token_key = factory.SubFactory(TokenKeyFactory)
+    serial = factory.LazyAttribute(lambda o: o.token_key.serial)
+    outcome = ShipmentItemOutcome.EXPECTED
+
+
+class LoginDecisionFactory(factory.django.DjangoModelFactory):
+    """What the gateway records for a login: by default an allowed soft-token login of an
+    officer during the registration window (a refusal gets invalid_credentials)."""
+
+    class Meta:
+        model = LoginDecision
+
+    at = factory.LazyFunction(timezone.now)
+    officer = factory.SubFactory(OfficerFactory)
+    username = factory.LazyAttribute(lambda o: o.officer.username if o.officer else "nobody")
+    unit = factory.LazyAttribute(lambda o: o.officer.unit if o.officer else None)
+    method = Method.SOFT_TOKEN
+    phase = Phase.WINDOW
+    decision = Decision.ALLOW
+    reason = factory.LazyAttribute(
+        lambda o: Reason.OK if o.decision == Decision.ALLOW else Reason.INVALID_CREDENTIALS
+    )
+
+
+class RegistrationCodeFactory(factory.django.DjangoModelFactory):
+    """A late-registration code for an officer, issued by a central administrator, valid for
+    7 days; `code` is what the officer types (stored only as its keyed hash)."""
+
+    class Meta:
+        model = RegistrationCode
+
+    class Params:
+        code = factory.Sequence(lambda n: f"TESTCODE{n:04d}")
+
+    officer = factory.SubFactory(OfficerFactory)
+    kind = RegistrationCodeKind.LATE
+    code_hash = factory.LazyAttribute(
+        lambda o: crypto.lookup_hash(o.code, purpose=REGISTRATION_CODE_PURPOSE)
+    )
+    issued_by = factory.SubFactory(OfficerFactory, role=Role.CENTRAL_ADMIN, unit=None)
+    issued_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.issued_at + dt.timedelta(days=7))
