@@ -14,9 +14,9 @@ from registration.reminders import remind_now
 from registration.services import Delivery, issue_late_registration_code, reset_soft_token
 from schedule.models import Schedule
 from schedule.services import change_schedule
-from tests.factories import SoftTokenFactory
+from tests.factories import SoftTokenFactory, TokenKeyFactory
 from tokens.custody import CustodyError, hand_over
-from tokens.models import TokenKey, TokenKeyState
+from tokens.models import TokenKeyState
 
 pytestmark = pytest.mark.django_db
 AT = dt.datetime(2025, 3, 3, 3, 0, tzinfo=dt.UTC)
@@ -107,10 +107,8 @@ def test_auditor_cannot_send_reminders(erin: Officer, charlie: Officer) -> None:
 
 
 def test_auditor_hand_over_is_refused_by_custody(erin: Officer, charlie: Officer) -> None:
-    device = TokenKey.objects.create(
-        serial="TK-1", unit=charlie.unit, officer=charlie, public_key_pem="-", updated_at=AT
-    )
+    device = TokenKeyFactory(officer=charlie, updated_at=AT)
     with pytest.raises(CustodyError):
-        hand_over("TK-1", actor=erin, at=AT)
+        hand_over(device.serial, actor=erin, at=AT)
     device.refresh_from_db()
     assert device.state == TokenKeyState.IN_USE

@@ -8,8 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agencies.models import Agency, Officer
-from agencies.policy import Kind, Role, Viewer, path_for
+from agencies.policy import Role, Viewer
 from agencies.scope import agencies_visible_to, get_visible_agency, officers_visible_to
+from tests.factories import OfficerFactory, agency_for_code
 
 pytestmark = pytest.mark.django_db
 
@@ -69,20 +70,14 @@ def check_random_tree(shape: list[tuple[int, int, int]], pick: int) -> None:
 
     def node(code: str, parent: Agency | None) -> Agency:
         if code not in created:
-            kind = {2: Kind.MINISTRY, 5: Kind.DEPARTMENT, 10: Kind.UNIT}[len(code)]
-            created[code] = Agency.objects.create(
-                code=code, kind=kind, parent=parent, path=path_for(code), name_th=code,
-                region="central" if kind == Kind.UNIT else "",
-            )  # fmt: skip
+            created[code] = agency_for_code(code, parent, name_th=code)
         return created[code]
 
     for index, (m, d, u) in enumerate(shape):
         ministry = node(f"1{m}", None)
         department = node(f"1{m}00{d}", ministry)
         unit = node(f"1{m}00{d}0000{u}", department)
-        Officer.objects.create(
-            username=f"o{unit.code}-{index}", name_th="x", email="x@x.example", unit=unit
-        )
+        OfficerFactory(username=f"o{unit.code}-{index}", unit=unit)
     agencies = list(created.values())
     scope = agencies[pick % len(agencies)]
     viewer = Viewer(Role.AGENCY_ADMIN, scope.path)

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from agencies.lockout import unlock_officer
+from agencies.policy import Role
 from audit.labels import EVENT_LABELS, describe_data
 from audit.services import record_event
 from gfms_portal.clock import BANGKOK
@@ -123,7 +124,7 @@ def test_officer_filter_is_the_exact_user_id_in_any_case(alice, erin, charlie, c
 def test_actor_filter_matches_people_exactly_and_system_labels_by_part(
     alice, erin, charlie
 ) -> None:  # type: ignore[no-untyped-def]
-    alice2 = OfficerFactory(username="alice2", role="central_admin", unit=None)
+    alice2 = OfficerFactory(username="alice2", role=Role.CENTRAL_ADMIN, unit=None)
     by_alice = record("soft_token.reset", bangkok(2025, 4, 1, 9, 0), actor=alice, officer=charlie)
     record("soft_token.reset", bangkok(2025, 4, 1, 9, 5), actor=alice2, officer=charlie)
     imported = record(
@@ -306,7 +307,7 @@ def _many_events(count: int, cgd_tree, actor) -> None:  # type: ignore[no-untype
         record(
             "token_key.state_changed",
             bangkok(2025, 4, 1, 8, 0) + dt.timedelta(minutes=n),
-            actor=OfficerFactory(role="central_admin", unit=None) if n % 2 else actor,
+            actor=OfficerFactory(role=Role.CENTRAL_ADMIN, unit=None) if n % 2 else actor,
             officer=OfficerFactory(unit=unit),
             agency=unit if n % 2 else None,
             data={"serial": f"TK-{n}"},

@@ -8,9 +8,8 @@ from django.test import Client
 from agencies.models import Officer
 from auth_gateway.services import create_service_client
 from tests.conftest import PASSWORD
-from tests.factories import DEMO_SECRET, SoftTokenFactory
+from tests.factories import DEMO_SECRET, SoftTokenFactory, TokenKeyFactory
 from tokens import totp
-from tokens.demo import demo_public_key_pem
 from tokens.models import TokenKey
 
 # 1 Mar 2025 10:00 Bangkok: inside the circular's window.
@@ -50,13 +49,7 @@ def registered(charlie: Officer) -> Officer:
 @pytest.fixture
 def device(dave: Officer) -> TokenKey:
     """dave's demo Token Key (ECDSA P-256)."""
-    return TokenKey.objects.create(
-        serial="DEMO-DAVE-1",
-        officer=dave,
-        unit=dave.unit,
-        public_key_pem=demo_public_key_pem("DEMO-DAVE-1"),
-        updated_at=IN_WINDOW,
-    )
+    return TokenKeyFactory(serial="DEMO-DAVE-1", officer=dave, updated_at=IN_WINDOW)
 
 
 def code_at(moment: dt.datetime, offset: int = 0) -> str:

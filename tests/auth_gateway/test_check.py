@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 
 from agencies.models import Officer
-from agencies.policy import LOCKED_UNTIL_UNLOCKED
+from agencies.policy import LOCKED_UNTIL_UNLOCKED, Role
 from audit.models import AuditEvent
 from auth_gateway.models import LoginDecision
 from tests.auth_gateway.conftest import AFTER_CUTOVER, IN_WINDOW, code_at, soft_token_login
@@ -392,7 +392,7 @@ def test_an_administrator_logs_in_to_gfms_with_the_soft_token_only(api, alice, b
     from tests.factories import OfficerFactory
 
     OfficerFactory(
-        username="new.admin", role="agency_admin", unit=None, admin_scope=bob.admin_scope
+        username="new.admin", role=Role.AGENCY_ADMIN, unit=None, admin_scope=bob.admin_scope
     )
     with time_machine.travel(moment, tick=False):
         password = api(

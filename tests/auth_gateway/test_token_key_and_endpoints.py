@@ -17,6 +17,7 @@ from auth_gateway.models import ServiceClient, TokenKeyChallenge
 from auth_gateway.services import CHALLENGE_LIFETIME
 from tests.auth_gateway.conftest import AFTER_CUTOVER, IN_WINDOW, b64
 from tests.conftest import PASSWORD
+from tests.factories import TokenKeyFactory
 from tokens.demo import demo_private_key
 from tokens.models import TokenKey, TokenKeyState
 
@@ -78,12 +79,8 @@ def test_rsa_2048_pkcs1v15_signature(api, dave: Officer) -> None:  # type: ignor
     pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    TokenKey.objects.create(
-        serial="TK-RSA-1",
-        officer=dave,
-        unit=dave.unit,
-        public_key_pem=pem.decode(),
-        updated_at=IN_WINDOW,
+    TokenKeyFactory(
+        serial="TK-RSA-1", officer=dave, public_key_pem=pem.decode(), updated_at=IN_WINDOW
     )
     challenge = get_challenge(api, serial="TK-RSA-1")
     signature = key.sign(

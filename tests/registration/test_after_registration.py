@@ -10,6 +10,7 @@ from django.core import mail
 from django.test import Client
 
 from agencies.models import Officer
+from agencies.policy import Role
 from audit.models import AuditEvent
 from registration.models import RegistrationCode
 from tests.conftest import PASSWORD, sign_in
@@ -376,7 +377,7 @@ def test_administrators_do_not_act_on_themselves_or_other_admins(
 
     OfficerFactory(
         username="carol",
-        role="agency_admin",
+        role=Role.AGENCY_ADMIN,
         unit=cgd_tree["cgd_unit"],
         admin_scope=cgd_tree["cgd_unit"],
     )

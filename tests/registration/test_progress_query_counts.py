@@ -14,10 +14,17 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Agency, Officer
-from auth_gateway.models import LoginDecision
+from agencies.policy import Role
+from auth_gateway.policy import Decision, Method
 from tests.conftest import force_sign_in
-from tests.factories import OfficerFactory, SoftTokenFactory, UnitFactory
-from tokens.models import SoftTokenStatus, TokenKey, TokenKeyState
+from tests.factories import (
+    LoginDecisionFactory,
+    OfficerFactory,
+    SoftTokenFactory,
+    TokenKeyFactory,
+    UnitFactory,
+)
+from tokens.models import SoftTokenStatus, TokenKeyState
 
 pytestmark = pytest.mark.django_db
 AT = dt.datetime(2025, 3, 1, 3, 0, tzinfo=dt.UTC)  # in the registration window
@@ -40,28 +47,14 @@ PAGES = [
 ]
 
 
-def decide(officer: Officer, method: str, decision: str, hours_ago: int) -> None:
-    LoginDecision.objects.create(
-        at=AT - dt.timedelta(hours=hours_ago),
-        username=officer.username,
-        officer=officer,
-        unit=officer.unit,
-        method=method,
-        phase="window",
-        decision=decision,
-        reason="ok" if decision == "allow" else "invalid_credentials",
+def decide(officer: Officer, method: Method, decision: Decision, hours_ago: int) -> None:
+    LoginDecisionFactory(
+        officer=officer, method=method, decision=decision, at=AT - dt.timedelta(hours=hours_ago)
     )
 
 
-def token_key(officer: Officer, state: str) -> None:
-    TokenKey.objects.create(
-        serial=f"TK-{officer.username}",
-        officer=officer,
-        unit=officer.unit,
-        public_key_pem="-",
-        state=state,
-        updated_at=AT,
-    )
+def token_key(officer: Officer, state: TokenKeyState) -> None:
+    TokenKeyFactory(officer=officer, state=state, updated_at=AT)
 
 
 def add_officer(unit: Agency, number: int) -> None:
@@ -69,7 +62,7 @@ def add_officer(unit: Agency, number: int) -> None:
     officer = OfficerFactory(username=f"q{number:03d}", unit=unit)
     if number % 3 == 0:
         SoftTokenFactory(officer=officer)
-        decide(officer, "soft_token", "allow", hours_ago=number % 48)
+        decide(officer, Method.SOFT_TOKEN, Decision.ALLOW, hours_ago=number % 48)
         token_key(officer, TokenKeyState.HANDED_OVER if number % 2 else TokenKeyState.RECEIVED)
     elif number % 3 == 1:
         SoftTokenFactory(
@@ -78,11 +71,11 @@ def add_officer(unit: Agency, number: int) -> None:
             created_at=AT - dt.timedelta(minutes=2),
             confirmed_at=None,
         )
-        decide(officer, "password", "allow", hours_ago=number % 100)
+        decide(officer, Method.PASSWORD, Decision.ALLOW, hours_ago=number % 100)
         token_key(officer, TokenKeyState.IN_USE)
     else:
-        decide(officer, "token_key", "allow", hours_ago=number % 150)
-        decide(officer, "token_key", "deny", hours_ago=1)
+        decide(officer, Method.TOKEN_KEY, Decision.ALLOW, hours_ago=number % 150)
+        decide(officer, Method.TOKEN_KEY, Decision.DENY, hours_ago=1)
         token_key(officer, TokenKeyState.IN_USE)
 
 
@@ -122,5 +115,5 @@ def test_queries_per_page_do_not_grow_with_the_data(
     small(cgd_tree)
     few = queries(client, url)
     more(cgd_tree)
-    assert Officer.objects.filter(role="officer").count() == 60
+    assert Officer.objects.filter(role=Role.OFFICER).count() == 60
     assert queries(client, url) == few, f"{url} as {persona}"

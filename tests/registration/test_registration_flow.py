@@ -11,9 +11,9 @@ from django.test import Client
 
 from agencies.models import Officer
 from audit.models import AuditEvent
-from gfms_portal import crypto
 from registration.models import IdentityCheck, RegistrationCode
 from tests.conftest import PASSWORD
+from tests.factories import RegistrationCodeFactory
 from tests.totp_reference import phone_code
 from tokens.models import RecoveryCode, SoftToken, SoftTokenStatus
 
@@ -254,10 +254,7 @@ def test_after_the_window_a_late_registration_code_is_needed(
     response = officer_client.post("/register/", {"citizen_id": citizen_id_of(charlie)})
     assert response.status_code == 200
     assert not IdentityCheck.objects.exists()
-    RegistrationCode.objects.create(
-        officer=charlie, kind="late", code_hash=crypto.lookup_hash("LATE2568CODE", purpose="registration-code"),
-        issued_by=alice, issued_at=AFTER, expires_at=AFTER + dt.timedelta(days=7),
-    )  # fmt: skip
+    RegistrationCodeFactory(officer=charlie, code="LATE2568CODE", issued_by=alice, issued_at=AFTER)
     with django_capture_on_commit_callbacks(execute=True):
         response = officer_client.post(
             "/register/",

@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from agencies.models import Agency, Officer
-from agencies.policy import Kind, Role, path_for
-from auth_gateway.models import LoginDecision
+from agencies.policy import Role
+from auth_gateway.policy import Method
 from gfms_portal.clock import BANGKOK
 from registration.models import RegistrationReminder
-from tests.conftest import examples, force_sign_in
-from tests.factories import SoftTokenFactory
-from tokens.models import SoftToken, SoftTokenStatus
+from tests.conftest import examples, force_sign_in, privileged
+from tests.factories import LoginDecisionFactory, OfficerFactory, SoftTokenFactory, agency_for_code
+from tokens.models import SoftTokenStatus
 
 pytestmark = pytest.mark.django_db
 AT = dt.datetime(2025, 3, 1, 10, 0, tzinfo=BANGKOK)  # inside the circular's registration window
@@ -54,41 +54,30 @@ def check(shape: list[tuple[int, int, int, int, bool]], pick: int) -> None:
 
     def node(code: str, parent: Agency | None) -> Agency:
         if code not in created:
-            kind = {2: Kind.MINISTRY, 5: Kind.DEPARTMENT, 10: Kind.UNIT}[len(code)]
-            created[code] = Agency.objects.create(
-                code=code, kind=kind, parent=parent, path=path_for(code), name_th=f"หน่วย{code}",
-                region="central" if kind == Kind.UNIT else "",
-            )  # fmt: skip
+            created[code] = agency_for_code(code, parent, name_th=f"หน่วย{code}")
         return created[code]
 
     officers: list[Officer] = []
     for index, (m, d, u, state, legacy) in enumerate(shape):
         unit = node(f"1{m}00{d}0000{u}", node(f"1{m}00{d}", node(f"1{m}", None)))
-        officer = Officer.objects.create(
-            username=f"u{index:03d}x", name_th=f"ชื่อ{index:03d}x", email=f"u{index}@x.example",
-            unit=unit,
-        )  # fmt: skip
+        officer = OfficerFactory(username=f"u{index:03d}x", name_th=f"ชื่อ{index:03d}x", unit=unit)
         officers.append(officer)
         if state:
-            SoftToken.objects.create(
+            SoftTokenFactory(
                 officer=officer,
-                secret_encrypted="-",
                 status=SoftTokenStatus.ACTIVE if state == 2 else SoftTokenStatus.PENDING,
                 created_at=AT - dt.timedelta(minutes=1),
                 confirmed_at=AT - dt.timedelta(days=index % 9) if state == 2 else None,
             )
         if legacy:
-            LoginDecision.objects.create(
-                at=AT - dt.timedelta(hours=index + 1), username=officer.username, officer=officer,
-                unit=unit, method="token_key", phase="window", decision="allow", reason="ok",
-            )  # fmt: skip
+            LoginDecisionFactory(
+                officer=officer, method=Method.TOKEN_KEY, at=AT - dt.timedelta(hours=index + 1)
+            )
     agencies = list(created.values())
     scope = agencies[pick % len(agencies)]
-    admin = Officer.objects.create(
-        username="scope.admin", name_th="ผู้ดูแล", email="a@x.example",
-        role=Role.AGENCY_ADMIN, admin_scope=scope,
-    )  # fmt: skip
-    SoftTokenFactory(officer=admin)  # privileged accounts hold their own token
+    admin = privileged(
+        username="scope.admin", name_th="ผู้ดูแล", role=Role.AGENCY_ADMIN, admin_scope=scope
+    )  # with the soft token every privileged account holds
     inside = {o.username for o in officers if o.unit.path.startswith(scope.path)}
     outside = {o.username for o in officers} - inside
     client = Client()

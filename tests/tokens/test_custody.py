@@ -11,10 +11,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.db import transaction
 
 from agencies.models import Officer
+from agencies.policy import Role
 from audit.models import AuditEvent
 from schedule.policy import CIRCULAR_SCHEDULE
 from tests.conftest import PASSWORD
-from tests.factories import OfficerFactory
+from tests.factories import (
+    OfficerFactory,
+    ShipmentFactory,
+    ShipmentItemFactory,
+    TokenKeyFactory,
+)
 from tokens.custody import (
     CustodyError,
     _move,
@@ -26,8 +32,15 @@ from tokens.custody import (
     receive_shipment,
     report_lost,
 )
-from tokens.demo import demo_private_key, demo_public_key_pem
-from tokens.models import Shipment, ShipmentItem, ShipmentItemOutcome, TokenKey, TokenKeyState
+from tokens.demo import demo_private_key
+from tokens.models import (
+    Shipment,
+    ShipmentItem,
+    ShipmentItemOutcome,
+    ShipmentStatus,
+    TokenKey,
+    TokenKeyState,
+)
 from tokens.policy import (
     TABLE,
     TRANSITIONS,
@@ -89,29 +102,21 @@ def test_in_use_becomes_due_at_the_cutover_and_overdue_after_the_due_day() -> No
 @pytest.fixture
 def devices(cgd_tree, charlie: Officer, dave: Officer) -> list[TokenKey]:  # type: ignore[no-untyped-def]
     second = OfficerFactory(username="chai", unit=cgd_tree["cgd_regional"])
-    made = []
-    for serial, officer in [
-        ("DEMO-A1", charlie),
-        ("DEMO-A2", charlie),
-        ("DEMO-B1", second),
-        ("DEMO-D1", dave),
-    ]:
-        made.append(
-            TokenKey.objects.create(
-                serial=serial,
-                officer=officer,
-                unit=officer.unit,
-                public_key_pem=demo_public_key_pem(serial),
-                updated_at=AFTER,
-            )
-        )
-    return made
+    return [
+        TokenKeyFactory(serial=serial, officer=officer, updated_at=AFTER)
+        for serial, officer in [
+            ("DEMO-A1", charlie),
+            ("DEMO-A2", charlie),
+            ("DEMO-B1", second),
+            ("DEMO-D1", dave),
+        ]
+    ]
 
 
 @pytest.fixture
 def unit_admin(cgd_tree) -> Officer:  # type: ignore[no-untyped-def]
     return OfficerFactory(
-        username="unit.admin", role="agency_admin", unit=None, admin_scope=cgd_tree["cgd_unit"]
+        username="unit.admin", role=Role.AGENCY_ADMIN, unit=None, admin_scope=cgd_tree["cgd_unit"]
     )
 
 
@@ -287,7 +292,7 @@ def test_an_empty_scan_does_not_receive_a_parcel(
     with pytest.raises(CustodyError, match="too long"):
         receive_shipment(shipment, "X" * 65, actor=alice, at=AFTER)
     shipment.refresh_from_db()
-    assert shipment.status == "shipped"
+    assert shipment.status == ShipmentStatus.SHIPPED
 
 
 def test_the_database_keeps_a_device_in_one_open_shipment(
@@ -295,14 +300,12 @@ def test_the_database_keeps_a_device_in_one_open_shipment(
 ) -> None:  # type: ignore[no-untyped-def]
     from django.db import IntegrityError, transaction
 
-    from tokens.models import ShipmentItem
-
     hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
     first = create_shipment("DEMO-A1", actor=bob, at=AFTER)
     device = TokenKey.objects.get(serial="DEMO-A1")
     with pytest.raises(IntegrityError), transaction.atomic():  # what a racing second request meets
-        second = type(first).objects.create(sender=first.sender, created_by=bob, created_at=AFTER)
-        ShipmentItem.objects.create(shipment=second, token_key=device, serial="DEMO-A1")
+        second = ShipmentFactory(sender=first.sender, created_by=bob, created_at=AFTER)
+        ShipmentItemFactory(shipment=second, token_key=device)
 
 
 def test_hand_over_after_the_cutover_is_audited_from_due_for_return(
@@ -310,7 +313,7 @@ def test_hand_over_after_the_cutover_is_audited_from_due_for_return(
 ) -> None:  # type: ignore[no-untyped-def]
     hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
     event = AuditEvent.objects.get(action="token_key.state_changed")
-    assert (event.data["from"], event.data["to"]) == ("due_for_return", "handed_over")
+    assert (event.data["from"], event.data["to"]) == (S.DUE_FOR_RETURN, S.HANDED_OVER)
 
 
 def test_cancel_a_draft_receive_late_and_resolve(

@@ -9,11 +9,9 @@ import pypdfium2
 import pytest
 from pypdf import PdfReader
 
-from tests.factories import OfficerFactory
+from tests.factories import OfficerFactory, TokenKeyFactory
 from tokens.custody import create_shipment, hand_over, mark_shipped
-from tokens.demo import demo_public_key_pem
 from tokens.manifest import manifest_pdf
-from tokens.models import TokenKey
 
 pytestmark = pytest.mark.django_db
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -29,14 +27,7 @@ def shipment(cgd_tree, bob):  # type: ignore[no-untyped-def]
         ),
     ]
     for number, holder in enumerate(holders, start=1):
-        serial = f"DEMO-TK-{number:04d}"
-        TokenKey.objects.create(
-            serial=serial,
-            officer=holder,
-            unit=holder.unit,
-            public_key_pem=demo_public_key_pem(serial),
-            updated_at=AT,
-        )
+        TokenKeyFactory(serial=f"DEMO-TK-{number:04d}", officer=holder, updated_at=AT)
     hand_over("DEMO-TK-0001 DEMO-TK-0002", actor=bob, at=AT)
     parcel = create_shipment("DEMO-TK-0001 DEMO-TK-0002", actor=bob, at=AT)
     return mark_shipped(

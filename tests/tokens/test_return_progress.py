@@ -12,10 +12,10 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from agencies.models import Officer
+from agencies.policy import Role
 from schedule.policy import CIRCULAR_SCHEDULE
 from tests.conftest import PASSWORD, sign_in
-from tests.factories import OfficerFactory
-from tokens.demo import demo_public_key_pem
+from tests.factories import OfficerFactory, TokenKeyFactory
 from tokens.models import ReturnReminder, TokenKey, TokenKeyState
 from tokens.returns import return_progress, return_reminder_key
 
@@ -28,17 +28,8 @@ AT = dt.datetime(2025, 5, 1, 3, 0, tzinfo=dt.UTC)
 def fleet(cgd_tree, charlie: Officer, dave: Officer) -> None:  # type: ignore[no-untyped-def]
     states = [S.IN_USE, S.HANDED_OVER, S.IN_SHIPMENT, S.RECEIVED, S.RECEIVED, S.LOST]
     for number, state in enumerate(states):
-        TokenKey.objects.create(
-            serial=f"DEMO-C{number}", officer=charlie, unit=charlie.unit, state=state,
-            public_key_pem=demo_public_key_pem(f"DEMO-C{number}"), updated_at=AT,
-        )  # fmt: skip
-    TokenKey.objects.create(
-        serial="DEMO-D0",
-        officer=dave,
-        unit=dave.unit,
-        public_key_pem=demo_public_key_pem("DEMO-D0"),
-        updated_at=AT,
-    )
+        TokenKeyFactory(serial=f"DEMO-C{number}", officer=charlie, state=state, updated_at=AT)
+    TokenKeyFactory(serial="DEMO-D0", officer=dave, updated_at=AT)
 
 
 def test_progress_equals_a_recount_and_respects_scope(fleet, alice: Officer, bob: Officer) -> None:  # type: ignore[no-untyped-def]
@@ -94,7 +85,7 @@ def test_reminders_go_once_to_agencies_with_keys_out(
 ) -> None:  # type: ignore[no-untyped-def]
     OfficerFactory(
         username="health.admin",
-        role="agency_admin",
+        role=Role.AGENCY_ADMIN,
         unit=None,
         admin_scope=Officer.objects.get(username="dave").unit.parent,
     )
@@ -124,13 +115,7 @@ def test_cgd_follows_up_a_missing_key_from_the_progress_page(
     )
 
     for serial in ("DEMO-F1", "DEMO-F2"):
-        TokenKey.objects.create(
-            serial=serial,
-            officer=charlie,
-            unit=charlie.unit,
-            public_key_pem=demo_public_key_pem(serial),
-            updated_at=AT,
-        )
+        TokenKeyFactory(serial=serial, officer=charlie, updated_at=AT)
     with time_machine.travel(AT, tick=False):
         hand_over("DEMO-F1 DEMO-F2", actor=bob, at=AT)
         shipment = create_shipment("DEMO-F1 DEMO-F2", actor=bob, at=AT)
