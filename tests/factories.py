@@ -13,6 +13,7 @@ from agencies.policy import Kind, Region, Role, kind_for_code, path_for, random_
 from auth_gateway.models import LoginDecision
 from auth_gateway.policy import Decision, Method, Reason
 from gfms_portal import crypto
+from outbox.models import OutboxMessage
 from registration.models import RegistrationCode, RegistrationCodeKind
 from registration.services import REGISTRATION_CODE_PURPOSE
 from schedule.policy import Phase
@@ -196,6 +197,21 @@ class LoginDecisionFactory(factory.django.DjangoModelFactory):
     reason = factory.LazyAttribute(
         lambda o: Reason.OK if o.decision == Decision.ALLOW else Reason.INVALID_CREDENTIALS
     )
+
+
+class OutboxMessageFactory(factory.django.DjangoModelFactory):
+    """An e-mail to an officer waiting in the outbox (its body encrypted by the model); once
+    sent, the outbox empties the body: body_text="" and sent_at."""
+
+    class Meta:
+        model = OutboxMessage
+
+    kind = "identity_code"
+    officer = factory.SubFactory(OfficerFactory)
+    to = factory.LazyAttribute(lambda o: o.officer.email if o.officer else "nobody@agency.example")
+    subject = "GFMS Soft Token"
+    body_text = "A message for the test."
+    created_at = factory.LazyFunction(timezone.now)
 
 
 class RegistrationCodeFactory(factory.django.DjangoModelFactory):

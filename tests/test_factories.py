@@ -19,6 +19,7 @@ FACTORIES = [
     factories.ShipmentFactory,
     factories.ShipmentItemFactory,
     factories.LoginDecisionFactory,
+    factories.OutboxMessageFactory,
     factories.RegistrationCodeFactory,
 ]
 

@@ -26,7 +26,7 @@ from outbox.models import OutboxMessage
 from outbox.services import email_officer
 from registration.models import Reveal
 from registration.services import open_once, seal_once
-from tests.factories import DEMO_SECRET, OfficerFactory, SoftTokenFactory
+from tests.factories import DEMO_SECRET, OfficerFactory, OutboxMessageFactory, SoftTokenFactory
 from tokens.models import SoftToken, SoftTokenStatus
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,7 @@ def rows(settings, cgd_tree) -> dict[str, object]:  # type: ignore[no-untyped-de
     SoftTokenFactory(officer=officer, status=SoftTokenStatus.REVOKED, secret="")  # discarded
     with transaction.atomic():
         message = email_officer(officer, "identity_code", at=at, code="482915", minutes=10)
-    OutboxMessage.objects.create(kind="sent", to="x@agency.example", subject="s", created_at=at)
+    OutboxMessageFactory(officer=None, body_text="", created_at=at, sent_at=at)  # sent, emptied
     reveal_id = seal_once(officer, "recovery_codes", RECOVERY_TEXT, at=at)
     return {"officer": officer, "token": token, "message": message, "reveal_id": reveal_id}
 
