@@ -2,7 +2,7 @@
 statements for 2 officers as for 60 in 13 units: nothing is fetched per unit, per officer or
 per decision (bench/progress.py times the same pages over 100,000 officers).
 
-tests/registration/test_progress.py checks registration_overview() itself; these check whole
+tests/monitoring/test_progress.py checks registration_overview() itself; these check whole
 pages: session, user, schedule, burn-up, template and all."""
 
 import datetime as dt
