@@ -22,8 +22,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from auth_gateway.api.authentication import hash_key
-from auth_gateway.models import ServiceClient
+from auth_gateway.models import ServiceClient, hash_key
 from auth_gateway.policy import Method
 from auth_gateway.services import KEY_PREFIX
 from gfms_portal.clock import bangkok_date, now

@@ -1,3 +1,4 @@
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -6,6 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from auth_gateway.policy import Decision, Method, Reason
 from schedule.policy import Phase
+
+
+def hash_key(key: str) -> str:
+    """How a service client's key is stored and looked up."""
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class ServiceClient(models.Model):

@@ -24,8 +24,7 @@ from agencies.lockout import AccountBusy, lock_officer_row, record_failed_attemp
 from agencies.models import Officer
 from agencies.policy import Role, is_locked, is_privileged
 from audit.services import record_event
-from auth_gateway.api.authentication import hash_key
-from auth_gateway.models import LoginDecision, ServiceClient, TokenKeyChallenge
+from auth_gateway.models import LoginDecision, ServiceClient, TokenKeyChallenge, hash_key
 from auth_gateway.passwords import verify_password, wait_out_password_floor
 from auth_gateway.policy import (
     Decision,

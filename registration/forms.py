@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from registration.models import Delivery
+
 
 class CitizenIdForm(forms.Form):
     citizen_id = forms.CharField(
@@ -24,12 +26,6 @@ class CodeForm(forms.Form):
     )
 
 
-DELIVERY_CHOICES = [
-    ("email", _("Send it to the officer's official e-mail")),
-    ("in_person", _("Show it to me once, to hand over in person")),
-]
-
-
 class ResetForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (kept in the audit trail)"),
@@ -39,8 +35,8 @@ class ResetForm(forms.Form):
     )
     delivery = forms.ChoiceField(
         label=_("Re-registration code"),
-        choices=DELIVERY_CHOICES,
-        initial="email",
+        choices=Delivery.choices,
+        initial=Delivery.EMAIL,
         widget=forms.RadioSelect,
     )
 
@@ -49,7 +45,7 @@ class LateCodeForm(forms.Form):
     days = forms.IntegerField(label=_("Valid for (days, 1–7)"), min_value=1, max_value=7, initial=7)
     delivery = forms.ChoiceField(
         label=_("Late-registration code"),
-        choices=DELIVERY_CHOICES,
-        initial="email",
+        choices=Delivery.choices,
+        initial=Delivery.EMAIL,
         widget=forms.RadioSelect,
     )

@@ -36,6 +36,13 @@ class RegistrationCodeKind(models.TextChoices):
     RESET = "reset", _("Re-registration after a reset")
 
 
+class Delivery(models.TextChoices):
+    """How an administrator hands a registration code to the officer."""
+
+    EMAIL = "email", _("Send it to the officer's official e-mail")
+    IN_PERSON = "in_person", _("Show it to me once, to hand over in person")
+
+
 class RegistrationCode(models.Model):
     """A one-time code an administrator issues so that one officer may register outside the
     window (late registration, up to 7 days) or again after a token reset (24 hours). Stored

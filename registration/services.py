@@ -11,7 +11,6 @@ the flow lives in these rows, and each step re-checks it.
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -40,7 +39,13 @@ from gfms_portal.clock import bangkok_midnight
 from gfms_portal.digits import ascii_digits, normalise_code
 from gfms_portal.errors import Refused
 from outbox.services import email_officer
-from registration.models import IdentityCheck, RegistrationCode, RegistrationCodeKind, Reveal
+from registration.models import (
+    Delivery,
+    IdentityCheck,
+    RegistrationCode,
+    RegistrationCodeKind,
+    Reveal,
+)
 from schedule.models import Schedule
 from schedule.policy import is_registration_open
 from tokens import totp
@@ -563,11 +568,6 @@ def start_replacement(
 RESET_CODE_LIFETIME = dt.timedelta(hours=24)
 LATE_CODE_LONGEST = dt.timedelta(days=7)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from paper
-
-
-class Delivery(StrEnum):
-    EMAIL = "email"
-    IN_PERSON = "in_person"
 
 
 def _new_registration_code() -> str:

@@ -1,7 +1,6 @@
 """Service-client authentication: `Authorization: Bearer <key>`, nothing else (never a browser
 session)."""
 
-import hashlib
 import logging
 
 from django.core.cache import cache
@@ -10,14 +9,10 @@ from drf_spectacular.openapi import AutoSchema
 from rest_framework import authentication, exceptions, throttling
 from rest_framework.request import Request
 
-from auth_gateway.models import ServiceClient
+from auth_gateway.models import ServiceClient, hash_key
 from gfms_portal.clock import now
 
 logger = logging.getLogger(__name__)
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class ServiceClientAuthentication(authentication.BaseAuthentication):
