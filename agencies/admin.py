@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.http import SignedInRequest
 from agencies.lockout import unlock_officer
 from agencies.models import Agency, Officer
-from agencies.permissions import StepUpRequired
+from agencies.permissions import Refusal, may_unlock
 from agencies.policy import (
     agency_problems,
     is_valid_citizen_id,
@@ -104,18 +105,34 @@ class OfficerAdmin(AuditedAdmin):
 
     @admin.action(description=_("Unlock the selected accounts (reset failed logins)"))
     def unlock(self, request: SignedInRequest, queryset: QuerySet[Officer]) -> None:
+        """All or nothing: every selected account is checked against agencies.permissions
+        before any is unlocked (one's own account, say, is refused), and the refused ones are
+        named."""
         at = now()
-        try:
-            for officer in queryset:
-                unlock_officer(
-                    officer, actor=request.user, at=at, stepped_up_at=stepped_up_at(request)
-                )
-        except StepUpRequired:
+        proof = stepped_up_at(request)
+        officers = list(queryset)
+        verdicts = [
+            may_unlock(request.user.actor, officer.subject, at=at, stepped_up_at=proof)
+            for officer in officers
+        ]
+        if any(verdict.refusal is Refusal.STEP_UP for verdict in verdicts):
             self.message_user(request, STEP_UP_NEEDED, level=messages.ERROR)
             return
-        self.message_user(
-            request, _("%(count)d account(s) unlocked.") % {"count": queryset.count()}
-        )
+        refused = [
+            officer.username for officer, v in zip(officers, verdicts, strict=True) if not v.allowed
+        ]
+        if refused:
+            self.message_user(
+                request,
+                _("Nothing was unlocked: you may not unlock %(accounts)s.")
+                % {"accounts": ", ".join(refused)},
+                level=messages.ERROR,
+            )
+            return
+        with transaction.atomic():
+            for officer in officers:
+                unlock_officer(officer, actor=request.user, at=at, stepped_up_at=proof)
+        self.message_user(request, _("%(count)d account(s) unlocked.") % {"count": len(officers)})
 
     def save_model(
         self, request: HttpRequest, obj: Officer, form: OfficerForm, change: bool

@@ -19,7 +19,7 @@ run time (apps.get_models()), so a new encrypted column is covered without being
 gfms_portal is the lowest layer: this module imports no app.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Self, overload
 
 from django.apps import apps
@@ -155,6 +155,19 @@ def encrypted_fields() -> list[EncryptedTextField]:
 class RotationReport:
     key_id: str
     rows: dict[str, int]  # label ("app_label.Model.field") → rows re-encrypted
+    # label → primary keys of rows no configured key decrypts (left as they are)
+    unreadable: dict[str, list[Any]] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """Every stored value is now under the newest key: the old keys may go."""
+        return not any(self.unreadable.values())
+
+
+@dataclass
+class _Column:
+    done: int = 0
+    unreadable: list[Any] = field(default_factory=list)
 
 
 def rotate_encryption_key(*, batch_size: int = 500) -> RotationReport:
@@ -162,15 +175,23 @@ def rotate_encryption_key(*, batch_size: int = 500) -> RotationReport:
     where the column has one), in small transactions so the system keeps running. Each row is
     written with a conditional UPDATE on the ciphertext it was read with, so a row changed
     meanwhile is left for the next run instead of being overwritten. Empty values (a
-    discarded secret, a sent e-mail) have nothing to re-encrypt."""
+    discarded secret, a sent e-mail) have nothing to re-encrypt.
+
+    A row that no configured key decrypts does not stop the others: it is left unchanged and
+    named in the report, which is then not `complete` (keep the old keys until it is dealt
+    with)."""
+    columns = {f.label: rotate_column(f, batch_size=batch_size) for f in encrypted_fields()}
     return RotationReport(
         key_id=crypto.newest_key_id(),
-        rows={f.label: rotate_column(f, batch_size=batch_size) for f in encrypted_fields()},
+        rows={label: column.done for label, column in columns.items()},
+        unreadable={
+            label: column.unreadable for label, column in columns.items() if column.unreadable
+        },
     )
 
 
-def rotate_column(field: EncryptedTextField, *, batch_size: int = 500) -> int:
-    """Re-encrypt one column, `batch_size` rows a transaction; the rows written."""
+def rotate_column(field: EncryptedTextField, *, batch_size: int = 500) -> _Column:
+    """Re-encrypt one column, `batch_size` rows a transaction."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     model = field.model
@@ -179,31 +200,31 @@ def rotate_column(field: EncryptedTextField, *, batch_size: int = 500) -> int:
     if field.null:
         rows = rows.exclude(**{f"{field.attname}__isnull": True})
     rows = rows.order_by("pk")
-    done = 0
+    column = _Column()
     last: Any = None
     while True:
         with transaction.atomic(using=using):
             page = rows if last is None else rows.filter(pk__gt=last)
             batch = list(page.values_list("pk", field.attname)[:batch_size])
             for pk, old in batch:
-                done += rows.filter(pk=pk, **{field.attname: old}).update(
-                    **_rotated(field, pk, old)
-                )
+                values = _rotated(field, old)
+                if values is None:
+                    column.unreadable.append(pk)
+                    continue
+                column.done += rows.filter(pk=pk, **{field.attname: old}).update(**values)
         if len(batch) < batch_size:
-            return done
+            return column
         last = batch[-1][0]
 
 
-def _rotated(field: EncryptedTextField, pk: object, old: str) -> dict[str, str]:
+def _rotated(field: EncryptedTextField, old: str) -> dict[str, str] | None:
+    """The new column values, or None when no configured key decrypts `old`."""
     try:
         values = {field.attname: crypto.rotate(old)}
         if field.lookup_hash_field:
-            plaintext = crypto.decrypt(old)
             values[field.lookup_hash_field] = crypto.lookup_hash(
-                plaintext, purpose=field.lookup_purpose
+                crypto.decrypt(old), purpose=field.lookup_purpose
             )
     except crypto.DecryptionError:
-        raise crypto.DecryptionError(
-            f"{field.label} of row {pk} cannot be decrypted with the configured keys"
-        ) from None
+        return None
     return values

@@ -6,11 +6,12 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Officer
-from audit.labels import EVENT_GROUPS
+from audit.labels import EVENT_GROUPS, RENAMED_ACTIONS
 from gfms_portal.forms import ThaiDateField
 from gfms_portal.thaidate import format_be_date
 from monitoring.audit_search import EventFilter
@@ -61,6 +62,14 @@ class AuditLogFilter(forms.Form):
         help_text=_("Days in Bangkok time, in the Buddhist or Christian era."),
     )
     page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000, label=_("Page"))
+
+    def __init__(self, data: "QueryDict | None" = None, **kwargs: Any) -> None:
+        # A bookmarked filter on a renamed code (audit.labels.RENAMED_ACTIONS) still works.
+        action = str(data.get("action", "")) if data is not None else ""
+        if data is not None and action in RENAMED_ACTIONS:
+            data = data.copy()
+            data["action"] = RENAMED_ACTIONS[action]
+        super().__init__(data, **kwargs)
 
     def clean_officer(self) -> Officer | None:
         text = self.cleaned_data["officer"].strip()

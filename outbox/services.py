@@ -86,15 +86,20 @@ def _dispatch(task_name: str, args: tuple[Any, ...]) -> None:
     global _broker_down_until
     if time.monotonic() < _broker_down_until:
         return
-    task = celery_app.tasks[task_name]
+    try:
+        task = celery_app.tasks[task_name]
+    except KeyError:
+        # A typo'd name must not vanish in the publisher thread (tests/outbox checks every one).
+        logger.exception("no task %s is registered; %s not started", task_name, args)
+        return
     try:
         task.apply_async(args=list(args), retry=False)
     except Exception:
         if _eager():
-            logger.exception("task %s%s failed; it will be retried", task.name, args)
+            logger.exception("task %s%s failed; it will be retried", task_name, args)
             return
         _broker_down_until = time.monotonic() + _BROKER_BACKOFF_SECONDS
-        logger.warning("broker unreachable; %s%s waits for the periodic task", task.name, args)
+        logger.warning("broker unreachable; %s%s waits for the periodic task", task_name, args)
 
 
 def send_now(message_id: int, *, at: dt.datetime) -> bool:

@@ -259,7 +259,8 @@ def verify_email_code(check: IdentityCheck, typed: str, *, at: dt.datetime) -> N
 # --- the very first CGD administrator -------------------------------------------------------------
 
 BOOTSTRAP_LINK_LIFETIME = dt.timedelta(minutes=30)
-BOOTSTRAP_PURPOSE = "bootstrap-registration-link"
+# A stored hash purpose: renaming it would kill links issued before a deploy.
+BOOTSTRAP_PURPOSE = "bootstrap-enrollment-link"
 
 
 def issue_bootstrap_link(officer: Officer, *, at: dt.datetime, actor_label: str) -> str:

@@ -35,7 +35,11 @@ SUBJECTS = {
     "home_admin": Subject(pk=12, role=Role.AGENCY_ADMIN, unit_path=HOME_UNIT),
     "central_self": Subject(pk=4, role=Role.CENTRAL_ADMIN),
     "dept_admin_self": Subject(pk=2, role=Role.AGENCY_ADMIN, unit_path=HOME_UNIT),
+    "other_central": Subject(pk=13, role=Role.CENTRAL_ADMIN),
+    "home_auditor": Subject(pk=14, role=Role.AUDITOR, unit_path=HOME_UNIT),
+    "unitless_officer": Subject(pk=15, role=Role.OFFICER),
 }
+
 LETTER = {
     "A": None,
     "S": Refusal.STEP_UP,
@@ -47,13 +51,13 @@ LETTER = {
 # fresh one turns every S into A, checked separately).
 OFFICER_ACTS = [p.may_reset_soft_token, p.may_issue_late_code, p.may_unlock]
 OFFICER_TABLE = {
-    #                  home_officer other_officer home_admin central_self dept_admin_self
-    "officer":          ("N",        "N",          "N",       "N",         "N"),
-    "dept_admin":       ("S",        "N",          "F",       "N",         "F"),
-    "unit_admin":       ("S",        "N",          "F",       "N",         "F"),
-    "central":          ("S",        "S",          "S",       "F",         "S"),
-    "auditor":          ("F",        "F",          "F",       "F",         "F"),
-    "central_inactive": ("N",        "N",          "N",       "N",         "N"),
+    #                  home_officer other_officer home_admin central_self dept_admin_self other_central home_auditor unitless_officer
+    "officer":          ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N"),
+    "dept_admin":       ("S",        "N",          "F",       "N",         "F",            "N",          "F",         "N"),
+    "unit_admin":       ("S",        "N",          "F",       "N",         "F",            "N",          "F",         "N"),
+    "central":          ("S",        "S",          "S",       "F",         "S",            "S",          "S",         "S"),
+    "auditor":          ("F",        "F",          "F",       "F",         "F",            "F",          "F",         "F"),
+    "central_inactive": ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N"),
 }  # fmt: skip
 
 
@@ -141,6 +145,17 @@ PLAIN_ACTS = {
 @pytest.mark.parametrize("actor", ROLES)
 def test_each_act_follows_the_table(act: str, actor: str) -> None:
     _expect(PLAIN_ACTS[act](ACTORS[actor]), PLAIN_TABLE[act][ROLES.index(actor)])
+
+
+@pytest.mark.parametrize("act", list(PLAIN_TABLE))
+@pytest.mark.parametrize("actor", ROLES)
+def test_with_a_fresh_code_every_step_up_becomes_allowed(act: str, actor: str) -> None:
+    expected = PLAIN_TABLE[act][ROLES.index(actor)]
+    SENSITIVE["stepped_up_at"] = FRESH
+    try:
+        _expect(PLAIN_ACTS[act](ACTORS[actor]), "A" if expected == "S" else expected)
+    finally:
+        SENSITIVE["stepped_up_at"] = STALE
 
 
 def test_the_table_names_every_act_of_the_module() -> None:

@@ -112,3 +112,31 @@ def test_auditor_hand_over_is_refused_by_custody(erin: Officer, charlie: Officer
         hand_over(device.serial, actor=erin, at=AT)
     device.refresh_from_db()
     assert device.state == TokenKeyState.IN_USE
+
+
+def test_admin_unlock_action_is_all_or_nothing_and_names_the_refused(
+    client, alice: Officer, charlie: Officer, dave: Officer
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import force_sign_in
+
+    locked = {"failed_logins": 10, "locked_until": AT + dt.timedelta(days=1)}
+    Officer.objects.filter(pk__in=[alice.pk, charlie.pk, dave.pk]).update(**locked)
+    force_sign_in(client, alice)
+    url = "/admin/agencies/officer/"
+    selected = [charlie.pk, dave.pk, alice.pk]  # her own account among them
+    response = client.post(url, {"action": "unlock", "_selected_action": selected}, follow=True)
+    assert response.status_code == 200
+    assert "alice" in " ".join(str(m) for m in response.context["messages"])
+    assert set(Officer.objects.filter(failed_logins=10).values_list("username", flat=True)) == {
+        "alice",
+        "charlie",
+        "dave",
+    }
+    assert not AuditEvent.objects.filter(action="officer.unlocked").exists()
+
+    client.post(url, {"action": "unlock", "_selected_action": [charlie.pk, dave.pk]})
+    assert set(Officer.objects.filter(failed_logins=0).values_list("username", flat=True)) >= {
+        "charlie",
+        "dave",
+    }
+    assert AuditEvent.objects.filter(action="officer.unlocked").count() == 2

@@ -73,3 +73,13 @@ def test_rows_written_under_a_renamed_code_read_and_filter_as_the_new_one(alice)
         "enrollment.reminders_sent",
         "registration.reminders_sent",
     ]
+
+
+def test_a_bookmarked_filter_on_a_renamed_code_still_selects_it() -> None:
+    from django.http import QueryDict
+
+    from monitoring.audit_forms import AuditLogFilter
+
+    form = AuditLogFilter(QueryDict("action=enrollment.reminders_sent"))
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["action"] == "registration.reminders_sent"

@@ -166,3 +166,24 @@ def test_registration_with_the_broker_down_then_sent_once_when_it_is_back(
     message.refresh_from_db()
     assert message.sent_at is not None
     assert len([m for m in mail.outbox if m.to == [charlie.email]]) == 1
+
+
+def test_every_task_started_by_name_is_registered() -> None:
+    """Services start tasks by name (outbox.services.dispatch); a typo would do nothing."""
+    import re
+    from pathlib import Path
+
+    from gfms_portal.celery import app
+
+    root = Path(__file__).resolve().parents[2]
+    names = {
+        name
+        for source in root.glob("[a-z]*/**/*.py")
+        if ".venv" not in source.parts
+        for name in re.findall(r'dispatch\(\s*"([a-z_.]+)"', source.read_text(encoding="utf-8"))
+    }
+    assert names >= {
+        "outbox.tasks.send_message",
+        "registration.tasks.deliver_registration_reminders",
+    }
+    assert names <= set(app.tasks)

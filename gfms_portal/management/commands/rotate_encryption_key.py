@@ -3,7 +3,8 @@
 Put the new key first in GFMS_ENCRYPTION_KEYS (keep the old ones after it), restart, then run
 this: every encrypted column of every model (gfms_portal.encryption) is re-encrypted with the
 new key, and citizen IDs re-hashed with it, while the system runs. When it reports everything
-done, the old keys can be removed.
+done (exit status 0), the old keys can be removed. Rows that no configured key decrypts are
+left as they are and listed; the command then fails (status 1): keep the old keys.
 """
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -30,8 +31,23 @@ class Command(BaseCommand):
                 "encryption_key.rotated",
                 at=now(),
                 actor_label="rotate_encryption_key",
-                data={"key_id": report.key_id, "rows": report.rows},
+                data={
+                    "key_id": report.key_id,
+                    "rows": report.rows,
+                    **({"unreadable": report.unreadable} if report.unreadable else {}),
+                },
             )
         self.stdout.write(f"re-encrypted with key {report.key_id}:")
         for label, count in report.rows.items():
             self.stdout.write(f"  {label}: {count} rows")
+        if not report.complete:
+            listed = "; ".join(
+                f"{label}: rows {', '.join(str(pk) for pk in pks[:20])}"
+                + (f" and {len(pks) - 20} more" if len(pks) > 20 else "")
+                for label, pks in report.unreadable.items()
+            )
+            raise CommandError(
+                f"{sum(len(pks) for pks in report.unreadable.values())} stored values cannot be "
+                f"decrypted with any configured key ({listed}); they were left unchanged. Keep "
+                "the old keys until these rows are dealt with."
+            )
