@@ -337,7 +337,7 @@ def main() -> None:
             "django.contrib.auth.hashers.MD5PasswordHasher",
         ),
     ]
-    results = []
+    results: list[dict[str, object]] = []
     for label, title, module, hasher in scenarios:
         for clients in args.clients:
             set_passwords(hasher)
@@ -351,8 +351,7 @@ def main() -> None:
             finally:
                 server.terminate()
                 server.wait(timeout=30)
-            result.update(scenario=label, title=title)
-            results.append(result)
+            results.append({**result, "scenario": label, "title": title})
             print(
                 f"({label}) {title:<36} {clients:>3} clients: {result['rps']:7.1f} req/s  "
                 f"p50 {result['p50_ms']:6.1f} ms  p95 {result['p95_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  "

@@ -41,6 +41,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 import django
 
@@ -52,6 +53,7 @@ django.setup()
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, models
+from django.http import HttpResponseBase, StreamingHttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
@@ -116,6 +118,14 @@ def _text(value: object) -> str:
     )
 
 
+def column(model: type[models.Model], attname: str) -> str:
+    """The database column of one of the model's concrete fields."""
+    found = model._meta.get_field(attname)
+    if not isinstance(found, models.Field) or not found.column:
+        raise TypeError(f"{model.__name__}.{attname} has no column of its own")
+    return found.column
+
+
 def insert(
     model: type[models.Model], fields: list[str], rows: Iterable[Row], batch: int = 50_000
 ) -> int:
@@ -124,9 +134,9 @@ def insert(
     count = 0
     if connection.vendor != "postgresql":
         objects = [model(**dict(zip(fields, row, strict=True))) for row in rows]
-        model.objects.bulk_create(objects, batch_size=2_000)  # type: ignore[attr-defined]
+        model._default_manager.bulk_create(objects, batch_size=2_000)
         return len(objects)
-    columns = ", ".join(model._meta.get_field(name).column for name in fields)
+    columns = ", ".join(column(model, name) for name in fields)
     statement = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
     buffer = io.StringIO()
     with connection.cursor() as cursor:
@@ -214,6 +224,8 @@ def seed(shape: Shape, *, seed_value: int, at: dt.datetime) -> None:
     department_rate = {d.pk: min(0.95, max(0.1, rng.gauss(0.55, 0.15))) for d in tree.departments}
     people: list[tuple[int, Agency, float]] = []  # (index, unit, registration propensity)
     for unit, size in zip(tree.units, sizes, strict=True):
+        if unit.parent_id is None:
+            raise ValueError(f"unit {unit.code} has no department")
         rate = min(0.98, max(0.02, department_rate[unit.parent_id] + rng.gauss(0, 0.1)))
         people.extend((0, unit, rate) for _ in range(size))
     rng.shuffle(people)  # officers join over time: ids are not grouped by unit
@@ -661,7 +673,32 @@ def open_cursors() -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def consume_csv(client: Client, url: str, *, trace: bool) -> dict[str, object]:
+class CsvRun(TypedDict):
+    """One read of a CSV export (consume_csv); memory in KiB."""
+
+    rows: int
+    bytes: int
+    seconds: float
+    first_row_ms: float
+    tracemalloc_peak_kib: float
+    tracemalloc_samples_kib: list[int]
+    server_side_cursors: list[str]
+    rss_before_kib: int
+    rss_max_sampled_kib: int
+    rss_after_kib: int
+    hwm_kib: int
+
+
+class CsvResult(CsvRun):
+    """An untraced read, with the memory figures of a traced one and the queries of a third."""
+
+    traced_seconds: float
+    traced_rss_max_sampled_kib: int
+    traced_hwm_kib: int
+    queries: int
+
+
+def consume_csv(client: Client, url: str, *, trace: bool) -> CsvRun:
     """Fetch a CSV export and read it chunk by chunk, as a WSGI server would. With `trace`,
     Python allocations are traced (slower) and sampled every 10,000 rows, and the connection's
     open server-side cursors are looked at half-way."""
@@ -670,15 +707,15 @@ def consume_csv(client: Client, url: str, *, trace: bool) -> dict[str, object]:
     if trace:
         tracemalloc.start()
     started = time.perf_counter()
-    response = client.get(url)
-    if response.status_code != 200 or not response.streaming:
+    response: HttpResponseBase = client.get(url)
+    if response.status_code != 200 or not isinstance(response, StreamingHttpResponse):
         raise SystemExit(f"{url}: HTTP {response.status_code}")
     first_row = None
     lines = size = 0
     rss_max = rss_before
     samples: list[int] = []
     cursors: list[str] = []
-    for chunks, chunk in enumerate(response.streaming_content, 1):  # type: ignore[attr-defined]
+    for chunks, chunk in enumerate(response, 1):  # the streaming content, chunk by chunk
         size += len(chunk)
         lines += chunk.count(b"\n")
         if first_row is None and lines >= 2:  # the header, then the first officer
@@ -714,7 +751,7 @@ def manage_routes() -> list[str]:
     """Every URL pattern under /manage/, to say which ones were not measured."""
     found: list[str] = []
 
-    def walk(patterns: list, prefix: str) -> None:  # type: ignore[type-arg]
+    def walk(patterns: list, prefix: str) -> None:
         for pattern in patterns:
             route = prefix + str(pattern.pattern)
             if isinstance(pattern, URLResolver):
@@ -837,8 +874,14 @@ def main() -> None:
         .values("unit__parent__code")
         .annotate(n=models.Count("pk"))
     }
-    admin = max(dept_admin, key=lambda officer: sizes.get(officer.admin_scope.code, 0))
-    department = admin.admin_scope
+
+    def scope_of(officer: Officer) -> Agency:
+        if officer.admin_scope is None:
+            raise SystemExit(f"{officer.username} administers nothing: seed again (--reseed)")
+        return officer.admin_scope
+
+    admin = max(dept_admin, key=lambda officer: sizes.get(scope_of(officer).code, 0))
+    department = scope_of(admin)
     ministry_code = department.code[:2]
     unit_row = (
         Officer.objects.filter(role=Role.OFFICER, unit__parent=department)
@@ -847,10 +890,14 @@ def main() -> None:
         .order_by("-n")
         .first()
     )
+    if unit_row is None:
+        raise SystemExit(f"no officers in department {department.code}: seed again (--reseed)")
     unit_code, unit_size = unit_row["unit__code"], unit_row["n"]
     department_units = Agency.objects.filter(parent=department).count()
     total = shape_now["total"]
-    last_page = max(1, math.ceil(total / 50))  # type: ignore[operator]
+    if not isinstance(total, int):
+        raise TypeError(f"officer total {total!r}")
+    last_page = max(1, math.ceil(total / 50))
     print(
         f"drill-down: department {department.code} ({sizes[department.code]:,} officers in "
         f"{department_units} units, the largest), its unit {unit_code} ({unit_size} officers), "
@@ -900,7 +947,7 @@ def main() -> None:
     if skipped:
         print("  /manage/ routes not measured (lists, forms, single items):", ", ".join(skipped))
 
-    csv_results = {}
+    csv_results: dict[str, CsvResult] = {}
     if not args.no_csv:
         small = (
             Officer.objects.filter(role=Role.OFFICER, username__startswith=PREFIX)

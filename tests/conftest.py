@@ -9,10 +9,12 @@ erin   — auditor (read-only)
 
 import functools
 import os
+import re
 
 import hypothesis
 import pytest
 from django.db.backends.postgresql.creation import DatabaseCreation as PostgresCreation
+from django.http import HttpResponseBase, StreamingHttpResponse
 from django.test import Client
 from django.utils import timezone
 
@@ -49,7 +51,7 @@ def examples(full: int) -> int:
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+def fast_password_hashing(settings):
     # Argon2 at the OWASP floor costs ~60 ms a hash; the suite hashes thousands of times.
     # The other hashers stay listed so migrated GFMS hashes still verify.
     settings.PASSWORD_HASHERS = [
@@ -62,62 +64,64 @@ def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def cgd_tree(db) -> dict[str, Agency]:  # type: ignore[no-untyped-def]
-    finance = MinistryFactory(code="03", name_th="กระทรวงการคลัง", name_en="Ministry of Finance")
-    cgd = DepartmentFactory(
+def cgd_tree(db) -> dict[str, Agency]:
+    finance = MinistryFactory.create(
+        code="03", name_th="กระทรวงการคลัง", name_en="Ministry of Finance"
+    )
+    cgd = DepartmentFactory.create(
         parent=finance,
         code="03004",
         name_th="กรมบัญชีกลาง",
         name_en="Comptroller General's Department",
     )
-    customs = DepartmentFactory(parent=finance, code="03006", name_th="กรมศุลกากร")
-    health = MinistryFactory(code="21", name_th="กระทรวงสาธารณสุข")
-    disease = DepartmentFactory(parent=health, code="21004", name_th="กรมควบคุมโรค")
+    customs = DepartmentFactory.create(parent=finance, code="03006", name_th="กรมศุลกากร")
+    health = MinistryFactory.create(code="21", name_th="กระทรวงสาธารณสุข")
+    disease = DepartmentFactory.create(parent=health, code="21004", name_th="กรมควบคุมโรค")
     return {
         "finance": finance,
         "cgd": cgd,
-        "cgd_unit": UnitFactory(parent=cgd, code="0300400001"),
-        "cgd_regional": UnitFactory(
+        "cgd_unit": UnitFactory.create(parent=cgd, code="0300400001"),
+        "cgd_regional": UnitFactory.create(
             parent=cgd, code="0300400002", region="regional", province="เชียงใหม่"
         ),
         "customs": customs,
-        "customs_unit": UnitFactory(parent=customs, code="0300600001"),
+        "customs_unit": UnitFactory.create(parent=customs, code="0300600001"),
         "health": health,
         "disease": disease,
-        "disease_unit": UnitFactory(parent=disease, code="2100400001"),
+        "disease_unit": UnitFactory.create(parent=disease, code="2100400001"),
     }
 
 
 def privileged(**fields: object) -> Officer:
     """An administrator or auditor with the soft token every privileged account needs
     (secret DEMO_SECRET, so tests can type its codes)."""
-    officer = OfficerFactory(unit=None, **fields)
-    SoftTokenFactory(officer=officer)
+    officer = OfficerFactory.create(unit=None, **fields)
+    SoftTokenFactory.create(officer=officer)
     return officer
 
 
 @pytest.fixture
-def alice(cgd_tree) -> Officer:  # type: ignore[no-untyped-def]
+def alice(cgd_tree) -> Officer:
     return privileged(username="alice", role=Role.CENTRAL_ADMIN)
 
 
 @pytest.fixture
-def bob(cgd_tree) -> Officer:  # type: ignore[no-untyped-def]
+def bob(cgd_tree) -> Officer:
     return privileged(username="bob", role=Role.AGENCY_ADMIN, admin_scope=cgd_tree["cgd"])
 
 
 @pytest.fixture
-def charlie(cgd_tree) -> Officer:  # type: ignore[no-untyped-def]
-    return OfficerFactory(username="charlie", unit=cgd_tree["cgd_unit"])
+def charlie(cgd_tree) -> Officer:
+    return OfficerFactory.create(username="charlie", unit=cgd_tree["cgd_unit"])
 
 
 @pytest.fixture
-def dave(cgd_tree) -> Officer:  # type: ignore[no-untyped-def]
-    return OfficerFactory(username="dave", unit=cgd_tree["disease_unit"])
+def dave(cgd_tree) -> Officer:
+    return OfficerFactory.create(username="dave", unit=cgd_tree["disease_unit"])
 
 
 @pytest.fixture
-def erin(cgd_tree) -> Officer:  # type: ignore[no-untyped-def]
+def erin(cgd_tree) -> Officer:
     return privileged(username="erin", role=Role.AUDITOR)
 
 
@@ -157,7 +161,20 @@ def force_sign_in(client: Client, officer: Officer) -> Client:
     return client
 
 
-def pytest_report_header(config) -> str:  # type: ignore[no-untyped-def]
+def first_group(pattern: str, text: str, flags: int = 0) -> str:
+    """Group 1 of the first match of pattern in text, which must have one."""
+    match = re.search(pattern, text, flags)
+    assert match is not None, f"{pattern!r} not in {text[:300]!r}"
+    return match.group(1)
+
+
+def streamed_body(response: HttpResponseBase) -> bytes:
+    """The whole body of a streaming response (an export, a static file)."""
+    assert isinstance(response, StreamingHttpResponse), type(response)
+    return response.getvalue()
+
+
+def pytest_report_header(config) -> str:
     from django.conf import settings
 
     return f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
@@ -166,39 +183,40 @@ def pytest_report_header(config) -> str:  # type: ignore[no-untyped-def]
 from tests.auth_gateway.conftest import api, service_key  # noqa: E402, F401  (shared fixtures)
 
 
-def _without_timeouts(method):  # type: ignore[no-untyped-def]
+def _without_timeouts(method):
     """Creating and dropping the test database can wait seconds for a PostgreSQL checkpoint on
     a busy machine; the production statement timeout (1 s) and client deadline would cancel it
     and leave a database behind that the next run cannot clobber. Only these two statements
     run without them; the tests keep every production timeout."""
 
     @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def wrapper(self, *args, **kwargs):
         with dbclient.suspended():
             return method(self, *args, **kwargs)
 
     return wrapper
 
 
-def _execute_create_without_statement_timeout(original):  # type: ignore[no-untyped-def]
+def _execute_create_without_statement_timeout(original):
     @functools.wraps(original)
-    def wrapper(self, cursor, parameters, keepdb=False):  # type: ignore[no-untyped-def]
+    def wrapper(self, cursor, parameters, keepdb=False):
         cursor.execute("SET statement_timeout = 0")  # also covers the DROP of a leftover
         return original(self, cursor, parameters, keepdb)
 
     return wrapper
 
 
-def _destroy_without_statement_timeout(self, test_database_name, verbosity):  # type: ignore[no-untyped-def]
+def _destroy_without_statement_timeout(self, test_database_name, verbosity):
     with self._nodb_cursor() as cursor:
         cursor.execute("SET statement_timeout = 0")
         name = self.connection.ops.quote_name(test_database_name)
         cursor.execute(f"DROP DATABASE {name}")
 
 
-PostgresCreation._execute_create_test_db = _execute_create_without_statement_timeout(  # type: ignore[method-assign]
-    PostgresCreation._execute_create_test_db
+# Private methods of Django's DatabaseCreation, which django-stubs does not declare.
+PostgresCreation._execute_create_test_db = _execute_create_without_statement_timeout(  # type: ignore[attr-defined]  # private Django method, not in django-stubs
+    PostgresCreation._execute_create_test_db  # type: ignore[attr-defined]  # private Django method, not in django-stubs
 )
-PostgresCreation._destroy_test_db = _destroy_without_statement_timeout  # type: ignore[method-assign]
-PostgresCreation._create_test_db = _without_timeouts(PostgresCreation._create_test_db)  # type: ignore[method-assign]
-PostgresCreation._destroy_test_db = _without_timeouts(PostgresCreation._destroy_test_db)  # type: ignore[method-assign]
+PostgresCreation._destroy_test_db = _destroy_without_statement_timeout  # type: ignore[attr-defined]  # private Django method, not in django-stubs
+PostgresCreation._create_test_db = _without_timeouts(PostgresCreation._create_test_db)  # type: ignore[attr-defined]  # private Django method, not in django-stubs
+PostgresCreation._destroy_test_db = _without_timeouts(PostgresCreation._destroy_test_db)  # type: ignore[attr-defined]  # private Django method, not in django-stubs

@@ -40,7 +40,7 @@ def valid_citizen_id(seed: int | None = None) -> str:
     return random_citizen_id(random.Random(seed) if seed is not None else _rng)
 
 
-class MinistryFactory(factory.django.DjangoModelFactory):
+class MinistryFactory(factory.django.DjangoModelFactory[Agency]):
     class Meta:
         model = Agency
         django_get_or_create = ("code",)
@@ -52,7 +52,7 @@ class MinistryFactory(factory.django.DjangoModelFactory):
     name_en = factory.Sequence(lambda n: f"Test Ministry {n}")
 
 
-class DepartmentFactory(factory.django.DjangoModelFactory):
+class DepartmentFactory(factory.django.DjangoModelFactory[Agency]):
     class Meta:
         model = Agency
         django_get_or_create = ("code",)
@@ -65,14 +65,14 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     path = ""
 
     @classmethod
-    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def _create(cls, model_class, *args, **kwargs):
         if len(kwargs["code"]) != 5:
             kwargs["code"] = kwargs["parent"].code + kwargs["code"][-3:]
         kwargs["path"] = path_for(kwargs["code"])
         return super()._create(model_class, *args, **kwargs)
 
 
-class UnitFactory(factory.django.DjangoModelFactory):
+class UnitFactory(factory.django.DjangoModelFactory[Agency]):
     class Meta:
         model = Agency
         django_get_or_create = ("code",)
@@ -86,7 +86,7 @@ class UnitFactory(factory.django.DjangoModelFactory):
     path = ""
 
     @classmethod
-    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def _create(cls, model_class, *args, **kwargs):
         if len(kwargs["code"]) != 10:
             kwargs["code"] = kwargs["parent"].code + kwargs["code"][-5:]
         kwargs["path"] = path_for(kwargs["code"])
@@ -101,10 +101,19 @@ def agency_for_code(code: str, parent: Agency | None = None, **fields: object) -
         Kind.DEPARTMENT: DepartmentFactory,
         Kind.UNIT: UnitFactory,
     }
-    return factory_for[kind_for_code(code)](code=code, parent=parent, **fields)
+    return factory_for[kind_for_code(code)].create(code=code, parent=parent, **fields)
 
 
-class OfficerFactory(factory.django.DjangoModelFactory):
+def _set_citizen_id(
+    officer: Officer, create: bool, extracted: str | None, **kwargs: object
+) -> None:
+    """OfficerFactory's citizen_id (post-generation): the one passed, or a valid one."""
+    officer.set_citizen_id(extracted or valid_citizen_id())
+    if create:
+        officer.save(update_fields=["citizen_id_encrypted", "citizen_id_hash"])
+
+
+class OfficerFactory(factory.django.DjangoModelFactory[Officer]):
     class Meta:
         model = Officer
         skip_postgeneration_save = True
@@ -116,15 +125,10 @@ class OfficerFactory(factory.django.DjangoModelFactory):
     unit = factory.SubFactory(UnitFactory)
     role = Role.OFFICER
     password = factory.django.Password("correct horse battery")
-
-    @factory.post_generation
-    def citizen_id(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
-        self.set_citizen_id(extracted or valid_citizen_id())
-        if create:
-            self.save(update_fields=["citizen_id_encrypted", "citizen_id_hash"])
+    citizen_id = factory.PostGeneration(_set_citizen_id)
 
 
-class SoftTokenFactory(factory.django.DjangoModelFactory):
+class SoftTokenFactory(factory.django.DjangoModelFactory[SoftToken]):
     class Meta:
         model = SoftToken
 
@@ -135,7 +139,7 @@ class SoftTokenFactory(factory.django.DjangoModelFactory):
     confirmed_at = factory.LazyFunction(timezone.now)
 
 
-class TokenKeyFactory(factory.django.DjangoModelFactory):
+class TokenKeyFactory(factory.django.DjangoModelFactory[TokenKey]):
     """A hardware Token Key in use by an officer, in the officer's unit. The serial is a demo
     one, so its key pair derives from it (tokens.demo: sign_with_demo_key can sign for it);
     pass public_key_pem with any other serial."""
@@ -151,7 +155,7 @@ class TokenKeyFactory(factory.django.DjangoModelFactory):
     updated_at = factory.LazyFunction(timezone.now)
 
 
-class ShipmentFactory(factory.django.DjangoModelFactory):
+class ShipmentFactory(factory.django.DjangoModelFactory[Shipment]):
     """A parcel being packed by a department's administrator."""
 
     class Meta:
@@ -168,7 +172,7 @@ class ShipmentFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyFunction(timezone.now)
 
 
-class ShipmentItemFactory(factory.django.DjangoModelFactory):
+class ShipmentItemFactory(factory.django.DjangoModelFactory[ShipmentItem]):
     """A manifest line: the Token Key, expected in the parcel."""
 
     class Meta:
@@ -180,7 +184,7 @@ class ShipmentItemFactory(factory.django.DjangoModelFactory):
     outcome = ShipmentItemOutcome.EXPECTED
 
 
-class LoginDecisionFactory(factory.django.DjangoModelFactory):
+class LoginDecisionFactory(factory.django.DjangoModelFactory[LoginDecision]):
     """What the gateway records for a login: by default an allowed soft-token login of an
     officer during the registration window (a refusal gets invalid_credentials)."""
 
@@ -199,7 +203,7 @@ class LoginDecisionFactory(factory.django.DjangoModelFactory):
     )
 
 
-class OutboxMessageFactory(factory.django.DjangoModelFactory):
+class OutboxMessageFactory(factory.django.DjangoModelFactory[OutboxMessage]):
     """An e-mail to an officer waiting in the outbox (its body encrypted by the model); once
     sent, the outbox empties the body: body_text="" and sent_at."""
 
@@ -214,7 +218,7 @@ class OutboxMessageFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyFunction(timezone.now)
 
 
-class RegistrationCodeFactory(factory.django.DjangoModelFactory):
+class RegistrationCodeFactory(factory.django.DjangoModelFactory[RegistrationCode]):
     """A late-registration code for an officer, issued by a central administrator, valid for
     7 days; `code` is what the officer types (stored only as its keyed hash)."""
 

@@ -3,6 +3,7 @@ that the models' own validation accepts (choices, lengths, codes, constraints)."
 
 import factory
 import pytest
+from django.db import models
 
 from agencies.policy import Kind
 from tests import factories
@@ -26,15 +27,15 @@ FACTORIES = [
 
 @pytest.mark.parametrize("make", FACTORIES, ids=lambda make: make.__name__)
 def test_factory_defaults_pass_model_validation(
-    make: type[factory.django.DjangoModelFactory],
+    make: type[factory.django.DjangoModelFactory[models.Model]],
 ) -> None:
-    first, second = make(), make()
+    first, second = make.create(), make.create()
     first.full_clean()
     second.full_clean()
     assert first.pk != second.pk
 
 
-def test_agency_for_code_makes_the_level_its_length_says(cgd_tree) -> None:  # type: ignore[no-untyped-def]
+def test_agency_for_code_makes_the_level_its_length_says(cgd_tree) -> None:
     unit = factories.agency_for_code("0300400009", cgd_tree["cgd"])
     assert (unit.kind, unit.path, unit.parent) == (
         Kind.UNIT,

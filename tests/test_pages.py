@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from agencies.models import Officer
 from schedule.models import Schedule
-from tests.conftest import sign_in
+from tests.conftest import sign_in, streamed_body
 
 pytestmark = pytest.mark.django_db
 
@@ -57,14 +57,14 @@ def test_demo_banner_only_for_demo_schedule(client: Client) -> None:
 
 
 def test_thai_font_is_served_by_us(client: Client) -> None:
-    css = b"".join(client.get("/static/css/portal.css").streaming_content).decode()  # type: ignore[attr-defined]
+    css = streamed_body(client.get("/static/css/portal.css")).decode()
     assert 'font-family: "Sarabun"' in css
     font = client.get("/static/fonts/sarabun/Sarabun-Regular.ttf")
     assert font.status_code == 200
-    assert b"".join(font.streaming_content)[:4] == b"\x00\x01\x00\x00"  # type: ignore[attr-defined]
+    assert streamed_body(font)[:4] == b"\x00\x01\x00\x00"
 
 
-def test_wrong_password_is_refused_without_saying_which_part(client: Client, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_is_refused_without_saying_which_part(client: Client, charlie) -> None:
     wrong_password = client.post(reverse("login"), {"username": "charlie", "password": "nope"})
     unknown_user = client.post(reverse("login"), {"username": "nobody", "password": "nope"})
     assert wrong_password.status_code == unknown_user.status_code == 200
@@ -72,7 +72,7 @@ def test_wrong_password_is_refused_without_saying_which_part(client: Client, cha
     assert errors[0] == errors[1]
 
 
-def test_account_page_masks_citizen_id(client: Client, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_account_page_masks_citizen_id(client: Client, charlie) -> None:
     login(client, "charlie")
     body = client.get(reverse("account")).content.decode()
     assert charlie.masked_citizen_id in body
@@ -86,7 +86,7 @@ def test_account_requires_login(client: Client) -> None:
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_only_central_admin_reaches_django_admin(client: Client, alice, bob, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_only_central_admin_reaches_django_admin(client: Client, alice, bob, charlie) -> None:
     login(client, "alice")
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/agencies/officer/").status_code == 200
@@ -103,7 +103,7 @@ def test_healthz(client: Client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
 
 
-def test_schedule_change_in_admin_is_validated_and_audited(client: Client, alice) -> None:  # type: ignore[no-untyped-def]
+def test_schedule_change_in_admin_is_validated_and_audited(client: Client, alice) -> None:
     from audit.models import AuditEvent
 
     login(client, "alice")
@@ -124,7 +124,7 @@ def test_schedule_change_in_admin_is_validated_and_audited(client: Client, alice
     assert AuditEvent.objects.filter(action="schedule.changed").count() == 1
 
 
-def test_officer_edit_in_admin_is_audited(client: Client, alice, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_officer_edit_in_admin_is_audited(client: Client, alice, charlie) -> None:
     from audit.models import AuditEvent
 
     login(client, "alice")
@@ -150,7 +150,7 @@ def test_officer_edit_in_admin_is_audited(client: Client, alice, charlie) -> Non
     assert event.actor == alice
 
 
-def test_admin_refuses_a_duplicate_username_in_any_case(client: Client, alice, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_admin_refuses_a_duplicate_username_in_any_case(client: Client, alice, charlie) -> None:
     login(client, "alice")
     response = client.post(
         "/admin/agencies/officer/add/",

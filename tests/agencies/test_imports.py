@@ -55,7 +55,8 @@ def test_sample_files_import_then_reimport_unchanged() -> None:
         assert f"{noun} unchanged" in run(command, SAMPLES / name)
     assert Agency.objects.get(code="0300400050").province == "เชียงใหม่"
     assert Agency.objects.get(code="0300400050").path == "03/03004/0300400050/"
-    assert TokenKey.objects.get(serial="TK-0001-2345").officer.username == "somchai.j"
+    holder = TokenKey.objects.get(serial="TK-0001-2345").officer
+    assert holder is not None and holder.username == "somchai.j"
 
 
 def test_dry_run_reports_and_changes_nothing(tmp_path: Path) -> None:
@@ -68,7 +69,8 @@ def test_dry_run_reports_and_changes_nothing(tmp_path: Path) -> None:
 def test_children_may_come_before_their_parents(tmp_path: Path) -> None:
     lines = GOOD_TREE.splitlines(keepends=True)
     run("import_agencies", write(tmp_path, lines[0] + "".join(reversed(lines[1:]))))
-    assert Agency.objects.get(code="0300400001").parent.code == "03004"
+    parent = Agency.objects.get(code="0300400001").parent
+    assert parent is not None and parent.code == "03004"
 
 
 def test_one_bad_row_changes_nothing_and_every_bad_row_is_listed(tmp_path: Path) -> None:
@@ -249,7 +251,7 @@ def test_agency_admin_with_scope(tmp_path: Path, tree: None) -> None:
     )
     run("import_officers", write(tmp_path, OFFICERS_HEADER + row))
     admin = Officer.objects.get(username="admin.cgd")
-    assert admin.admin_scope.code == "03004"
+    assert admin.admin_scope is not None and admin.admin_scope.code == "03004"
     assert admin.viewer.scope_path == "03/03004/"
 
 

@@ -68,7 +68,7 @@ def _expect(verdict: p.Verdict, letter: str) -> None:
 @pytest.mark.parametrize("act", OFFICER_ACTS, ids=lambda act: act.__name__)
 @pytest.mark.parametrize("actor", list(OFFICER_TABLE))
 @pytest.mark.parametrize("subject", list(SUBJECTS))
-def test_acting_on_an_officer_follows_the_table(act, actor: str, subject: str) -> None:  # type: ignore[no-untyped-def]
+def test_acting_on_an_officer_follows_the_table(act, actor: str, subject: str) -> None:
     expected = OFFICER_TABLE[actor][list(SUBJECTS).index(subject)]
     stale = act(ACTORS[actor], SUBJECTS[subject], at=AT, stepped_up_at=STALE)
     fresh = act(ACTORS[actor], SUBJECTS[subject], at=AT, stepped_up_at=FRESH)
@@ -205,7 +205,7 @@ def test_seeing_an_officer_is_the_scope(actor: str, subject: str, expected: str)
         (p.STEP_UP, p.StepUpRequired),
     ],
 )
-def test_enforce_raises_what_the_view_turns_into_a_page(verdict, raised) -> None:  # type: ignore[no-untyped-def]
+def test_enforce_raises_what_the_view_turns_into_a_page(verdict, raised) -> None:
     with pytest.raises(raised):
         p.enforce(verdict)
 

@@ -37,7 +37,7 @@ def _reset(actor: Officer, officer: Officer, stepped_up_at: dt.datetime | None =
 def test_auditor_reset_is_refused_in_the_service_with_nothing_changed(
     erin: Officer, charlie: Officer
 ) -> None:
-    token = SoftTokenFactory(officer=charlie)
+    token = SoftTokenFactory.create(officer=charlie)
     with pytest.raises(NotYours):
         _reset(erin, charlie)
     token.refresh_from_db()
@@ -49,7 +49,7 @@ def test_auditor_reset_is_refused_in_the_service_with_nothing_changed(
 def test_agency_admin_reset_outside_its_subtree_answers_not_found(
     bob: Officer, dave: Officer
 ) -> None:
-    SoftTokenFactory(officer=dave)
+    SoftTokenFactory.create(officer=dave)
     with pytest.raises(OutOfSight):
         _reset(bob, dave)
 
@@ -57,7 +57,7 @@ def test_agency_admin_reset_outside_its_subtree_answers_not_found(
 def test_agency_admin_reset_in_its_subtree_needs_a_fresh_code(
     bob: Officer, charlie: Officer
 ) -> None:
-    SoftTokenFactory(officer=charlie)
+    SoftTokenFactory.create(officer=charlie)
     with pytest.raises(StepUpRequired):
         _reset(bob, charlie, stepped_up_at=None)
     assert _reset(bob, charlie)  # with a fresh code: done, the code to hand over returned
@@ -70,7 +70,7 @@ def test_nobody_resets_their_own_token(alice: Officer) -> None:
 
 def test_late_code_for_another_administrator_is_refused_to_an_agency_admin(
     bob: Officer, cgd_tree
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from agencies.policy import Role
     from tests.conftest import privileged
 
@@ -107,7 +107,7 @@ def test_auditor_cannot_send_reminders(erin: Officer, charlie: Officer) -> None:
 
 
 def test_auditor_hand_over_is_refused_by_custody(erin: Officer, charlie: Officer) -> None:
-    device = TokenKeyFactory(officer=charlie, updated_at=AT)
+    device = TokenKeyFactory.create(officer=charlie, updated_at=AT)
     with pytest.raises(CustodyError):
         hand_over(device.serial, actor=erin, at=AT)
     device.refresh_from_db()
@@ -116,7 +116,7 @@ def test_auditor_hand_over_is_refused_by_custody(erin: Officer, charlie: Officer
 
 def test_admin_unlock_action_is_all_or_nothing_and_names_the_refused(
     client, alice: Officer, charlie: Officer, dave: Officer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from tests.conftest import force_sign_in
 
     locked = {"failed_logins": 10, "locked_until": AT + dt.timedelta(days=1)}

@@ -103,7 +103,7 @@ def test_bad_codes_are_explained(code: str, message: str) -> None:
     ],
 )
 def test_agency_problems(fields: dict[str, str], problem_field: str) -> None:
-    problems = agency_problems(province="", **fields)  # type: ignore[arg-type]
+    problems = agency_problems(province="", **fields)
     assert problem_field in problems
 
 

@@ -20,7 +20,7 @@ from agencies.policy import Role
 from auth_gateway.policy import Method
 from gfms_portal.clock import BANGKOK
 from registration.models import RegistrationReminder
-from tests.conftest import examples, force_sign_in, privileged
+from tests.conftest import examples, force_sign_in, privileged, streamed_body
 from tests.factories import LoginDecisionFactory, OfficerFactory, SoftTokenFactory, agency_for_code
 from tokens.models import SoftTokenStatus
 
@@ -43,7 +43,7 @@ officers_strategy = st.lists(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(shape=officers_strategy, pick=st.integers(0, 10_000))
-def test_no_page_or_export_leaks_outside_the_scope(shape, pick) -> None:  # type: ignore[no-untyped-def]
+def test_no_page_or_export_leaks_outside_the_scope(shape, pick) -> None:
     with time_machine.travel(AT, tick=False), transaction.atomic():
         check(shape, pick)
         transaction.set_rollback(True)  # each example starts from an empty database
@@ -60,17 +60,19 @@ def check(shape: list[tuple[int, int, int, int, bool]], pick: int) -> None:
     officers: list[Officer] = []
     for index, (m, d, u, state, legacy) in enumerate(shape):
         unit = node(f"1{m}00{d}0000{u}", node(f"1{m}00{d}", node(f"1{m}", None)))
-        officer = OfficerFactory(username=f"u{index:03d}x", name_th=f"ชื่อ{index:03d}x", unit=unit)
+        officer = OfficerFactory.create(
+            username=f"u{index:03d}x", name_th=f"ชื่อ{index:03d}x", unit=unit
+        )
         officers.append(officer)
         if state:
-            SoftTokenFactory(
+            SoftTokenFactory.create(
                 officer=officer,
                 status=SoftTokenStatus.ACTIVE if state == 2 else SoftTokenStatus.PENDING,
                 created_at=AT - dt.timedelta(minutes=1),
                 confirmed_at=AT - dt.timedelta(days=index % 9) if state == 2 else None,
             )
         if legacy:
-            LoginDecisionFactory(
+            LoginDecisionFactory.create(
                 officer=officer, method=Method.TOKEN_KEY, at=AT - dt.timedelta(hours=index + 1)
             )
     agencies = list(created.values())
@@ -78,7 +80,7 @@ def check(shape: list[tuple[int, int, int, int, bool]], pick: int) -> None:
     admin = privileged(
         username="scope.admin", name_th="ผู้ดูแล", role=Role.AGENCY_ADMIN, admin_scope=scope
     )  # with the soft token every privileged account holds
-    inside = {o.username for o in officers if o.unit.path.startswith(scope.path)}
+    inside = {o.username for o in officers if o.unit and o.unit.path.startswith(scope.path)}
     outside = {o.username for o in officers} - inside
     client = Client()
     force_sign_in(client, admin)
@@ -108,12 +110,10 @@ def check(shape: list[tuple[int, int, int, int, bool]], pick: int) -> None:
 
     csv_response = client.get("/manage/officer-list.csv")
     if inside:
-        text = b"".join(csv_response.streaming_content).decode().lstrip("\ufeff")
+        text = streamed_body(csv_response).decode().lstrip("\ufeff")
         assert {row[0] for row in list(csv.reader(io.StringIO(text)))[1:]} == inside
         xlsx = client.get("/manage/officer-list.xlsx")
-        rows = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active.iter_rows(
-            values_only=True
-        )
+        rows = load_workbook(io.BytesIO(streamed_body(xlsx))).active.iter_rows(values_only=True)
         assert {row[0] for row in list(rows)[1:]} == inside
     else:
         assert csv_response.status_code == 302  # nothing to export, said on the list page

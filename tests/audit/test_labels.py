@@ -63,7 +63,7 @@ def test_every_action_code_in_the_code_base_has_a_label() -> None:
 
 
 @pytest.mark.django_db
-def test_rows_written_under_a_renamed_code_read_and_filter_as_the_new_one(alice) -> None:  # type: ignore[no-untyped-def]
+def test_rows_written_under_a_renamed_code_read_and_filter_as_the_new_one(alice) -> None:
     at = dt.datetime(2025, 3, 3, 3, 0, tzinfo=dt.UTC)
     record_event("enrollment.reminders_sent", at=at, actor=alice)  # as written before the rename
     record_event("registration.reminders_sent", at=at, actor=alice)

@@ -19,7 +19,7 @@ AFTER_CUTOVER = dt.datetime(2025, 4, 20, 3, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def service_key(db) -> str:  # type: ignore[no-untyped-def]
+def service_key(db) -> str:
     _client, key = create_service_client(
         "gfms-frontend", at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), actor_label="test"
     )
@@ -30,7 +30,7 @@ def service_key(db) -> str:  # type: ignore[no-untyped-def]
 def api(client: Client, service_key: str) -> Callable[..., object]:
     """POST/GET to the gateway with the service key."""
 
-    def call(path: str, payload: dict | None = None, *, method: str = "post", **headers):  # type: ignore[no-untyped-def,type-arg]
+    def call(path: str, payload: dict | None = None, *, method: str = "post", **headers):
         headers.setdefault("HTTP_AUTHORIZATION", f"Bearer {service_key}")
         if method == "get":
             return client.get(path, payload or {}, **headers)
@@ -42,14 +42,14 @@ def api(client: Client, service_key: str) -> Callable[..., object]:
 @pytest.fixture
 def registered(charlie: Officer) -> Officer:
     """charlie, with an active soft token on DEMO_SECRET."""
-    SoftTokenFactory(officer=charlie)
+    SoftTokenFactory.create(officer=charlie)
     return charlie
 
 
 @pytest.fixture
 def device(dave: Officer) -> TokenKey:
     """dave's demo Token Key (ECDSA P-256)."""
-    return TokenKeyFactory(serial="DEMO-DAVE-1", officer=dave, updated_at=IN_WINDOW)
+    return TokenKeyFactory.create(serial="DEMO-DAVE-1", officer=dave, updated_at=IN_WINDOW)
 
 
 def code_at(moment: dt.datetime, offset: int = 0) -> str:

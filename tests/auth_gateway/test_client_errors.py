@@ -31,10 +31,10 @@ CHALLENGE = "/api/v1/auth/challenge"
 
 
 @pytest.fixture
-def post_raw(client: Client, service_key: str):  # type: ignore[no-untyped-def]
+def post_raw(client: Client, service_key: str):
     """POST bytes exactly as given (the `api` fixture would encode a dict itself)."""
 
-    def call(path: str, body: bytes, content_type: str = "application/json"):  # type: ignore[no-untyped-def]
+    def call(path: str, body: bytes, content_type: str = "application/json"):
         return client.post(
             path, body, content_type=content_type, HTTP_AUTHORIZATION=f"Bearer {service_key}"
         )
@@ -43,7 +43,7 @@ def post_raw(client: Client, service_key: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def watch(registered: Officer, caplog):  # type: ignore[no-untyped-def]
+def watch(registered: Officer, caplog):
     """Asserts, after the test, that nothing was logged at ERROR, no decision was recorded and
     charlie's failure count did not move. The bodies below name charlie with a wrong code, so
     a body that slipped through to the service would be counted as a failure."""
@@ -68,7 +68,7 @@ def encoded(payload: object) -> bytes:
 # --- too large: 413 -------------------------------------------------------------------------------
 
 
-def test_a_10_mb_body_is_413_naming_the_limit(post_raw, watch) -> None:  # type: ignore[no-untyped-def]
+def test_a_10_mb_body_is_413_naming_the_limit(post_raw, watch) -> None:
     body = encoded(wrong_code_body(request_id="x" * (10 * 1024 * 1024)))
     response = post_raw(CHECK, body)
     assert response.status_code == 413
@@ -78,7 +78,7 @@ def test_a_10_mb_body_is_413_naming_the_limit(post_raw, watch) -> None:  # type:
     }
 
 
-def test_the_limit_is_exact(post_raw, registered: Officer, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_the_limit_is_exact(post_raw, registered: Officer, caplog) -> None:
     # Padding with JSON whitespace keeps the body valid: at the limit it is decided (and the
     # wrong code counted), one byte over it is refused unread.
     base = encoded(wrong_code_body())
@@ -91,7 +91,7 @@ def test_the_limit_is_exact(post_raw, registered: Officer, caplog) -> None:  # t
     assert LoginDecision.objects.count() == 1
 
 
-def test_the_challenge_endpoint_has_the_same_limit(post_raw, watch) -> None:  # type: ignore[no-untyped-def]
+def test_the_challenge_endpoint_has_the_same_limit(post_raw, watch) -> None:
     body = encoded({"username": "charlie", "serial": "DEMO-1", "pad": "x" * MAX_BODY_BYTES})
     response = post_raw(CHALLENGE, body)
     assert response.status_code == 413
@@ -144,21 +144,21 @@ def test_djangos_own_cap_is_a_413_too() -> None:
 )
 def test_bodies_that_are_not_one_json_object_are_400(
     post_raw, watch, body: bytes, detail: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     response = post_raw(CHECK, body)
     assert response.status_code == 400
     assert set(response.json()) == {"detail"}
     assert response.json()["detail"].startswith(detail)
 
 
-def test_a_parse_error_does_not_quote_the_body(post_raw, watch) -> None:  # type: ignore[no-untyped-def]
+def test_a_parse_error_does_not_quote_the_body(post_raw, watch) -> None:
     body = f'{{"username": "charlie", "password": "{PASSWORD}", "otp": 1e}}'.encode()
     response = post_raw(CHECK, body)
     assert response.status_code == 400
     assert PASSWORD not in response.content.decode()
 
 
-def test_nesting_within_the_limit_reaches_the_fields(post_raw, watch) -> None:  # type: ignore[no-untyped-def]
+def test_nesting_within_the_limit_reaches_the_fields(post_raw, watch) -> None:
     # Depth 8 parses; the field that wants a string says so.
     nested: object = "charlie"
     for _ in range(MAX_DEPTH - 1):
@@ -168,7 +168,7 @@ def test_nesting_within_the_limit_reaches_the_fields(post_raw, watch) -> None:  
     assert response.json() == {"username": ["Must be a string."]}
 
 
-def test_brackets_inside_strings_do_not_count_as_nesting(post_raw, registered: Officer) -> None:  # type: ignore[no-untyped-def]
+def test_brackets_inside_strings_do_not_count_as_nesting(post_raw, registered: Officer) -> None:
     with time_machine.travel(IN_WINDOW, tick=False):
         response = post_raw(CHECK, encoded(wrong_code_body(request_id="[{" * 40 + '\\"')))
     assert response.status_code == 200
@@ -179,7 +179,7 @@ def test_brackets_inside_strings_do_not_count_as_nesting(post_raw, registered: O
 
 
 @pytest.mark.parametrize("value", [False, True, 0, 12345, 1.5, [], {}])
-def test_challenge_id_must_be_a_json_string(post_raw, watch, value: object) -> None:  # type: ignore[no-untyped-def]
+def test_challenge_id_must_be_a_json_string(post_raw, watch, value: object) -> None:
     body = {
         "username": "charlie",
         "password": PASSWORD,
@@ -198,7 +198,7 @@ def test_challenge_id_must_be_a_json_string(post_raw, watch, value: object) -> N
 @pytest.mark.parametrize("value", [False, 0, 123456, [], {}])
 def test_every_string_field_refuses_other_json_types(
     post_raw, watch, field: str, value: object
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     body = wrong_code_body(signature=b64(b"signature"), client_ip="192.0.2.1", request_id="r1")
     body[field] = value
     response = post_raw(CHECK, encoded(body))
@@ -207,7 +207,7 @@ def test_every_string_field_refuses_other_json_types(
 
 
 @pytest.mark.parametrize("field", ["username", "serial"])
-def test_challenge_fields_refuse_other_json_types(post_raw, watch, field: str) -> None:  # type: ignore[no-untyped-def]
+def test_challenge_fields_refuse_other_json_types(post_raw, watch, field: str) -> None:
     body: dict[str, object] = {"username": "charlie", "serial": "DEMO-1"}
     body[field] = 12345
     response = post_raw(CHALLENGE, encoded(body))
@@ -215,7 +215,7 @@ def test_challenge_fields_refuse_other_json_types(post_raw, watch, field: str) -
     assert field in response.json()
 
 
-def test_a_string_uuid_is_still_accepted(post_raw, registered: Officer) -> None:  # type: ignore[no-untyped-def]
+def test_a_string_uuid_is_still_accepted(post_raw, registered: Officer) -> None:
     body = {
         "username": "charlie",
         "password": PASSWORD,
@@ -236,7 +236,7 @@ def test_a_string_uuid_is_still_accepted(post_raw, registered: Officer) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_a_genuine_failure_is_still_503_and_logged_at_error(
     post_raw, registered: Officer, caplog
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     caplog.set_level(logging.INFO)
     table = LoginDecision._meta.db_table
     with connection.cursor() as cursor:

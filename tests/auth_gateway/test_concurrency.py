@@ -33,10 +33,10 @@ def postgres_only() -> None:
         pytest.skip("concurrency is tested on PostgreSQL (CI sets DATABASE_URL)")
 
 
-def race(service_key: str, bodies: Callable[[int], dict]) -> list[dict]:  # type: ignore[type-arg]
+def race(service_key: str, bodies: Callable[[int], dict]) -> list[dict]:
     """POST PARALLEL checks at the same instant; return the JSON answers."""
 
-    def post(index: int) -> dict:  # type: ignore[type-arg]
+    def post(index: int) -> dict:
         response = Client().post(
             "/api/v1/auth/check",
             bodies(index),
@@ -66,7 +66,7 @@ def test_one_code_many_parallel_requests_exactly_one_allow(
 
 def test_one_challenge_many_parallel_signatures_exactly_one_allow(
     api, service_key: str, device
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with time_machine.travel(IN_WINDOW, tick=False):
         challenge = api(
             "/api/v1/auth/challenge", {"username": "dave", "serial": "DEMO-DAVE-1"}

@@ -3,6 +3,7 @@ evaluated at most up to the limit, whatever the number of workers — the gatewa
 check, the portal's sign-in, the e-mail code and the citizen ID."""
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 import time_machine
@@ -26,6 +27,7 @@ from tests.factories import valid_citizen_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PARALLEL = 32
+T = TypeVar("T")
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +36,7 @@ def postgres_only() -> None:
         pytest.skip("concurrency is tested on PostgreSQL (CI sets DATABASE_URL)")
 
 
-def at_once(action: Callable[[int], object]) -> list[object]:
+def at_once(action: Callable[[int], T]) -> list[T]:
     return races.at_once(PARALLEL, action, at=IN_WINDOW)
 
 
@@ -53,7 +55,7 @@ def checks_at_once(service_key: str, body: dict[str, str]) -> set[tuple[int, str
     return set(at_once(post))
 
 
-def test_wrong_passwords_at_the_gateway_stop_at_the_lock(service_key: str, registered) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_passwords_at_the_gateway_stop_at_the_lock(service_key: str, registered) -> None:
     wrong = {"username": "charlie", "password": "wrong", "method": "soft_token", "otp": "000000"}
     # Every answer is a refusal like a wrong password — never a 503, whatever the queue.
     assert checks_at_once(service_key, wrong) == {(200, "invalid_credentials")}
@@ -67,7 +69,7 @@ def test_wrong_passwords_at_the_gateway_stop_at_the_lock(service_key: str, regis
         assert officer.locked_until is not None
 
 
-def test_wrong_passwords_at_the_portal_sign_in_stop_at_the_lock(charlie) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_passwords_at_the_portal_sign_in_stop_at_the_lock(charlie) -> None:
     def post(_index: int) -> int:
         return Client().post("/login/", {"username": "charlie", "password": "wrong"}).status_code
 
@@ -81,7 +83,7 @@ def test_wrong_passwords_at_the_portal_sign_in_stop_at_the_lock(charlie) -> None
 
 def test_a_burst_for_one_account_answers_like_a_burst_for_nobody(
     service_key: str, registered
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Status and reason cannot tell a real account from an unknown one under a burst (the
     row lock is waited for at most DB_LOCK_TIMEOUT_MS; a longer queue is refused, not 503)."""
 
@@ -92,7 +94,7 @@ def test_a_burst_for_one_account_answers_like_a_burst_for_nobody(
     assert burst("charlie") == burst("nobody") == {(200, "invalid_credentials")}
 
 
-def test_wrong_email_codes_stop_at_the_tries(charlie) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_email_codes_stop_at_the_tries(charlie) -> None:
     with time_machine.travel(IN_WINDOW, tick=False):
         check = check_identity(charlie, charlie_citizen_id(charlie), at=IN_WINDOW)
 
@@ -109,7 +111,7 @@ def test_wrong_email_codes_stop_at_the_tries(charlie) -> None:  # type: ignore[n
     assert outcomes.count("email_code_expired") >= PARALLEL - EMAIL_CODE_TRIES - 1
 
 
-def test_wrong_citizen_ids_stop_at_the_daily_limit(charlie) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_citizen_ids_stop_at_the_daily_limit(charlie) -> None:
     def guess(index: int) -> str:
         try:
             check_identity(
@@ -129,7 +131,7 @@ def charlie_citizen_id(officer: Officer) -> str:
     return officer.citizen_id
 
 
-def test_right_citizen_ids_at_once_send_one_e_mail_code(charlie) -> None:  # type: ignore[no-untyped-def]
+def test_right_citizen_ids_at_once_send_one_e_mail_code(charlie) -> None:
     """The resend and hourly limits are decided under the same lock (review finding: 32
     parallel requests had left 18 live codes)."""
     citizen_id = charlie_citizen_id(charlie)

@@ -25,7 +25,7 @@ def timed_refusal(client: Client, username: str) -> float:
 
 def test_refused_passwords_take_at_least_the_floor_whoever_is_asked(
     settings, charlie, dave
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.GFMS_PASSWORD_FLOOR_MS = FLOOR_MS
     Officer.objects.filter(pk=dave.pk).update(password=make_password(PASSWORD, hasher="md5"))
     client = Client()
@@ -33,7 +33,7 @@ def test_refused_passwords_take_at_least_the_floor_whoever_is_asked(
         assert timed_refusal(client, username) >= FLOOR_MS / 1000, username
 
 
-def test_a_correct_password_is_not_held(settings, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_a_correct_password_is_not_held(settings, charlie) -> None:
     settings.GFMS_PASSWORD_FLOOR_MS = 5_000  # a hold this long would be unmistakable
     started = time.perf_counter()
     response = Client().post("/login/", {"username": "charlie", "password": PASSWORD})
@@ -41,7 +41,7 @@ def test_a_correct_password_is_not_held(settings, charlie) -> None:  # type: ign
     assert time.perf_counter() - started < 4.0
 
 
-def test_a_slow_hash_is_reported_and_never_raises_the_floor(settings, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_a_slow_hash_is_reported_and_never_raises_the_floor(settings, caplog) -> None:
     """Time spent waiting for a core must not raise the floor for everyone (review finding);
     a hash slower than the floor is a configuration problem, logged without user data."""
     from auth_gateway import passwords

@@ -16,7 +16,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
 
 @pytest.fixture
-def service_key(db) -> str:  # type: ignore[no-untyped-def]
+def service_key(db) -> str:
     _client, key = create_service_client(
         "schemathesis", at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), actor_label="test"
     )
@@ -30,7 +30,7 @@ def service_key(db) -> str:  # type: ignore[no-untyped-def]
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_api_conforms_to_its_schema(case, service_key: str) -> None:  # type: ignore[no-untyped-def]
+def test_api_conforms_to_its_schema(case, service_key: str) -> None:
     # Every request carries the valid key, so schemathesis's "request without the required
     # Authorization header should be refused" negative cases cannot apply; the strictness it
     # would probe is covered by test_check.py and test_token_key_and_endpoints.py.

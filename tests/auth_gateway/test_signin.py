@@ -16,7 +16,7 @@ from agencies.permissions import StepUpRequired
 from agencies.policy import Role
 from audit.models import AuditEvent
 from registration.services import Delivery, issue_late_registration_code, reset_soft_token
-from tests.conftest import PASSWORD, force_sign_in, next_code
+from tests.conftest import PASSWORD, force_sign_in, next_code, streamed_body
 from tests.factories import DEMO_SECRET, MinistryFactory, OfficerFactory, SoftTokenFactory
 from tokens import totp
 from tokens.models import SoftToken, SoftTokenStatus
@@ -48,7 +48,7 @@ def password_only(username: str) -> Client:
 
 @time_machine.travel(AT, tick=False)
 @pytest.mark.parametrize("username", ["alice", "bob", "erin"])
-def test_password_alone_reaches_nothing_but_the_code_step(username, alice, bob, erin, charlie):  # type: ignore[no-untyped-def]
+def test_password_alone_reaches_nothing_but_the_code_step(username, alice, bob, erin, charlie):
     client = password_only(username)
     for page in PAGES:
         response = client.get(page)
@@ -60,7 +60,7 @@ def test_password_alone_reaches_nothing_but_the_code_step(username, alice, bob, 
 
 
 @time_machine.travel(AT, tick=False)
-def test_the_code_completes_the_sign_in(alice, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_the_code_completes_the_sign_in(alice, charlie) -> None:
     client = password_only("alice")
     step = client.get("/manage/progress/")["Location"]
     response = client.post(step, {"code": totp.code_at_step(DEMO_SECRET, totp.time_step(AT))})
@@ -74,7 +74,7 @@ def test_the_code_completes_the_sign_in(alice, charlie) -> None:  # type: ignore
 
 
 @time_machine.travel(AT, tick=False)
-def test_a_used_code_does_not_sign_in_twice(alice) -> None:  # type: ignore[no-untyped-def]
+def test_a_used_code_does_not_sign_in_twice(alice) -> None:
     code = totp.code_at_step(DEMO_SECRET, totp.time_step(AT))
     first = password_only("alice")
     assert first.post("/login/code/", {"code": code})["Location"] == "/account/"
@@ -87,7 +87,7 @@ def test_a_used_code_does_not_sign_in_twice(alice) -> None:  # type: ignore[no-u
 @time_machine.travel(AT, tick=False)
 def test_wrong_codes_share_the_lockout_and_a_locked_account_answers_like_a_wrong_password(
     alice,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = password_only("alice")
     for _ in range(10):
         client.post("/login/code/", {"code": "000000"})
@@ -104,8 +104,8 @@ def test_wrong_codes_share_the_lockout_and_a_locked_account_answers_like_a_wrong
 
 
 @time_machine.travel(AT, tick=False)
-def test_an_administrator_without_a_token_can_only_register(cgd_tree) -> None:  # type: ignore[no-untyped-def]
-    OfficerFactory(
+def test_an_administrator_without_a_token_can_only_register(cgd_tree) -> None:
+    OfficerFactory.create(
         username="newadmin", role=Role.AGENCY_ADMIN, unit=None, admin_scope=cgd_tree["cgd"]
     )
     client = password_only("newadmin")
@@ -116,7 +116,7 @@ def test_an_administrator_without_a_token_can_only_register(cgd_tree) -> None:  
     assert "citizen_id" in register.content.decode()
 
 
-def test_the_django_admin_has_no_login_form_of_its_own(client: Client, alice) -> None:  # type: ignore[no-untyped-def]
+def test_the_django_admin_has_no_login_form_of_its_own(client: Client, alice) -> None:
     response = client.get("/admin/login/?next=/admin/agencies/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/?next=/admin/agencies/")
@@ -126,7 +126,7 @@ def test_the_django_admin_has_no_login_form_of_its_own(client: Client, alice) ->
     assert not AuditEvent.objects.filter(action__startswith="portal.").exists()
 
 
-def test_sensitive_services_refuse_without_a_fresh_code(alice, bob, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_sensitive_services_refuse_without_a_fresh_code(alice, bob, charlie) -> None:
     stale = AT - dt.timedelta(minutes=6)
     for stepped_up_at in (None, stale):
         with pytest.raises(StepUpRequired):
@@ -154,8 +154,8 @@ def test_sensitive_services_refuse_without_a_fresh_code(alice, bob, charlie) -> 
     assert AuditEvent.objects.filter(action="officer.unlocked").count() == 1
 
 
-def test_an_old_step_up_asks_for_a_code_in_the_form_and_the_code_does_it(bob, charlie) -> None:  # type: ignore[no-untyped-def]
-    SoftTokenFactory(officer=charlie)
+def test_an_old_step_up_asks_for_a_code_in_the_form_and_the_code_does_it(bob, charlie) -> None:
+    SoftTokenFactory.create(officer=charlie)
     with time_machine.travel(AT, tick=False):
         client = force_sign_in(Client(), bob)
     later = AT + dt.timedelta(minutes=10)
@@ -171,7 +171,7 @@ def test_an_old_step_up_asks_for_a_code_in_the_form_and_the_code_does_it(bob, ch
         assert 'name="step_up_code"' not in client.get("/manage/officers/charlie/").content.decode()
 
 
-def test_an_export_of_personal_data_needs_a_fresh_code_and_is_audited(bob, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_an_export_of_personal_data_needs_a_fresh_code_and_is_audited(bob, charlie) -> None:
     with time_machine.travel(AT, tick=False):
         client = force_sign_in(Client(), bob)
     with time_machine.travel(AT + dt.timedelta(minutes=10), tick=False):
@@ -181,15 +181,15 @@ def test_an_export_of_personal_data_needs_a_fresh_code_and_is_audited(bob, charl
         assert back["Location"] == "/manage/officer-list.csv"
         download = client.get("/manage/officer-list.csv")
         assert download.status_code == 200
-        b"".join(download.streaming_content)
+        streamed_body(download)
     event = AuditEvent.objects.get(action="export.downloaded")
     assert event.actor == bob and event.data["export"] == "officer-list.csv"
 
 
 @time_machine.travel(AT, tick=False)
-def test_every_change_in_the_django_admin_is_audited(alice) -> None:  # type: ignore[no-untyped-def]
+def test_every_change_in_the_django_admin_is_audited(alice) -> None:
     client = force_sign_in(Client(), alice)
-    ministry = MinistryFactory(code="77", name_th="กระทรวงทดลอง")
+    ministry = MinistryFactory.create(code="77", name_th="กระทรวงทดลอง")
     change = f"/admin/agencies/agency/{ministry.pk}/change/"
     form = {
         "code": "77",
@@ -218,8 +218,8 @@ def test_every_change_in_the_django_admin_is_audited(alice) -> None:  # type: ig
 
 
 @time_machine.travel(AT, tick=False)
-def test_bootstrap_link_registers_the_first_central_administrator(db) -> None:  # type: ignore[no-untyped-def]
-    root = OfficerFactory(username="root.admin", role=Role.CENTRAL_ADMIN, unit=None)
+def test_bootstrap_link_registers_the_first_central_administrator(db) -> None:
+    root = OfficerFactory.create(username="root.admin", role=Role.CENTRAL_ADMIN, unit=None)
     out = StringIO()
     call_command("bootstrap_admin", "root.admin", stdout=out)
     link = re.search(r"http\S+/register/bootstrap/(\S+)/", out.getvalue())
@@ -251,7 +251,7 @@ def test_bootstrap_link_registers_the_first_central_administrator(db) -> None:  
     assert Officer.objects.get(pk=root.pk).role == Role.CENTRAL_ADMIN
 
 
-def test_a_write_in_the_django_admin_needs_a_fresh_code(alice, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_a_write_in_the_django_admin_needs_a_fresh_code(alice, charlie) -> None:
     """Role, scope, e-mail: every admin form is a sensitive action (review finding)."""
     with time_machine.travel(AT, tick=False):
         client = force_sign_in(Client(), alice)
@@ -282,7 +282,7 @@ def test_a_write_in_the_django_admin_needs_a_fresh_code(alice, charlie) -> None:
     assert AuditEvent.objects.filter(action="officer.changed_by_admin", officer=charlie).exists()
 
 
-def test_a_reset_token_ends_the_sessions_it_signed_in(alice, bob) -> None:  # type: ignore[no-untyped-def]
+def test_a_reset_token_ends_the_sessions_it_signed_in(alice, bob) -> None:
     """A stolen phone reset by another administrator: the thief's session (which proved that
     phone) ends at its next request."""
     with time_machine.travel(AT, tick=False):
@@ -299,8 +299,8 @@ def test_a_reset_token_ends_the_sessions_it_signed_in(alice, bob) -> None:  # ty
         assert stolen.get("/manage/progress/")["Location"].startswith("/login/")
 
 
-def test_a_bootstrap_link_dies_when_another_central_administrator_registers(db) -> None:  # type: ignore[no-untyped-def]
-    OfficerFactory(username="root.admin", role=Role.CENTRAL_ADMIN, unit=None)
+def test_a_bootstrap_link_dies_when_another_central_administrator_registers(db) -> None:
+    OfficerFactory.create(username="root.admin", role=Role.CENTRAL_ADMIN, unit=None)
     with time_machine.travel(AT, tick=False):
         out = StringIO()
         call_command("bootstrap_admin", "root.admin", stdout=out)
@@ -309,8 +309,8 @@ def test_a_bootstrap_link_dies_when_another_central_administrator_registers(db) 
             + out.getvalue().split("/register/bootstrap/")[1].split("/")[0]
             + "/"
         )
-        other = OfficerFactory(username="other.admin", role=Role.CENTRAL_ADMIN, unit=None)
-        SoftTokenFactory(officer=other)  # registered meanwhile, by identity proofing
+        other = OfficerFactory.create(username="other.admin", role=Role.CENTRAL_ADMIN, unit=None)
+        SoftTokenFactory.create(officer=other)  # registered meanwhile, by identity proofing
         client = Client()
         client.post("/login/", {"username": "root.admin", "password": PASSWORD, "next": path})
         assert client.post(path)["Location"] == "/register/"

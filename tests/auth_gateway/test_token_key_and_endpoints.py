@@ -24,13 +24,13 @@ from tokens.models import TokenKey, TokenKeyState
 pytestmark = pytest.mark.django_db
 
 
-def get_challenge(api, username: str = "dave", serial: str = "DEMO-DAVE-1") -> dict:  # type: ignore[no-untyped-def,type-arg]
+def get_challenge(api, username: str = "dave", serial: str = "DEMO-DAVE-1") -> dict:
     response = api("/api/v1/auth/challenge", {"username": username, "serial": serial})
     assert response.status_code == 200, response.content
     return response.json()
 
 
-def token_key_login(challenge: dict, signature: bytes, username: str = "dave") -> dict:  # type: ignore[type-arg]
+def token_key_login(challenge: dict, signature: bytes, username: str = "dave") -> dict:
     return {
         "username": username,
         "password": PASSWORD,
@@ -40,14 +40,14 @@ def token_key_login(challenge: dict, signature: bytes, username: str = "dave") -
     }
 
 
-def demo_sign(challenge: dict, serial: str = "DEMO-DAVE-1") -> bytes:  # type: ignore[type-arg]
+def demo_sign(challenge: dict, serial: str = "DEMO-DAVE-1") -> bytes:
     return demo_private_key(serial).sign(
         base64.b64decode(challenge["challenge"]), ec.ECDSA(hashes.SHA256())
     )
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_challenge_contract(api, device: TokenKey) -> None:  # type: ignore[no-untyped-def]
+def test_challenge_contract(api, device: TokenKey) -> None:
     challenge = get_challenge(api)
     assert len(base64.b64decode(challenge["challenge"])) * 8 >= 128
     assert dt.datetime.fromisoformat(challenge["expires_at"]) == IN_WINDOW + dt.timedelta(
@@ -57,7 +57,7 @@ def test_challenge_contract(api, device: TokenKey) -> None:  # type: ignore[no-u
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_ecdsa_signature_allows_once(api, device: TokenKey) -> None:  # type: ignore[no-untyped-def]
+def test_ecdsa_signature_allows_once(api, device: TokenKey) -> None:
     challenge = get_challenge(api)
     body = api("/api/v1/auth/check", token_key_login(challenge, demo_sign(challenge))).json()
     assert (body["decision"], body["reason"], body["aal"]) == ("allow", "ok", 2)
@@ -66,7 +66,7 @@ def test_ecdsa_signature_allows_once(api, device: TokenKey) -> None:  # type: ig
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_raw_r_s_signature_from_a_pkcs11_token_is_accepted(api, device: TokenKey) -> None:  # type: ignore[no-untyped-def]
+def test_raw_r_s_signature_from_a_pkcs11_token_is_accepted(api, device: TokenKey) -> None:
     challenge = get_challenge(api)
     r, s = utils.decode_dss_signature(demo_sign(challenge))
     raw = r.to_bytes(32, "big") + s.to_bytes(32, "big")
@@ -74,12 +74,12 @@ def test_raw_r_s_signature_from_a_pkcs11_token_is_accepted(api, device: TokenKey
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_rsa_2048_pkcs1v15_signature(api, dave: Officer) -> None:  # type: ignore[no-untyped-def]
+def test_rsa_2048_pkcs1v15_signature(api, dave: Officer) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    TokenKeyFactory(
+    TokenKeyFactory.create(
         serial="TK-RSA-1", officer=dave, public_key_pem=pem.decode(), updated_at=IN_WINDOW
     )
     challenge = get_challenge(api, serial="TK-RSA-1")
@@ -95,7 +95,7 @@ def test_rsa_2048_pkcs1v15_signature(api, dave: Officer) -> None:  # type: ignor
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_signature_by_another_key_is_invalid(api, device: TokenKey) -> None:  # type: ignore[no-untyped-def]
+def test_signature_by_another_key_is_invalid(api, device: TokenKey) -> None:
     challenge = get_challenge(api)
     body = api(
         "/api/v1/auth/check", token_key_login(challenge, demo_sign(challenge, "DEMO-OTHER"))
@@ -104,7 +104,7 @@ def test_signature_by_another_key_is_invalid(api, device: TokenKey) -> None:  # 
     assert Officer.objects.get(username="dave").failed_logins == 1
 
 
-def test_challenge_expires_after_120_seconds(api, device: TokenKey) -> None:  # type: ignore[no-untyped-def]
+def test_challenge_expires_after_120_seconds(api, device: TokenKey) -> None:
     with time_machine.travel(IN_WINDOW, tick=False) as clock:
         challenge = get_challenge(api)
         clock.move_to(IN_WINDOW + CHALLENGE_LIFETIME)
@@ -113,7 +113,7 @@ def test_challenge_expires_after_120_seconds(api, device: TokenKey) -> None:  # 
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_challenge_is_bound_to_its_username(api, device: TokenKey, charlie: Officer) -> None:  # type: ignore[no-untyped-def]
+def test_challenge_is_bound_to_its_username(api, device: TokenKey, charlie: Officer) -> None:
     challenge = get_challenge(api, username="charlie")
     body = api("/api/v1/auth/check", token_key_login(challenge, demo_sign(challenge))).json()
     assert body["reason"] == "challenge_expired"
@@ -132,7 +132,7 @@ def test_challenge_is_bound_to_its_username(api, device: TokenKey, charlie: Offi
 @time_machine.travel(IN_WINDOW, tick=False)
 def test_device_that_left_its_officer_never_signs_a_login(
     api, device: TokenKey, state: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     TokenKey.objects.filter(pk=device.pk).update(state=state)
     challenge = get_challenge(api)
     body = api("/api/v1/auth/check", token_key_login(challenge, demo_sign(challenge))).json()
@@ -140,7 +140,7 @@ def test_device_that_left_its_officer_never_signs_a_login(
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_someone_elses_device_is_not_usable(api, device: TokenKey, charlie: Officer) -> None:  # type: ignore[no-untyped-def]
+def test_someone_elses_device_is_not_usable(api, device: TokenKey, charlie: Officer) -> None:
     challenge = get_challenge(api, username="charlie")
     body = api(
         "/api/v1/auth/check", token_key_login(challenge, demo_sign(challenge), username="charlie")
@@ -149,7 +149,7 @@ def test_someone_elses_device_is_not_usable(api, device: TokenKey, charlie: Offi
 
 
 @time_machine.travel(AFTER_CUTOVER, tick=False)
-def test_token_key_is_refused_after_cutover(api, device: TokenKey) -> None:  # type: ignore[no-untyped-def]
+def test_token_key_is_refused_after_cutover(api, device: TokenKey) -> None:
     challenge = get_challenge(api)
     body = api("/api/v1/auth/check", token_key_login(challenge, demo_sign(challenge))).json()
     assert (body["decision"], body["reason"]) == ("deny", "not_registered")
@@ -158,7 +158,7 @@ def test_token_key_is_refused_after_cutover(api, device: TokenKey) -> None:  # t
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_challenge_for_unknown_user_looks_the_same(api) -> None:  # type: ignore[no-untyped-def]
+def test_challenge_for_unknown_user_looks_the_same(api) -> None:
     assert set(get_challenge(api, username="nobody", serial="TK-0000")) == {
         "challenge_id",
         "challenge",
@@ -166,7 +166,7 @@ def test_challenge_for_unknown_user_looks_the_same(api) -> None:  # type: ignore
     }
 
 
-def test_bad_serial_is_400(api) -> None:  # type: ignore[no-untyped-def]
+def test_bad_serial_is_400(api) -> None:
     response = api("/api/v1/auth/challenge", {"username": "dave", "serial": "no spaces!"})
     assert response.status_code == 400
     assert "serial" in response.json()
@@ -193,7 +193,7 @@ OFFERED_AFTER_CUTOVER = {
 )
 def test_methods_same_answer_for_every_user_id(
     api, registered: Officer, dave: Officer, alice: Officer, moment, expected
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Registered, not registered, an administrator and a user id that does not exist: one
     answer, so /methods cannot be used to learn who exists or who has registered."""
     with time_machine.travel(moment, tick=False):
@@ -206,7 +206,7 @@ def test_methods_same_answer_for_every_user_id(
 
 def test_password_first_the_check_says_which_factor_is_needed(
     api, registered: Officer, dave: Officer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """With /methods saying the same to everyone, a correct password with the wrong method
     tells the front-end which factor to ask for — and a wrong one tells nothing."""
     with time_machine.travel(IN_WINDOW, tick=False):
@@ -233,7 +233,7 @@ def test_password_first_the_check_says_which_factor_is_needed(
     assert (wrong["reason"], wrong["allowed_methods"]) == ("invalid_credentials", [])
 
 
-def test_methods_needs_a_username_and_a_key(api, client: Client) -> None:  # type: ignore[no-untyped-def]
+def test_methods_needs_a_username_and_a_key(api, client: Client) -> None:
     assert api("/api/v1/auth/methods", {}, method="get").status_code == 400
     unknown = api("/api/v1/auth/methods", {"username": "dave", "user": "x"}, method="get")
     assert unknown.status_code == 400
@@ -270,7 +270,7 @@ def test_schema_and_docs_are_served_without_a_cdn(client: Client) -> None:
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_client_over_quota_gets_429(api, dave: Officer) -> None:  # type: ignore[no-untyped-def]
+def test_client_over_quota_gets_429(api, dave: Officer) -> None:
     from django.core.cache import cache
 
     cache.clear()
@@ -306,7 +306,7 @@ def test_create_list_and_revoke_service_clients() -> None:
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_sign_challenge_command_signs_with_the_demo_key(api, device: TokenKey) -> None:  # type: ignore[no-untyped-def]
+def test_sign_challenge_command_signs_with_the_demo_key(api, device: TokenKey) -> None:
     challenge = get_challenge(api)
     out = StringIO()
     call_command(

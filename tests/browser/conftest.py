@@ -43,7 +43,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def phone(browser):  # type: ignore[no-untyped-def]
+def phone(browser):
     """A 360 px wide phone screen, Thai locale."""
     context = browser.new_context(
         viewport={"width": 360, "height": 740}, locale="th-TH", device_scale_factor=2
@@ -54,7 +54,7 @@ def phone(browser):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def desktop(browser):  # type: ignore[no-untyped-def]
+def desktop(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="th-TH")
     page = context.new_page()
     yield page
@@ -79,10 +79,10 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-def watch_csp(context, violations: list[str]) -> None:  # type: ignore[no-untyped-def]
+def watch_csp(context, violations: list[str]) -> None:
     """Collect every CSP violation of every page in `context` into `violations`."""
 
-    def on_console(message) -> None:  # type: ignore[no-untyped-def]
+    def on_console(message) -> None:
         if "Content Security Policy" in message.text:
             violations.append(f"console {message.type}: {message.text}")
 
@@ -94,7 +94,7 @@ def watch_csp(context, violations: list[str]) -> None:  # type: ignore[no-untype
 
 
 @pytest.fixture(autouse=True)
-def no_csp_violations(request) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+def no_csp_violations(request) -> Iterator[list[str]]:
     """Autouse: watch the pages of `phone` / `desktop` (whichever the test uses) and fail the
     test at teardown on any CSP violation. Set up before those fixtures and torn down after
     them, so that everything the page did until its context closed has been reported."""
@@ -111,14 +111,14 @@ def no_csp_violations(request) -> Iterator[list[str]]:  # type: ignore[no-untype
         )
 
 
-def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
 
 
-def sign_in(page, url: str, username: str) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page, url: str, username: str) -> None:
     """Log in through the portal's form (any cookies of an earlier user dropped first)."""
     from tests.conftest import PASSWORD
 

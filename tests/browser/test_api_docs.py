@@ -11,11 +11,11 @@ from tests.browser.conftest import screenshot
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-def test_redoc_renders_under_the_csp_from_this_server_only(live_server, desktop) -> None:  # type: ignore[no-untyped-def]
+def test_redoc_renders_under_the_csp_from_this_server_only(live_server, desktop) -> None:
     ours = urlsplit(live_server.url).netloc
     elsewhere: list[str] = []
 
-    def on_request(request) -> None:  # type: ignore[no-untyped-def]
+    def on_request(request) -> None:
         parts = urlsplit(request.url)
         # blob: (ReDoc's search worker) and data: (icons) never leave the browser.
         if parts.scheme not in ("blob", "data") and parts.netloc != ours:
@@ -41,7 +41,7 @@ def test_redoc_renders_under_the_csp_from_this_server_only(live_server, desktop)
     screenshot(desktop, "api-docs-desktop")
 
 
-def test_the_watcher_reports_a_violation(live_server, desktop, no_csp_violations) -> None:  # type: ignore[no-untyped-def]
+def test_the_watcher_reports_a_violation(live_server, desktop, no_csp_violations) -> None:
     desktop.goto(live_server.url + "/")
     desktop.evaluate(
         "document.body.insertAdjacentHTML('beforeend', '<p style=\"color: red\">injected</p>')"

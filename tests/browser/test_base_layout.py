@@ -8,7 +8,7 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-def test_home_fits_a_phone_and_uses_our_thai_font(live_server, phone) -> None:  # type: ignore[no-untyped-def]
+def test_home_fits_a_phone_and_uses_our_thai_font(live_server, phone) -> None:
     phone.goto(live_server.url + "/")
     phone.wait_for_load_state("networkidle")
     assert phone.locator("html").get_attribute("lang") == "th"
@@ -24,7 +24,7 @@ def test_home_fits_a_phone_and_uses_our_thai_font(live_server, phone) -> None:  
     screenshot(phone, "home-phone-th")
 
 
-def test_keyboard_only_login_and_language_switch(live_server, desktop, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_keyboard_only_login_and_language_switch(live_server, desktop, charlie) -> None:
     page = desktop
     page.goto(live_server.url + "/")
     page.keyboard.press("Tab")

@@ -14,23 +14,23 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 @pytest.fixture
-def demo(settings, live_server):  # type: ignore[no-untyped-def]
+def demo(settings, live_server):
     settings.GFMS_DEMO_FRONTEND = True
     call_command("seed_demo", "--officers", "40", stdout=StringIO())
     return live_server.url + "/demo/gfms-login/"
 
 
-def open_user(page, url: str, username: str) -> None:  # type: ignore[no-untyped-def]
+def open_user(page, url: str, username: str) -> None:
     page.goto(url)
     page.fill("#demo-username", username)
     page.click("text=ดำเนินการต่อ")
 
 
-def answer(page) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def answer(page) -> tuple[str, str]:
     return page.inner_text("[data-testid=reason]"), page.inner_text("[data-testid=message-th]")
 
 
-def test_each_demo_officer_in_the_window(demo: str, desktop) -> None:  # type: ignore[no-untyped-def]
+def test_each_demo_officer_in_the_window(demo: str, desktop) -> None:
     page = desktop
     # Registered: soft token only, with a real code from the demo secret.
     open_user(page, demo, "officer.registered")
@@ -71,7 +71,7 @@ def test_each_demo_officer_in_the_window(demo: str, desktop) -> None:  # type: i
     assert "Soft Token" in message
 
 
-def test_refusals_after_the_cutover(demo: str, phone) -> None:  # type: ignore[no-untyped-def]
+def test_refusals_after_the_cutover(demo: str, phone) -> None:
     page = phone
     page.goto(demo)
     page.click("button[name=phase][value=soft_token_only]")
@@ -96,7 +96,7 @@ def test_refusals_after_the_cutover(demo: str, phone) -> None:  # type: ignore[n
     assert answer(page)[0] == "ok"
 
 
-def test_wrong_password_looks_like_unknown_user(demo: str, desktop) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_looks_like_unknown_user(demo: str, desktop) -> None:
     page = desktop
     open_user(page, demo, "officer.new")
     page.fill("#pw-password", "wrong password")
@@ -104,6 +104,6 @@ def test_wrong_password_looks_like_unknown_user(demo: str, desktop) -> None:  # 
     assert answer(page)[0] == "invalid_credentials"
 
 
-def test_demo_is_off_unless_enabled(settings, client) -> None:  # type: ignore[no-untyped-def]
+def test_demo_is_off_unless_enabled(settings, client) -> None:
     settings.GFMS_DEMO_FRONTEND = False
     assert client.get("/demo/gfms-login/").status_code == 404

@@ -17,7 +17,7 @@ from PIL import Image
 
 from auth_gateway.services import create_service_client
 from tests.browser.conftest import screenshot
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, first_group
 from tests.totp_reference import phone_code
 from tokens.models import RecoveryCode, SoftToken, SoftTokenStatus
 
@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 @pytest.fixture
-def open_window(settings):  # type: ignore[no-untyped-def]
+def open_window(settings):
     """Today inside the registration window (the live server uses the real clock)."""
     from django.core.management import call_command
 
@@ -46,7 +46,7 @@ def decode_qr(png: bytes) -> str:
     return results[0].text
 
 
-def test_officer_registers_with_a_phone(live_server, phone, charlie, open_window) -> None:  # type: ignore[no-untyped-def]
+def test_officer_registers_with_a_phone(live_server, phone, charlie, open_window) -> None:
     page = phone
     page.goto(live_server.url + "/login/")
     page.fill("#id_username", "charlie")
@@ -66,7 +66,7 @@ def test_officer_registers_with_a_phone(live_server, phone, charlie, open_window
 
     # Step 2: the code from the e-mail.
     assert mail.outbox, "the identity e-mail was not sent"
-    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    code = first_group(r"\b(\d{6})\b", str(mail.outbox[-1].body))
     page.fill("#id_code", code)
     page.click("main button[type=submit]")
     page.wait_for_url("**/register/warning/")
@@ -160,7 +160,7 @@ def test_officer_registers_with_a_phone(live_server, phone, charlie, open_window
 
 def test_registration_steps_work_by_keyboard_alone(
     live_server, desktop, charlie, open_window
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     page = desktop
     page.goto(live_server.url + "/login/")
     # The user id field has focus (autofocus): wait for it, a loaded machine may lag.
@@ -177,7 +177,7 @@ def test_registration_steps_work_by_keyboard_alone(
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.url.endswith("/register/email/")
-    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    code = first_group(r"\b(\d{6})\b", str(mail.outbox[-1].body))
     page.locator("#id_code").focus()
     page.keyboard.type(code)
     with page.expect_navigation():

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 @pytest.fixture
-def window_open_today(alice) -> dt.date:  # type: ignore[no-untyped-def]
+def window_open_today(alice) -> dt.date:
     """A schedule whose registration window contains today (the browser runs in real time)."""
     today = bangkok_date(dt.datetime.now(dt.UTC))
     moment = dt.datetime.now(dt.UTC)
@@ -34,24 +34,24 @@ def window_open_today(alice) -> dt.date:  # type: ignore[no-untyped-def]
     return today
 
 
-def test_agency_admin_follows_registration_and_reminds(  # type: ignore[no-untyped-def]
+def test_agency_admin_follows_registration_and_reminds(
     live_server, desktop, cgd_tree, bob, dave, window_open_today, tmp_path: Path
 ) -> None:
     today = window_open_today
     for number in range(6):  # CGD's central unit: 5 of 6 registered over the past days
-        officer = OfficerFactory(
+        officer = OfficerFactory.create(
             username=f"central{number}", name_th=f"สมชาย ส่วนกลาง{number}", unit=cgd_tree["cgd_unit"]
         )
         if number < 5:
             day = today - dt.timedelta(days=2 * number + 1)
-            SoftTokenFactory(officer=officer, confirmed_at=bangkok_midnight(day))
+            SoftTokenFactory.create(officer=officer, confirmed_at=bangkok_midnight(day))
     for number in range(4):  # the regional unit: nobody yet
-        OfficerFactory(
+        OfficerFactory.create(
             username=f"north{number}",
             name_th=f"สมหญิง ภาคเหนือ{number}",
             unit=cgd_tree["cgd_regional"],
         )
-    OfficerFactory(username="customs0", unit=cgd_tree["customs_unit"])  # outside bob's scope
+    OfficerFactory.create(username="customs0", unit=cgd_tree["customs_unit"])  # outside bob's scope
     page = desktop
     url = live_server.url
     sign_in(page, url, "bob")

@@ -15,12 +15,14 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 def test_parent_agency_ships_and_cgd_finds_one_missing(
     live_server, desktop, cgd_tree, bob, alice
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     at = dt.datetime.now(dt.UTC)
     for number, unit in enumerate(
         [cgd_tree["cgd_unit"], cgd_tree["cgd_unit"], cgd_tree["cgd_regional"]], start=1
     ):
-        holder = OfficerFactory(username=f"holder{number}", name_th=f"ผู้ถือ ที่{number}", unit=unit)
+        holder = OfficerFactory.create(
+            username=f"holder{number}", name_th=f"ผู้ถือ ที่{number}", unit=unit
+        )
         serial = f"DEMO-R{number}"
         TokenKey.objects.create(
             serial=serial,

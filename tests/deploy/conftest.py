@@ -50,7 +50,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30) -> None:  # type: ignore[type-arg]
+def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -61,7 +61,7 @@ def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30) -> 
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
 
 
-def stop(process: subprocess.Popen | None, sig: int = signal.SIGTERM) -> None:  # type: ignore[type-arg]
+def stop(process: subprocess.Popen | None, sig: int = signal.SIGTERM) -> None:
     """End a process started with start_new_session=True, and its whole group."""
     if process is None or process.poll() is not None:
         return
@@ -97,7 +97,7 @@ def need_root_and(*what: str) -> None:
 class Postgres:
     port: int
     data: Path
-    process: subprocess.Popen  # type: ignore[type-arg]
+    process: subprocess.Popen
 
     def url(self, database: str = "gfms") -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
@@ -189,7 +189,7 @@ def app_env(cluster: Postgres, var_dir: Path, **overrides: str) -> dict[str, str
     }
 
 
-def manage(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
+def manage(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, check=check, timeout=120,

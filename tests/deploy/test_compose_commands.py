@@ -28,7 +28,7 @@ DOCUMENTED = {  # README, Production stack: what an operator fills in
 }
 
 
-def run_healthcheck(test: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
+def run_healthcheck(test: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     assert test[0] == "CMD"
     command = [sys.executable if test[1] == "python" else test[1], *test[2:]]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=30, check=False)  # noqa: S603

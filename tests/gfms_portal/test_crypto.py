@@ -8,7 +8,7 @@ OLD_KEY = Fernet.generate_key().decode()
 NEW_KEY = Fernet.generate_key().decode()
 
 
-def test_encrypt_round_trip_and_ciphertext_hides_value(settings) -> None:  # type: ignore[no-untyped-def]
+def test_encrypt_round_trip_and_ciphertext_hides_value(settings) -> None:
     settings.GFMS_ENCRYPTION_KEYS = [NEW_KEY]
     token = crypto.encrypt("1101700207030")
     assert "1101700207030" not in token
@@ -16,7 +16,7 @@ def test_encrypt_round_trip_and_ciphertext_hides_value(settings) -> None:  # typ
     assert crypto.encrypt("1101700207030") != token  # random IV: equal values look different
 
 
-def test_rotation_new_key_first_still_decrypts_and_matches_old_rows(settings) -> None:  # type: ignore[no-untyped-def]
+def test_rotation_new_key_first_still_decrypts_and_matches_old_rows(settings) -> None:
     settings.GFMS_ENCRYPTION_KEYS = [OLD_KEY]
     old_token = crypto.encrypt("secret")
     old_hash = crypto.lookup_hash("secret", purpose="test")
@@ -28,7 +28,7 @@ def test_rotation_new_key_first_still_decrypts_and_matches_old_rows(settings) ->
     assert crypto.lookup_hash("secret", purpose="test") == candidates[0] != old_hash
 
 
-def test_removed_key_cannot_decrypt(settings) -> None:  # type: ignore[no-untyped-def]
+def test_removed_key_cannot_decrypt(settings) -> None:
     settings.GFMS_ENCRYPTION_KEYS = [OLD_KEY]
     token = crypto.encrypt("secret")
     settings.GFMS_ENCRYPTION_KEYS = [NEW_KEY]
@@ -36,7 +36,7 @@ def test_removed_key_cannot_decrypt(settings) -> None:  # type: ignore[no-untype
         crypto.decrypt(token)
 
 
-def test_lookup_hash_depends_on_purpose_and_key(settings) -> None:  # type: ignore[no-untyped-def]
+def test_lookup_hash_depends_on_purpose_and_key(settings) -> None:
     settings.GFMS_ENCRYPTION_KEYS = [NEW_KEY]
     a = crypto.lookup_hash("1101700207030", purpose="citizen-id")
     assert a != crypto.lookup_hash("1101700207030", purpose="other")
@@ -45,7 +45,7 @@ def test_lookup_hash_depends_on_purpose_and_key(settings) -> None:  # type: igno
     assert a != crypto.lookup_hash("1101700207030", purpose="citizen-id")
 
 
-def test_malformed_key_is_a_configuration_error(settings) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_key_is_a_configuration_error(settings) -> None:
     settings.GFMS_ENCRYPTION_KEYS = ["not-a-fernet-key"]
     with pytest.raises(ImproperlyConfigured, match="Fernet"):
         crypto.encrypt("x")

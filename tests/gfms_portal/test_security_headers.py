@@ -42,7 +42,7 @@ INLINE = re.compile(
 )
 
 
-def policy(response) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def policy(response) -> dict[str, list[str]]:
     header = response["Content-Security-Policy"]
     directives = {}
     for part in header.split(";"):
@@ -51,7 +51,7 @@ def policy(response) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     return directives
 
 
-def assert_headers(response, path: str) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def assert_headers(response, path: str) -> dict[str, list[str]]:
     assert response["Referrer-Policy"] == "same-origin", path
     assert response["Cross-Origin-Opener-Policy"] == "same-origin", path
     assert "camera=()" in response["Permissions-Policy"], path
@@ -65,11 +65,11 @@ def assert_headers(response, path: str) -> dict[str, list[str]]:  # type: ignore
 
 
 @pytest.fixture
-def demo_frontend(settings):  # type: ignore[no-untyped-def]
+def demo_frontend(settings):
     settings.GFMS_DEMO_FRONTEND = True
 
 
-def test_anonymous_pages(client: Client, demo_frontend, charlie: Officer) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_pages(client: Client, demo_frontend, charlie: Officer) -> None:
     for path in ANONYMOUS_PAGES:
         response = client.get(path)
         assert response.status_code in (200, 404), path

@@ -9,19 +9,19 @@ from gfms_portal.checks import check_keys_from_environment, check_mail_goes_out
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_deploy_check_refuses_generated_development_keys(settings) -> None:  # type: ignore[no-untyped-def]
+def test_deploy_check_refuses_generated_development_keys(settings) -> None:
     settings.GFMS_USING_DEV_KEYS = True
     errors = check_keys_from_environment(None)
     assert [error.id for error in errors] == ["gfms.E001"]
     assert "gfms.E001" in [e.id for e in run_checks(include_deployment_checks=True)]
 
 
-def test_deploy_check_passes_with_keys_from_environment(settings) -> None:  # type: ignore[no-untyped-def]
+def test_deploy_check_passes_with_keys_from_environment(settings) -> None:
     settings.GFMS_USING_DEV_KEYS = False
     assert check_keys_from_environment(None) == []
 
 
-def test_deploy_check_refuses_console_email(settings) -> None:  # type: ignore[no-untyped-def]
+def test_deploy_check_refuses_console_email(settings) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     assert [e.id for e in check_mail_goes_out(None)] == ["gfms.E002"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

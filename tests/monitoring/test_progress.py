@@ -20,14 +20,14 @@ AT = dt.datetime(2025, 3, 1, 3, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def population(cgd_tree) -> None:  # type: ignore[no-untyped-def]
+def population(cgd_tree) -> None:
     units = ["cgd_unit", "cgd_unit", "cgd_regional", "customs_unit", "disease_unit", "disease_unit"]
     for number, unit in enumerate(units):
-        officer = OfficerFactory(username=f"p{number}", unit=cgd_tree[unit])
+        officer = OfficerFactory.create(username=f"p{number}", unit=cgd_tree[unit])
         if number % 3 == 0:
-            SoftTokenFactory(officer=officer)
+            SoftTokenFactory.create(officer=officer)
         elif number % 3 == 1:
-            SoftTokenFactory(
+            SoftTokenFactory.create(
                 officer=officer,
                 status=SoftTokenStatus.PENDING,
                 created_at=AT - dt.timedelta(minutes=2),
@@ -49,7 +49,7 @@ def recount(prefix: str) -> tuple[int, int, int]:
 
 
 @time_machine.travel(AT, tick=False)
-def test_numbers_equal_a_recount_at_every_level(population, alice: Officer) -> None:  # type: ignore[no-untyped-def]
+def test_numbers_equal_a_recount_at_every_level(population, alice: Officer) -> None:
     for code in (None, "03", "03004"):
         node, summary, children = registration_overview(alice.viewer, code, at=AT)
         assert (summary.total, summary.registered, summary.pending) == recount(
@@ -64,9 +64,9 @@ def test_numbers_equal_a_recount_at_every_level(population, alice: Officer) -> N
 
 
 @time_machine.travel(AT, tick=False)
-def test_scope_and_404(population, bob: Officer) -> None:  # type: ignore[no-untyped-def]
+def test_scope_and_404(population, bob: Officer) -> None:
     node, summary, _children = registration_overview(bob.viewer, None, at=AT)
-    assert node.code == "03004" and summary.total == 3
+    assert node is not None and node.code == "03004" and summary.total == 3
     client = Client()
     sign_in(client, "bob")
     assert client.get("/manage/progress/").status_code == 200
@@ -76,24 +76,26 @@ def test_scope_and_404(population, bob: Officer) -> None:  # type: ignore[no-unt
 
 
 @time_machine.travel(AT, tick=False)
-def test_queries_do_not_grow_with_the_data(cgd_tree, alice: Officer) -> None:  # type: ignore[no-untyped-def]
+def test_queries_do_not_grow_with_the_data(cgd_tree, alice: Officer) -> None:
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
             registration_overview(alice.viewer, "03004", at=AT)
         return len(captured)
 
-    OfficerFactory(unit=cgd_tree["cgd_unit"])
+    OfficerFactory.create(unit=cgd_tree["cgd_unit"])
     small = queries()
     for number in range(30):
-        SoftTokenFactory(
-            officer=OfficerFactory(unit=cgd_tree["cgd_regional" if number % 2 else "cgd_unit"])
+        SoftTokenFactory.create(
+            officer=OfficerFactory.create(
+                unit=cgd_tree["cgd_regional" if number % 2 else "cgd_unit"]
+            )
         )
     assert queries() == small
 
 
 def test_legacy_login_telemetry_is_scoped_and_counts_per_bangkok_day(
     api, cgd_tree, bob: Officer, alice: Officer, charlie: Officer, dave: Officer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from monitoring.progress import legacy_users, logins_per_day
 
     late_evening_utc = dt.datetime(2025, 3, 1, 18, 0, tzinfo=dt.UTC)  # already 2 Mar in Bangkok

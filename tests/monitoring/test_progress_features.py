@@ -15,7 +15,7 @@ from gfms_portal.clock import BANGKOK, bangkok_date
 from monitoring.progress import burnup, registration_overview
 from outbox.models import OutboxMessage
 from registration.services import Delivery, reset_soft_token
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import PASSWORD, sign_in, streamed_body
 from tests.factories import OfficerFactory, SoftTokenFactory
 from tokens.models import SoftToken
 
@@ -36,37 +36,40 @@ def login(username: str) -> Client:
 
 
 @pytest.fixture
-def registrations(cgd_tree) -> list[Officer]:  # type: ignore[no-untyped-def]
+def registrations(cgd_tree) -> list[Officer]:
     """12 officers of CGD's two units: o00–o07 in 0300400001, all registered on various days
     (one late at night, which is already the next day in Bangkok); o08–o11 in 0300400002, not
     registered."""
     officers = [
-        OfficerFactory(username=f"o{n:02d}", unit=cgd_tree["cgd_unit" if n < 8 else "cgd_regional"])
+        OfficerFactory.create(
+            username=f"o{n:02d}", unit=cgd_tree["cgd_unit" if n < 8 else "cgd_regional"]
+        )
         for n in range(12)
     ]
     days = [OPENS, OPENS, dt.date(2025, 2, 20), dt.date(2025, 2, 23), dt.date(2025, 2, 25)]
     days += [dt.date(2025, 2, 26), dt.date(2025, 2, 28)]
     for officer, day in zip(officers, days, strict=False):
-        SoftTokenFactory(officer=officer, confirmed_at=bkk(day))
+        SoftTokenFactory.create(officer=officer, confirmed_at=bkk(day))
     late = dt.datetime(2025, 2, 27, 17, 30, tzinfo=dt.UTC)  # 28 Feb 00:30 in Bangkok
-    SoftTokenFactory(officer=officers[7], confirmed_at=late)
-    OfficerFactory(unit=cgd_tree["disease_unit"])  # another ministry: never counted for bob
+    SoftTokenFactory.create(officer=officers[7], confirmed_at=late)
+    OfficerFactory.create(unit=cgd_tree["disease_unit"])  # another ministry: never counted for bob
     return officers
 
 
 def recount(viewer_path: str, day: dt.date) -> int:
     """Brute force: officers of the subtree whose active token was confirmed by `day`."""
-    return sum(
-        1
-        for token in SoftToken.objects.filter(
-            status="active", officer__unit__isnull=False
-        ).select_related("officer__unit")
-        if token.officer.unit.path.startswith(viewer_path)
-        and bangkok_date(token.confirmed_at) <= day
-    )
+    count = 0
+    for token in SoftToken.objects.filter(
+        status="active", officer__unit__isnull=False
+    ).select_related("officer__unit"):
+        unit, confirmed_at = token.officer.unit, token.confirmed_at
+        assert unit is not None and confirmed_at is not None  # the filter's; an active token's
+        if unit.path.startswith(viewer_path) and bangkok_date(confirmed_at) <= day:
+            count += 1
+    return count
 
 
-def test_burnup_equals_a_recount_before_and_after_registrations_and_resets(  # type: ignore[no-untyped-def]
+def test_burnup_equals_a_recount_before_and_after_registrations_and_resets(
     registrations, bob, cgd_tree
 ) -> None:
     cgd = cgd_tree["cgd"]
@@ -92,12 +95,12 @@ def test_burnup_equals_a_recount_before_and_after_registrations_and_resets(  # t
             stepped_up_at=AT,
         )
     check()
-    SoftTokenFactory(officer=registrations[2], confirmed_at=AT)  # registered again today
-    SoftTokenFactory(officer=registrations[10], confirmed_at=AT)
+    SoftTokenFactory.create(officer=registrations[2], confirmed_at=AT)  # registered again today
+    SoftTokenFactory.create(officer=registrations[10], confirmed_at=AT)
     check()
 
 
-def test_pace_needed_and_projected_finish(registrations, bob) -> None:  # type: ignore[no-untyped-def]
+def test_pace_needed_and_projected_finish(registrations, bob) -> None:
     with time_machine.travel(AT, tick=False):
         figures = burnup(bob.viewer, None, 12, at=AT, opens=OPENS, closes=CLOSES)
     # Last 7 days (23 Feb – 1 Mar): 23, 25, 26, 28, 28 (00:30) → 5 registrations, 0.7 a day.
@@ -115,7 +118,7 @@ def test_pace_needed_and_projected_finish(registrations, bob) -> None:  # type: 
     assert late.projected_finish is None and not late.on_track
 
 
-def test_progress_page_chart_numbers_and_sorting(registrations, bob, cgd_tree) -> None:  # type: ignore[no-untyped-def]
+def test_progress_page_chart_numbers_and_sorting(registrations, bob, cgd_tree) -> None:
     client = login("bob")
     with time_machine.travel(AT, tick=False):
         page = client.get("/manage/progress/03004/").content.decode()
@@ -132,7 +135,7 @@ def test_progress_page_chart_numbers_and_sorting(registrations, bob, cgd_tree) -
     assert bad.status_code == 200 and 'role="alert"' in bad.content.decode()
 
 
-def test_remind_button_double_click_and_scope(  # type: ignore[no-untyped-def]
+def test_remind_button_double_click_and_scope(
     registrations, bob, erin, cgd_tree, django_capture_on_commit_callbacks
 ) -> None:
     client = login("bob")
@@ -152,7 +155,7 @@ def test_remind_button_double_click_and_scope(  # type: ignore[no-untyped-def]
     assert str(next(iter(second.context["messages"]))) != str(next(iter(first.context["messages"])))
 
 
-def test_no_reminder_outside_the_registration_window(registrations, bob) -> None:  # type: ignore[no-untyped-def]
+def test_no_reminder_outside_the_registration_window(registrations, bob) -> None:
     client = login("bob")
     after = bkk(CLOSES + dt.timedelta(days=1))
     with time_machine.travel(after, tick=False):
@@ -161,16 +164,16 @@ def test_no_reminder_outside_the_registration_window(registrations, bob) -> None
     assert not OutboxMessage.objects.filter(kind="registration_reminder").exists()
 
 
-def test_officer_list_exports_and_filters(api, registrations, bob, cgd_tree) -> None:  # type: ignore[no-untyped-def]
+def test_officer_list_exports_and_filters(api, registrations, bob, cgd_tree) -> None:
     with time_machine.travel(AT, tick=False):
         client = login("bob")  # the step-up an export needs is fresh at AT
         xlsx = client.get("/manage/officer-list.xlsx", {"state": "registered"})
-        sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+        sheet = load_workbook(io.BytesIO(streamed_body(xlsx))).active
         rows = list(sheet.iter_rows(values_only=True))
         assert rows[0][0] == "รหัสผู้ใช้" and len(rows) == 1 + 8
         assert (rows[1][0], rows[1][4], rows[1][5]) == ("o00", "ลงทะเบียนแล้ว", "10 ก.พ. 2568")
-        csv_text = b"".join(
-            client.get("/manage/officer-list.csv", {"state": "unregistered"}).streaming_content
+        csv_text = streamed_body(
+            client.get("/manage/officer-list.csv", {"state": "unregistered"})
         ).decode()
         names = [row[0] for row in csv.reader(io.StringIO(csv_text.lstrip("\ufeff")))][1:]
         assert names == ["o08", "o09", "o10", "o11"]
@@ -186,7 +189,7 @@ def test_officer_list_exports_and_filters(api, registrations, bob, cgd_tree) -> 
     assert 'data-testid="state-o08"' in legacy and 'data-testid="state-o10"' not in legacy
 
 
-def test_refused_as_not_registered_after_the_cutover(api, registrations, bob, dave) -> None:  # type: ignore[no-untyped-def]
+def test_refused_as_not_registered_after_the_cutover(api, registrations, bob, dave) -> None:
     after = bkk(dt.date(2025, 4, 20))
     with time_machine.travel(after, tick=False):
         for username in ("o08", "o08", "dave", "o00"):
@@ -200,12 +203,14 @@ def test_refused_as_not_registered_after_the_cutover(api, registrations, bob, da
     assert "<td>2</td>" in refused  # refused twice
 
 
-def test_the_first_week_pace_counts_only_the_days_registration_was_open(cgd_tree, bob) -> None:  # type: ignore[no-untyped-def]
+def test_the_first_week_pace_counts_only_the_days_registration_was_open(cgd_tree, bob) -> None:
     """One registration a day since the opening is exactly the pace needed: on time."""
     for number in range(61):
-        officer = OfficerFactory(unit=cgd_tree["cgd_unit"])
+        officer = OfficerFactory.create(unit=cgd_tree["cgd_unit"])
         if number < 3:
-            SoftTokenFactory(officer=officer, confirmed_at=bkk(OPENS + dt.timedelta(days=number)))
+            SoftTokenFactory.create(
+                officer=officer, confirmed_at=bkk(OPENS + dt.timedelta(days=number))
+            )
     evening = bkk(OPENS + dt.timedelta(days=2), hour=20)
     with time_machine.travel(evening, tick=False):
         figures = burnup(bob.viewer, None, 61, at=evening, opens=OPENS, closes=CLOSES)

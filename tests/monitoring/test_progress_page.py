@@ -4,16 +4,16 @@ import pytest
 import time_machine
 from django.test import Client
 
-from tests.conftest import sign_in
+from tests.conftest import sign_in, streamed_body
 from tests.factories import OfficerFactory, SoftTokenFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @time_machine.travel(dt.datetime(2025, 3, 1, 3, 0, tzinfo=dt.UTC), tick=False)
-def test_progress_page_in_thai_with_drill_down(cgd_tree, alice) -> None:  # type: ignore[no-untyped-def]
-    SoftTokenFactory(officer=OfficerFactory(unit=cgd_tree["cgd_unit"]))
-    OfficerFactory(unit=cgd_tree["cgd_regional"])
+def test_progress_page_in_thai_with_drill_down(cgd_tree, alice) -> None:
+    SoftTokenFactory.create(officer=OfficerFactory.create(unit=cgd_tree["cgd_unit"]))
+    OfficerFactory.create(unit=cgd_tree["cgd_regional"])
     client = Client()
     sign_in(client, "alice")
     body = client.get("/manage/progress/03004/").content.decode()
@@ -23,22 +23,22 @@ def test_progress_page_in_thai_with_drill_down(cgd_tree, alice) -> None:  # type
 
 
 @time_machine.travel(dt.datetime(2025, 3, 1, 3, 0, tzinfo=dt.UTC), tick=False)
-def test_officer_list_filters_pages_and_exports_in_scope(cgd_tree, bob, dave) -> None:  # type: ignore[no-untyped-def]
+def test_officer_list_filters_pages_and_exports_in_scope(cgd_tree, bob, dave) -> None:
     import csv
     import io
 
-    registered = OfficerFactory(
+    registered = OfficerFactory.create(
         username="reg.one", unit=cgd_tree["cgd_unit"], name_th="=HYPERLINK(1)"
     )
-    SoftTokenFactory(officer=registered)
+    SoftTokenFactory.create(officer=registered)
     for number in range(55):
-        OfficerFactory(username=f"new{number:02d}", unit=cgd_tree["cgd_regional"])
+        OfficerFactory.create(username=f"new{number:02d}", unit=cgd_tree["cgd_regional"])
     client = Client()
     sign_in(client, "bob")
     page = client.get("/manage/officer-list/", {"state": "registered"}).content.decode()
     assert "reg.one" in page and "new00" not in page
     page_two = client.get(
-        "/manage/officer-list/", {"state": "not_started", "page": 2}
+        "/manage/officer-list/", {"state": "not_started", "page": "2"}
     ).content.decode()
     assert "new54" in page_two
     assert (
@@ -53,7 +53,7 @@ def test_officer_list_filters_pages_and_exports_in_scope(cgd_tree, bob, dave) ->
     bad = client.get("/manage/officer-list/", {"page": "-3", "unit": "12ab"})
     assert bad.status_code == 200 and "errorlist" in bad.content.decode()
     export = client.get("/manage/officer-list.csv", {"state": "registered"})
-    text = b"".join(export.streaming_content).decode()  # type: ignore[attr-defined]
+    text = streamed_body(export).decode()
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0][0] == "รหัสผู้ใช้"

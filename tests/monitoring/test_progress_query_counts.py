@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from agencies.models import Agency, Officer
 from agencies.policy import Role
 from auth_gateway.policy import Decision, Method
-from tests.conftest import force_sign_in
+from tests.conftest import force_sign_in, streamed_body
 from tests.factories import (
     LoginDecisionFactory,
     OfficerFactory,
@@ -48,24 +48,24 @@ PAGES = [
 
 
 def decide(officer: Officer, method: Method, decision: Decision, hours_ago: int) -> None:
-    LoginDecisionFactory(
+    LoginDecisionFactory.create(
         officer=officer, method=method, decision=decision, at=AT - dt.timedelta(hours=hours_ago)
     )
 
 
 def token_key(officer: Officer, state: TokenKeyState) -> None:
-    TokenKeyFactory(officer=officer, state=state, updated_at=AT)
+    TokenKeyFactory.create(officer=officer, state=state, updated_at=AT)
 
 
 def add_officer(unit: Agency, number: int) -> None:
     """Registered, half-way, or not started; with a Token Key and some logins."""
-    officer = OfficerFactory(username=f"q{number:03d}", unit=unit)
+    officer = OfficerFactory.create(username=f"q{number:03d}", unit=unit)
     if number % 3 == 0:
-        SoftTokenFactory(officer=officer)
+        SoftTokenFactory.create(officer=officer)
         decide(officer, Method.SOFT_TOKEN, Decision.ALLOW, hours_ago=number % 48)
         token_key(officer, TokenKeyState.HANDED_OVER if number % 2 else TokenKeyState.RECEIVED)
     elif number % 3 == 1:
-        SoftTokenFactory(
+        SoftTokenFactory.create(
             officer=officer,
             status=SoftTokenStatus.PENDING,
             created_at=AT - dt.timedelta(minutes=2),
@@ -90,7 +90,7 @@ def more(tree: dict[str, Agency]) -> None:
     units = [tree["cgd_unit"], tree["cgd_regional"], tree["customs_unit"], tree["disease_unit"]]
     for department in ("cgd", "customs", "disease"):
         for _ in range(3):
-            units.append(UnitFactory(parent=tree[department]))
+            units.append(UnitFactory.create(parent=tree[department]))
     for number in range(3, 61):
         add_officer(units[number % len(units)], number)
 
@@ -101,7 +101,7 @@ def queries(client: Client, url: str) -> int:
         response = client.get(url)
         assert response.status_code == 200, url
         if response.streaming:
-            b"".join(response.streaming_content)  # type: ignore[attr-defined]
+            streamed_body(response)
     return len(captured)
 
 
@@ -109,7 +109,7 @@ def queries(client: Client, url: str) -> int:
 @time_machine.travel(AT, tick=False)
 def test_queries_per_page_do_not_grow_with_the_data(
     url: str, persona: str, cgd_tree, alice: Officer, bob: Officer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = Client()
     force_sign_in(client, {"alice": alice, "bob": bob}[persona])
     small(cgd_tree)

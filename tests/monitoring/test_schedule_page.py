@@ -37,7 +37,7 @@ CIRCULAR_BASED_ON = "2025-02-10,2025-04-11,2025-04-12,2025-05-30"
 
 
 @pytest.fixture(autouse=True)
-def in_window():  # type: ignore[no-untyped-def]
+def in_window():
     with time_machine.travel(IN_WINDOW, tick=False) as traveller:
         yield traveller
 
@@ -48,7 +48,7 @@ def login(username: str) -> Client:
     return client
 
 
-def post(client: Client, action: str, based_on: str = CIRCULAR_BASED_ON, **dates: str):  # type: ignore[no-untyped-def]
+def post(client: Client, action: str, based_on: str = CIRCULAR_BASED_ON, **dates: str):
     return client.post(URL, {**CIRCULAR_FIELDS, **dates, "action": action, "based_on": based_on})
 
 
@@ -67,7 +67,7 @@ def data_attribute(body: str, testid: str, attribute: str) -> str:
 # --- access -----------------------------------------------------------------------------------------
 
 
-def test_central_admin_sees_the_dates_in_be_the_phase_and_a_prefilled_form(alice) -> None:  # type: ignore[no-untyped-def]
+def test_central_admin_sees_the_dates_in_be_the_phase_and_a_prefilled_form(alice) -> None:
     response = login("alice").get(URL)
     body = response.content.decode()
     assert response.status_code == 200
@@ -82,7 +82,7 @@ def test_central_admin_sees_the_dates_in_be_the_phase_and_a_prefilled_form(alice
     assert 'data-testid="read-only"' not in body
 
 
-def test_auditor_reads_without_a_form_and_cannot_post(alice, erin) -> None:  # type: ignore[no-untyped-def]
+def test_auditor_reads_without_a_form_and_cannot_post(alice, erin) -> None:
     change_schedule(at=IN_WINDOW, actor=alice, stepped_up_at=IN_WINDOW, closes=dt.date(2025, 4, 10))
     client = login("erin")
     body = client.get(URL).content.decode()
@@ -98,7 +98,7 @@ def test_auditor_reads_without_a_form_and_cannot_post(alice, erin) -> None:  # t
 
 
 @pytest.mark.parametrize("username", ["bob", "charlie"])
-def test_agency_admins_and_officers_get_404(username, bob, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_agency_admins_and_officers_get_404(username, bob, charlie) -> None:
     client = login(username)
     assert client.get(URL).status_code == 404
     assert post(client, "confirm", closes="10/04/2568").status_code == 404
@@ -106,12 +106,12 @@ def test_agency_admins_and_officers_get_404(username, bob, charlie) -> None:  # 
     assert not AuditEvent.objects.filter(action="schedule.changed").exists()
 
 
-def test_anonymous_visitor_is_sent_to_log_in(cgd_tree) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_visitor_is_sent_to_log_in(cgd_tree) -> None:
     response = Client().get(URL)
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
-def test_post_without_csrf_token_is_refused(alice) -> None:  # type: ignore[no-untyped-def]
+def test_post_without_csrf_token_is_refused(alice) -> None:
     client = Client(enforce_csrf_checks=True)
     force_sign_in(client, alice)
     assert 'name="csrfmiddlewaretoken"' in client.get(URL).content.decode()
@@ -123,7 +123,7 @@ def test_post_without_csrf_token_is_refused(alice) -> None:  # type: ignore[no-u
 # --- the two-step change --------------------------------------------------------------------------
 
 
-def test_preview_shows_old_and_new_and_saves_nothing(alice) -> None:  # type: ignore[no-untyped-def]
+def test_preview_shows_old_and_new_and_saves_nothing(alice) -> None:
     response = post(
         login("alice"), "preview", closes="2568-04-18", soft_token_only_from="19/04/2568"
     )
@@ -144,7 +144,7 @@ def test_preview_shows_old_and_new_and_saves_nothing(alice) -> None:  # type: ig
     assert not AuditEvent.objects.filter(action="schedule.changed").exists()
 
 
-def test_confirming_the_preview_saves_be_input_as_ce_dates_with_one_audit_row(alice) -> None:  # type: ignore[no-untyped-def]
+def test_confirming_the_preview_saves_be_input_as_ce_dates_with_one_audit_row(alice) -> None:
     client = login("alice")
     preview = post(
         client,
@@ -177,7 +177,7 @@ def test_confirming_the_preview_saves_be_input_as_ce_dates_with_one_audit_row(al
     assert "18 เมษายน 2568" in after.content.decode()
 
 
-def test_a_refresh_after_saving_does_not_save_again(alice) -> None:  # type: ignore[no-untyped-def]
+def test_a_refresh_after_saving_does_not_save_again(alice) -> None:
     client = login("alice")
     assert post(client, "confirm", closes="04/04/2568").status_code == 302
     # The same confirm again (a resubmitted form) finds nothing left to change.
@@ -186,7 +186,7 @@ def test_a_refresh_after_saving_does_not_save_again(alice) -> None:  # type: ign
     assert AuditEvent.objects.filter(action="schedule.changed").count() == 1
 
 
-def test_confirm_on_a_schedule_changed_meanwhile_is_not_saved(alice) -> None:  # type: ignore[no-untyped-def]
+def test_confirm_on_a_schedule_changed_meanwhile_is_not_saved(alice) -> None:
     client = login("alice")
     preview = post(client, "preview", closes="04/04/2568").content.decode()
     change_schedule(at=IN_WINDOW, actor_label="someone else", return_due=dt.date(2025, 6, 1))
@@ -204,7 +204,7 @@ def test_confirm_on_a_schedule_changed_meanwhile_is_not_saved(alice) -> None:  #
     assert AuditEvent.objects.filter(action="schedule.changed").count() == 1
 
 
-def test_edit_goes_back_to_the_form_with_the_typed_dates(alice) -> None:  # type: ignore[no-untyped-def]
+def test_edit_goes_back_to_the_form_with_the_typed_dates(alice) -> None:
     body = post(login("alice"), "edit", closes="18/04/2568").content.decode()
     assert 'name="closes" value="18/04/2568"' in body
     assert 'data-testid="preview"' not in body
@@ -215,7 +215,7 @@ def test_edit_goes_back_to_the_form_with_the_typed_dates(alice) -> None:  # type
 
 
 @pytest.mark.parametrize("action", ["preview", "confirm"])
-def test_closes_before_opens_names_the_field_and_changes_nothing(alice, action) -> None:  # type: ignore[no-untyped-def]
+def test_closes_before_opens_names_the_field_and_changes_nothing(alice, action) -> None:
     response = post(login("alice"), action, closes="2568-02-01")
     body = response.content.decode()
     assert response.status_code == 200
@@ -228,7 +228,7 @@ def test_closes_before_opens_names_the_field_and_changes_nothing(alice, action) 
     assert not AuditEvent.objects.filter(action="schedule.changed").exists()
 
 
-def test_soft_token_only_on_the_closing_day_is_refused(alice) -> None:  # type: ignore[no-untyped-def]
+def test_soft_token_only_on_the_closing_day_is_refused(alice) -> None:
     response = post(login("alice"), "preview", soft_token_only_from="11/04/2568")
     assert list(response.context["form"].errors) == ["soft_token_only_from"]
 
@@ -242,7 +242,7 @@ def test_soft_token_only_on_the_closing_day_is_refused(alice) -> None:  # type: 
         ("", "return_due"),
     ],
 )
-def test_malformed_date_is_named_on_its_field(alice, typed, field) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_date_is_named_on_its_field(alice, typed, field) -> None:
     response = post(login("alice"), "preview", **{field: typed})
     errors = response.context["form"].errors
     assert list(errors) == [field]
@@ -252,20 +252,20 @@ def test_malformed_date_is_named_on_its_field(alice, typed, field) -> None:  # t
     assert Schedule.load().dates == CIRCULAR_SCHEDULE
 
 
-def test_year_out_of_range_is_refused(alice) -> None:  # type: ignore[no-untyped-def]
+def test_year_out_of_range_is_refused(alice) -> None:
     # 3111 is neither a plausible BE nor CE year here (a BE year given 543 twice, say).
     response = post(login("alice"), "preview", return_due="30/05/3111")
     errors = response.context["form"].errors
     assert list(errors) == ["return_due"] and "2568-05-30" in errors["return_due"][0]
 
 
-def test_thai_digits_are_accepted(alice) -> None:  # type: ignore[no-untyped-def]
+def test_thai_digits_are_accepted(alice) -> None:
     assert post(login("alice"), "confirm", closes="๐๔/๐๔/๒๕๖๘").status_code == 302
     assert Schedule.load().dates.closes == dt.date(2025, 4, 4)
 
 
 @pytest.mark.parametrize("action", ["preview", "confirm"])
-def test_unchanged_submission_says_so_and_writes_no_audit_row(alice, action) -> None:  # type: ignore[no-untyped-def]
+def test_unchanged_submission_says_so_and_writes_no_audit_row(alice, action) -> None:
     # The same dates, typed differently (CE, ISO): still no change.
     response = post(login("alice"), action, opens="2025-02-10", closes="2568-04-11")
     body = response.content.decode()
@@ -281,18 +281,18 @@ def test_unchanged_submission_says_so_and_writes_no_audit_row(alice, action) -> 
 
 def test_statement_counts_active_officers_without_an_active_soft_token(
     cgd_tree, alice, bob, charlie, dave, erin
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     for _ in range(2):
-        SoftTokenFactory(officer=OfficerFactory(unit=cgd_tree["customs_unit"]))
-    SoftTokenFactory(officer=charlie)
-    SoftTokenFactory(
-        officer=OfficerFactory(unit=cgd_tree["cgd_unit"]), status=SoftTokenStatus.REVOKED
+        SoftTokenFactory.create(officer=OfficerFactory.create(unit=cgd_tree["customs_unit"]))
+    SoftTokenFactory.create(officer=charlie)
+    SoftTokenFactory.create(
+        officer=OfficerFactory.create(unit=cgd_tree["cgd_unit"]), status=SoftTokenStatus.REVOKED
     )
-    SoftTokenFactory(
-        officer=OfficerFactory(unit=cgd_tree["cgd_regional"]), status=SoftTokenStatus.PENDING
+    SoftTokenFactory.create(
+        officer=OfficerFactory.create(unit=cgd_tree["cgd_regional"]), status=SoftTokenStatus.PENDING
     )
-    OfficerFactory(unit=cgd_tree["cgd_unit"], is_active=False)  # left the service
-    SoftTokenFactory(officer=OfficerFactory(unit=cgd_tree["disease_unit"], role=Role.AGENCY_ADMIN, admin_scope=cgd_tree["disease"]), status=SoftTokenStatus.REVOKED)  # fmt: skip
+    OfficerFactory.create(unit=cgd_tree["cgd_unit"], is_active=False)  # left the service
+    SoftTokenFactory.create(officer=OfficerFactory.create(unit=cgd_tree["disease_unit"], role=Role.AGENCY_ADMIN, admin_scope=cgd_tree["disease"]), status=SoftTokenStatus.REVOKED)  # fmt: skip
     # Not registered: dave, the revoked one and the pending one. Administrators, auditors, the
     # inactive officer and the registered ones do not count.
     expected = 3
@@ -307,7 +307,7 @@ def test_statement_counts_active_officers_without_an_active_soft_token(
     assert "19 เมษายน 2568" in statement
 
 
-def test_moving_the_close_date_is_stated_with_the_number_of_days(alice) -> None:  # type: ignore[no-untyped-def]
+def test_moving_the_close_date_is_stated_with_the_number_of_days(alice) -> None:
     client = login("alice")
     later = post(client, "preview", closes="18/04/2568", soft_token_only_from="19/04/2568")
     earlier = post(client, "preview", closes="04/04/2568")
@@ -319,7 +319,7 @@ def test_moving_the_close_date_is_stated_with_the_number_of_days(alice) -> None:
     assert len(unmoved.context["preview"]["consequences"]) == 2  # refused, return date
 
 
-def test_moving_the_cutover_to_today_says_the_phase_changes_at_once(alice) -> None:  # type: ignore[no-untyped-def]
+def test_moving_the_cutover_to_today_says_the_phase_changes_at_once(alice) -> None:
     response = post(
         login("alice"), "preview", closes="28/02/2568", soft_token_only_from="01/03/2568"
     )
@@ -333,7 +333,7 @@ def test_moving_the_cutover_to_today_says_the_phase_changes_at_once(alice) -> No
 # --- history ---------------------------------------------------------------------------------------
 
 
-def test_history_lists_every_change_newest_first_with_old_and_new(alice) -> None:  # type: ignore[no-untyped-def]
+def test_history_lists_every_change_newest_first_with_old_and_new(alice) -> None:
     client = login("alice")
     assert post(client, "confirm", closes="18/04/2568", soft_token_only_from="19/04/2568").status_code == 302  # fmt: skip
     change_schedule(
@@ -358,7 +358,7 @@ def test_history_lists_every_change_newest_first_with_old_and_new(alice) -> None
     assert "11 เมษายน 2568 → 18 เมษายน 2568" in oldest
 
 
-def test_demo_schedule_shows_a_note_and_a_saved_change_makes_it_real(alice) -> None:  # type: ignore[no-untyped-def]
+def test_demo_schedule_shows_a_note_and_a_saved_change_makes_it_real(alice) -> None:
     change_schedule(at=IN_WINDOW, actor_label="seed_demo", is_demo=True)
     client = login("alice")
     assert 'data-testid="demo-note"' in client.get(URL).content.decode()
@@ -370,6 +370,6 @@ def test_demo_schedule_shows_a_note_and_a_saved_change_makes_it_real(alice) -> N
 
 
 @time_machine.travel(dt.datetime(2025, 4, 11, 17, 0, tzinfo=dt.UTC), tick=False)
-def test_phase_is_soft_token_only_from_bangkok_midnight(alice) -> None:  # type: ignore[no-untyped-def]
+def test_phase_is_soft_token_only_from_bangkok_midnight(alice) -> None:
     body = login("alice").get(URL).content.decode()
     assert data_attribute(body, "phase", "data-phase") == Phase.SOFT_TOKEN_ONLY

@@ -42,6 +42,7 @@ class Broker:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
+        assert REDIS is not None  # the fixture fails the test first without it
         self.process = subprocess.Popen(  # noqa: S603
             [
                 REDIS,
@@ -75,7 +76,7 @@ class Broker:
 
 
 @pytest.fixture
-def broker(tmp_path: Path, settings):  # type: ignore[no-untyped-def]
+def broker(tmp_path: Path, settings):
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -120,7 +121,7 @@ def forget_connections() -> None:
 
 def test_registration_with_the_broker_down_then_sent_once_when_it_is_back(
     broker: Broker, charlie
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from celery.contrib.testing.worker import start_worker
 
     from schedule.models import Schedule

@@ -13,7 +13,7 @@ from agencies.models import Officer
 from agencies.policy import Role
 from audit.models import AuditEvent
 from registration.models import RegistrationCode
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import PASSWORD, first_group, sign_in
 from tests.factories import DEMO_SECRET, SoftTokenFactory
 from tests.totp_reference import phone_code
 from tokens.models import RecoveryCode, SoftToken, SoftTokenStatus
@@ -30,7 +30,7 @@ def signed_in(username: str) -> Client:
 
 @pytest.fixture
 def registered(charlie: Officer) -> Officer:
-    SoftTokenFactory(officer=charlie, confirmed_at=IN_WINDOW)
+    SoftTokenFactory.create(officer=charlie, confirmed_at=IN_WINDOW)
     return charlie
 
 
@@ -43,12 +43,12 @@ def test_status_page(registered: Officer) -> None:
             new_recovery_codes(registered, at=IN_WINDOW)
     body = signed_in("charlie").get("/account/").content.decode()
     assert "1 มี.ค. 2568" in body  # registered since, BE
-    assert "10" in re.search(r'data-testid="codes-left">([^<]+)<', body).group(1)  # type: ignore[union-attr]
+    assert "10" in first_group(r'data-testid="codes-left">([^<]+)<', body)
 
 
 def test_replace_phone_with_a_recovery_code(
     registered: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from django.db import transaction
 
     with time_machine.travel(IN_WINDOW, tick=False):
@@ -70,7 +70,7 @@ def test_replace_phone_with_a_recovery_code(
         assert client.post("/account/verify/", {"code": codes[0]}).status_code == 200
         assert client.post("/account/replace-phone/")["Location"] == "/register/qr/"
         page = client.get("/register/qr/").content.decode()
-        new_secret = re.search(r"secret=([A-Z2-7]+)", page).group(1)  # type: ignore[union-attr]
+        new_secret = first_group(r"secret=([A-Z2-7]+)", page)
         old = SoftToken.objects.get(officer=registered, status=SoftTokenStatus.ACTIVE)
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post("/register/qr/", {"code": phone_code(new_secret, IN_WINDOW)})
@@ -125,7 +125,7 @@ def test_admin_outside_the_subtree_gets_404(bob: Officer, dave: Officer, charlie
 def test_admin_reset_with_in_person_code_then_re_registration_after_the_window(
     bob: Officer,
     registered: Officer,
-    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+    django_capture_on_commit_callbacks,
 ) -> None:
     with time_machine.travel(AFTER, tick=False):
         client = signed_in("bob")
@@ -146,9 +146,7 @@ def test_admin_reset_with_in_person_code_then_re_registration_after_the_window(
             )
         shown_at = response["Location"]
         body = client.get(shown_at).content.decode()
-        code = re.search(
-            r'data-testid="issued-code">.*?<code>([A-Z0-9-]+)</code>', body, re.S
-        ).group(1)  # type: ignore[union-attr]
+        code = first_group(r'data-testid="issued-code">.*?<code>([A-Z0-9-]+)</code>', body, re.S)
         assert not SoftToken.objects.filter(
             officer=registered, status=SoftTokenStatus.ACTIVE
         ).exists()
@@ -177,7 +175,7 @@ def test_admin_reset_with_in_person_code_then_re_registration_after_the_window(
 
 def test_late_registration_code_by_email(
     alice: Officer, dave: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with time_machine.travel(AFTER, tick=False):
         client = signed_in("alice")
         with django_capture_on_commit_callbacks(execute=True):
@@ -185,7 +183,7 @@ def test_late_registration_code_by_email(
                 "/manage/officers/dave/", {"action": "late", "days": "3", "delivery": "email"}
             )
         assert 'data-testid="issued-code"' not in response.content.decode()
-        code = re.search(r"([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+        code = first_group(r"([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})", str(mail.outbox[-1].body))
         stored = RegistrationCode.objects.get(officer=dave)
         assert stored.kind == "late" and stored.expires_at == AFTER + dt.timedelta(days=3)
         assert code not in stored.code_hash
@@ -211,7 +209,7 @@ def test_admin_unlocks(bob: Officer, charlie: Officer) -> None:
     assert (charlie.failed_logins, charlie.locked_until) == (0, None)
 
 
-def test_no_secret_in_admin_pages(alice: Officer, registered: Officer, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_no_secret_in_admin_pages(alice: Officer, registered: Officer, caplog) -> None:
     from django.db import transaction
 
     with transaction.atomic():
@@ -260,7 +258,7 @@ def test_new_session_id_at_sign_in(charlie: Officer) -> None:
 def test_expired_pending_tokens_lose_their_secret(charlie: Officer) -> None:
     from registration.tasks import discard_expired_pending_tokens
 
-    token = SoftTokenFactory(
+    token = SoftTokenFactory.create(
         officer=charlie, status=SoftTokenStatus.PENDING, created_at=IN_WINDOW, confirmed_at=None
     )
     with time_machine.travel(IN_WINDOW + dt.timedelta(minutes=9), tick=False):
@@ -294,7 +292,7 @@ def test_wrong_fresh_codes_count_and_lock_and_end_the_session(registered: Office
 
 def test_registration_in_another_browser_cannot_revoke_a_token_registered_meanwhile(
     charlie: Officer,
-    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+    django_capture_on_commit_callbacks,
 ) -> None:
     from tests.registration.test_registration_flow import secret_from_page, through_identity
 
@@ -303,7 +301,7 @@ def test_registration_in_another_browser_cannot_revoke_a_token_registered_meanwh
         through_identity(attacker, charlie, django_capture_on_commit_callbacks)
         attacker.post("/register/warning/")
         attacker_secret, _ = secret_from_page(attacker)
-        SoftTokenFactory(officer=charlie)  # the owner registers in the meantime
+        SoftTokenFactory.create(officer=charlie)  # the owner registers in the meantime
         owners = SoftToken.objects.get(officer=charlie, status=SoftTokenStatus.ACTIVE)
         response = attacker.post("/register/qr/", {"code": phone_code(attacker_secret, IN_WINDOW)})
     assert response.status_code == 200  # refused with a message
@@ -313,7 +311,7 @@ def test_registration_in_another_browser_cannot_revoke_a_token_registered_meanwh
 
 def test_citizen_id_guessing_stops_after_five_a_day(
     charlie: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     cid = charlie.citizen_id
     other = "1101700207030" if cid != "1101700207030" else "1234567890121"
     with time_machine.travel(IN_WINDOW, tick=False):
@@ -329,7 +327,7 @@ def test_citizen_id_guessing_stops_after_five_a_day(
 
 def test_a_new_email_code_kills_the_older_one(
     charlie: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from registration.models import IdentityCheck
 
     cid = charlie.citizen_id
@@ -337,7 +335,7 @@ def test_a_new_email_code_kills_the_older_one(
         client = signed_in("charlie")
         with django_capture_on_commit_callbacks(execute=True):
             client.post("/register/", {"citizen_id": cid})
-        first = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+        first = first_group(r"\b(\d{6})\b", str(mail.outbox[-1].body))
         clock.move_to(IN_WINDOW + dt.timedelta(minutes=2))
         with django_capture_on_commit_callbacks(execute=True):
             client.post("/register/", {"citizen_id": cid})
@@ -352,7 +350,7 @@ def test_a_new_email_code_kills_the_older_one(
 
 def test_outbox_body_is_encrypted_and_emptied_once_sent(
     charlie: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from outbox.models import OutboxMessage
 
     cid = charlie.citizen_id
@@ -361,7 +359,7 @@ def test_outbox_body_is_encrypted_and_emptied_once_sent(
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             client.post("/register/", {"citizen_id": cid})
         message = OutboxMessage.objects.get()
-        code = re.search(r"\b(\d{6})\b", message.body_text).group(1)  # type: ignore[union-attr]
+        code = first_group(r"\b(\d{6})\b", message.body_text)
         assert code not in message.body
         for callback in callbacks:
             callback()
@@ -372,10 +370,10 @@ def test_outbox_body_is_encrypted_and_emptied_once_sent(
 
 def test_administrators_do_not_act_on_themselves_or_other_admins(
     bob: Officer, alice: Officer, cgd_tree
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from tests.factories import OfficerFactory
 
-    OfficerFactory(
+    OfficerFactory.create(
         username="carol",
         role=Role.AGENCY_ADMIN,
         unit=cgd_tree["cgd_unit"],

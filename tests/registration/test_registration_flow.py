@@ -12,7 +12,7 @@ from django.test import Client
 from agencies.models import Officer
 from audit.models import AuditEvent
 from registration.models import IdentityCheck, RegistrationCode
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, first_group
 from tests.factories import RegistrationCodeFactory
 from tests.totp_reference import phone_code
 from tokens.models import RecoveryCode, SoftToken, SoftTokenStatus
@@ -34,17 +34,16 @@ def citizen_id_of(officer: Officer) -> str:
     return officer.citizen_id
 
 
-def email_code(django_capture_on_commit_callbacks) -> str:  # type: ignore[no-untyped-def]
-    body = mail.outbox[-1].body
-    return re.search(r"\b(\d{6})\b", body).group(1)  # type: ignore[union-attr]
+def email_code(django_capture_on_commit_callbacks) -> str:
+    return first_group(r"\b(\d{6})\b", str(mail.outbox[-1].body))
 
 
-def through_identity(client: Client, officer: Officer, capture) -> None:  # type: ignore[no-untyped-def]
+def through_identity(client: Client, officer: Officer, capture) -> None:
     with capture(execute=True):
         response = client.post("/register/", {"citizen_id": citizen_id_of(officer)})
     assert response.status_code == 302, response.content.decode()[:3000]
     assert response["Location"] == "/register/email/"
-    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    code = first_group(r"\b(\d{6})\b", str(mail.outbox[-1].body))
     response = client.post("/register/email/", {"code": code})
     assert response["Location"] == "/register/warning/"
 
@@ -54,7 +53,7 @@ def secret_from_page(client: Client) -> tuple[str, str]:
     assert page.status_code == 200
     assert "no-store" in page["Cache-Control"]
     body = page.content.decode()
-    uri = re.search(r'href="(otpauth://[^"]+)"', body).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    uri = first_group(r'href="(otpauth://[^"]+)"', body).replace("&amp;", "&")
     secret = parse_qs(urlparse(uri).query)["secret"][0]
     return secret, uri
 
@@ -62,7 +61,7 @@ def secret_from_page(client: Client) -> tuple[str, str]:
 @time_machine.travel(IN_WINDOW, tick=False)
 def test_whole_registration_in_the_window(
     officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
     assert officer_client.post("/register/warning/")["Location"] == "/register/qr/"
     secret, uri = secret_from_page(officer_client)
@@ -117,7 +116,7 @@ def test_wrong_citizen_id_counts_toward_lockout_and_typos_do_not(
 @time_machine.travel(IN_WINDOW, tick=False)
 def test_citizen_id_with_thai_digits_and_dashes(
     officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     thai = citizen_id_of(charlie).translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
     typed = f"{thai[0]}-{thai[1:5]}-{thai[5:10]}-{thai[10:12]}-{thai[12]}"
     with django_capture_on_commit_callbacks(execute=True):
@@ -127,11 +126,11 @@ def test_citizen_id_with_thai_digits_and_dashes(
 
 def test_email_code_expires_and_dies_after_five_wrong_tries(
     officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with time_machine.travel(IN_WINDOW, tick=False) as clock:
         with django_capture_on_commit_callbacks(execute=True):
             officer_client.post("/register/", {"citizen_id": citizen_id_of(charlie)})
-        code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+        code = first_group(r"\b(\d{6})\b", str(mail.outbox[-1].body))
         wrong = "000000" if code != "000000" else "111111"
         for _ in range(5):
             officer_client.post("/register/email/", {"code": wrong})
@@ -141,7 +140,7 @@ def test_email_code_expires_and_dies_after_five_wrong_tries(
         # A fresh code, typed with spaces and Thai digits after 11 minutes: expired.
         with django_capture_on_commit_callbacks(execute=True):
             officer_client.post("/register/", {"citizen_id": citizen_id_of(charlie)})
-        code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+        code = first_group(r"\b(\d{6})\b", str(mail.outbox[-1].body))
         clock.move_to(IN_WINDOW + dt.timedelta(minutes=11))
         response = officer_client.post("/register/email/", {"code": code})
         assert response.status_code == 200
@@ -151,10 +150,10 @@ def test_email_code_expires_and_dies_after_five_wrong_tries(
 @time_machine.travel(IN_WINDOW, tick=False)
 def test_email_code_with_spaces_and_thai_digits(
     officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         officer_client.post("/register/", {"citizen_id": citizen_id_of(charlie)})
-    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    code = first_group(r"\b(\d{6})\b", str(mail.outbox[-1].body))
     typed = " ".join(code.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")))
     assert (
         officer_client.post("/register/email/", {"code": typed})["Location"] == "/register/warning/"
@@ -163,7 +162,7 @@ def test_email_code_with_spaces_and_thai_digits(
 
 def test_pending_token_expires_after_ten_minutes(
     officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with time_machine.travel(IN_WINDOW, tick=False) as clock:
         through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
         officer_client.post("/register/warning/")
@@ -178,7 +177,7 @@ def test_pending_token_expires_after_ten_minutes(
 @time_machine.travel(IN_WINDOW, tick=False)
 def test_clock_skew_is_explained(
     officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
     officer_client.post("/register/warning/")
     secret, _uri = secret_from_page(officer_client)
@@ -199,7 +198,7 @@ def test_clock_skew_is_explained(
 @time_machine.travel(IN_WINDOW, tick=False)
 def test_two_tabs_share_one_qr_code(
     officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     through_identity(officer_client, charlie, django_capture_on_commit_callbacks)
     officer_client.post("/register/warning/")
     first_tab, _ = secret_from_page(officer_client)
@@ -213,7 +212,7 @@ def test_two_tabs_share_one_qr_code(
 @time_machine.travel(IN_WINDOW, tick=False)
 def test_two_browsers_leave_one_consistent_token(
     charlie: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     office_pc, laptop = Client(), Client()
     for browser in (office_pc, laptop):
         browser.post("/login/", {"username": "charlie", "password": PASSWORD})
@@ -250,18 +249,20 @@ def test_before_the_window_says_when_it_opens(officer_client: Client) -> None:
 @time_machine.travel(AFTER, tick=False)
 def test_after_the_window_a_late_registration_code_is_needed(
     officer_client: Client, charlie: Officer, alice: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     response = officer_client.post("/register/", {"citizen_id": citizen_id_of(charlie)})
     assert response.status_code == 200
     assert not IdentityCheck.objects.exists()
-    RegistrationCodeFactory(officer=charlie, code="LATE2568CODE", issued_by=alice, issued_at=AFTER)
+    RegistrationCodeFactory.create(
+        officer=charlie, code="LATE2568CODE", issued_by=alice, issued_at=AFTER
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = officer_client.post(
             "/register/",
             {"citizen_id": citizen_id_of(charlie), "registration_code": "late 2568 code"},
         )
     assert response["Location"] == "/register/email/"
-    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    code = first_group(r"\b(\d{6})\b", str(mail.outbox[-1].body))
     officer_client.post("/register/email/", {"code": code})
     officer_client.post("/register/warning/")
     secret, _ = secret_from_page(officer_client)
@@ -279,11 +280,11 @@ def test_registration_needs_login(client: Client) -> None:
 def test_a_registered_officer_cannot_replace_the_token_by_identity_check_alone(
     officer_client: Client,
     charlie: Officer,
-    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+    django_capture_on_commit_callbacks,
 ) -> None:
     from tests.factories import SoftTokenFactory
 
-    SoftTokenFactory(officer=charlie)
+    SoftTokenFactory.create(officer=charlie)
     assert officer_client.get("/register/")["Location"] == "/account/"
     assert (
         officer_client.post("/register/", {"citizen_id": citizen_id_of(charlie)})["Location"]
@@ -295,14 +296,14 @@ def test_a_registered_officer_cannot_replace_the_token_by_identity_check_alone(
 @time_machine.travel(IN_WINDOW, tick=False)
 def test_double_clicks_leave_one_consistent_state(
     officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     cid = citizen_id_of(charlie)
     with django_capture_on_commit_callbacks(execute=True):
         first = officer_client.post("/register/", {"citizen_id": cid})
         second = officer_client.post("/register/", {"citizen_id": cid})
     assert first["Location"] == second["Location"] == "/register/email/"
     assert IdentityCheck.objects.count() == 1 and len(mail.outbox) == 1  # one e-mail, one code
-    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    code = first_group(r"\b(\d{6})\b", str(mail.outbox[-1].body))
     officer_client.post("/register/email/", {"code": code})
     assert officer_client.post("/register/warning/")["Location"] == "/register/qr/"
     assert officer_client.post("/register/warning/")["Location"] == "/register/qr/"
@@ -310,18 +311,18 @@ def test_double_clicks_leave_one_consistent_state(
     secret, _ = secret_from_page(officer_client)
     code = phone_code(secret, IN_WINDOW)
     with django_capture_on_commit_callbacks(execute=True):
-        first = officer_client.post("/register/qr/", {"code": code})["Location"]
+        first_to = officer_client.post("/register/qr/", {"code": code})["Location"]
         # The second click of a double-click still leads to the same recovery codes.
-        second = officer_client.post("/register/qr/", {"code": code})["Location"]
-    assert first == second and first.startswith("/register/codes/?r=")
-    assert len(re.findall(r"<code>\d{4}-", officer_client.get(second).content.decode())) == 10
+        second_to = officer_client.post("/register/qr/", {"code": code})["Location"]
+    assert first_to == second_to and first_to.startswith("/register/codes/?r=")
+    assert len(re.findall(r"<code>\d{4}-", officer_client.get(second_to).content.decode())) == 10
     assert SoftToken.objects.filter(officer=charlie, status=SoftTokenStatus.ACTIVE).count() == 1
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
 def test_the_confirming_code_cannot_be_replayed_at_the_gateway(
     officer_client: Client, charlie: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from auth_gateway.services import create_service_client
 
     through_identity(officer_client, charlie, django_capture_on_commit_callbacks)

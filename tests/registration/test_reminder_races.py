@@ -24,8 +24,8 @@ def postgres_only() -> None:
         pytest.skip("concurrency is tested on PostgreSQL (CI sets DATABASE_URL)")
 
 
-def test_parallel_clicks_and_beat_runs_send_each_officer_one_email(cgd_tree, bob) -> None:  # type: ignore[no-untyped-def]
-    officers = [OfficerFactory(unit=cgd_tree["cgd_unit"]) for _ in range(30)]
+def test_parallel_clicks_and_beat_runs_send_each_officer_one_email(cgd_tree, bob) -> None:
+    officers = [OfficerFactory.create(unit=cgd_tree["cgd_unit"]) for _ in range(30)]
     barrier = threading.Barrier(PARALLEL)
     errors: list[BaseException] = []
 

@@ -34,42 +34,43 @@ def reminder_days(officer: Officer) -> list[int]:
     return sorted(((CLOSES - bangkok_date(m.created_at)).days for m in sent), reverse=True)
 
 
-def test_cadence_right_days_never_twice_none_after_registering(cgd_tree) -> None:  # type: ignore[no-untyped-def]
-    never = OfficerFactory(username="never", unit=cgd_tree["cgd_unit"])
-    late = OfficerFactory(username="late", unit=cgd_tree["disease_unit"])
-    early = OfficerFactory(username="early", unit=cgd_tree["cgd_unit"])
-    SoftTokenFactory(officer=early, confirmed_at=morning(OPENS))
+def test_cadence_right_days_never_twice_none_after_registering(cgd_tree) -> None:
+    never = OfficerFactory.create(username="never", unit=cgd_tree["cgd_unit"])
+    late = OfficerFactory.create(username="late", unit=cgd_tree["disease_unit"])
+    early = OfficerFactory.create(username="early", unit=cgd_tree["cgd_unit"])
+    SoftTokenFactory.create(officer=early, confirmed_at=morning(OPENS))
     day = OPENS - dt.timedelta(days=40)  # also before the window: nothing then
     while day <= CLOSES + dt.timedelta(days=5):
         for hour in (1, 9, 23):  # the beat runs several times a day
             with time_machine.travel(morning(day, hour), tick=False):
                 send_registration_reminders(at=morning(day, hour))
         if day == CLOSES - dt.timedelta(days=5):  # registers between the 7- and 3-day reminders
-            SoftTokenFactory(officer=late, confirmed_at=morning(day))
+            SoftTokenFactory.create(officer=late, confirmed_at=morning(day))
         day += dt.timedelta(days=1)
     assert reminder_days(never) == [30, 14, 7, 3, 1]
     assert reminder_days(late) == [30, 14, 7]
     assert reminder_days(early) == []
     message = OutboxMessage.objects.filter(officer=never).order_by("created_at").last()
+    assert message is not None
     assert message.to == never.email and "1 วัน" in message.subject
 
 
-def test_an_officer_who_registers_after_the_claim_is_skipped(cgd_tree) -> None:  # type: ignore[no-untyped-def]
-    officer = OfficerFactory(unit=cgd_tree["cgd_unit"])
+def test_an_officer_who_registers_after_the_claim_is_skipped(cgd_tree) -> None:
+    officer = OfficerFactory.create(unit=cgd_tree["cgd_unit"])
     at = morning(CLOSES - dt.timedelta(days=14))
     with time_machine.travel(at, tick=False):
         assert claim_scheduled_reminders(at=at) == 1
-        SoftTokenFactory(officer=officer)
+        SoftTokenFactory.create(officer=officer)
         assert deliver_reminders(at=at) == 0
     row = RegistrationReminder.objects.get(recipient=officer)
     assert row.skipped and row.delivered_at == at
     assert not OutboxMessage.objects.filter(officer=officer).exists()
 
 
-def test_a_moved_closing_day_starts_a_fresh_series(cgd_tree, alice) -> None:  # type: ignore[no-untyped-def]
+def test_a_moved_closing_day_starts_a_fresh_series(cgd_tree, alice) -> None:
     from schedule.services import change_schedule
 
-    officer = OfficerFactory(unit=cgd_tree["cgd_unit"])
+    officer = OfficerFactory.create(unit=cgd_tree["cgd_unit"])
     first = morning(CLOSES - dt.timedelta(days=14))
     with time_machine.travel(first, tick=False):
         send_registration_reminders(at=first)
@@ -88,12 +89,12 @@ def test_a_moved_closing_day_starts_a_fresh_series(cgd_tree, alice) -> None:  # 
     assert OutboxMessage.objects.filter(officer=officer, kind="registration_reminder").count() == 2
 
 
-def test_on_demand_reminds_the_node_once_a_day(  # type: ignore[no-untyped-def]
+def test_on_demand_reminds_the_node_once_a_day(
     cgd_tree, bob, dave, django_capture_on_commit_callbacks
 ) -> None:
-    waiting = [OfficerFactory(unit=cgd_tree["cgd_unit"]) for _ in range(3)]
-    regional = OfficerFactory(unit=cgd_tree["cgd_regional"])
-    SoftTokenFactory(officer=OfficerFactory(unit=cgd_tree["cgd_unit"]))  # registered
+    waiting = [OfficerFactory.create(unit=cgd_tree["cgd_unit"]) for _ in range(3)]
+    regional = OfficerFactory.create(unit=cgd_tree["cgd_regional"])
+    SoftTokenFactory.create(officer=OfficerFactory.create(unit=cgd_tree["cgd_unit"]))  # registered
     at = morning(dt.date(2025, 3, 20))
     with time_machine.travel(at, tick=False), django_capture_on_commit_callbacks(execute=True):
         result = remind_now(bob, "0300400001", at=at)
@@ -118,8 +119,8 @@ def test_on_demand_reminds_the_node_once_a_day(  # type: ignore[no-untyped-def]
     assert [e.data["queued"] for e in events.order_by("at")] == [3, 0, 1, 3]
 
 
-def test_the_scheduled_reminder_and_an_on_demand_one_make_one_email_a_day(cgd_tree, bob) -> None:  # type: ignore[no-untyped-def]
-    officer = OfficerFactory(unit=cgd_tree["cgd_unit"])
+def test_the_scheduled_reminder_and_an_on_demand_one_make_one_email_a_day(cgd_tree, bob) -> None:
+    officer = OfficerFactory.create(unit=cgd_tree["cgd_unit"])
     at = morning(CLOSES - dt.timedelta(days=7))
     with time_machine.travel(at, tick=False):
         remind_now(bob, None, at=at)
@@ -127,10 +128,10 @@ def test_the_scheduled_reminder_and_an_on_demand_one_make_one_email_a_day(cgd_tr
     assert OutboxMessage.objects.filter(officer=officer).count() == 1
 
 
-def test_weekly_digest_to_agency_administrators(cgd_tree, bob, dave) -> None:  # type: ignore[no-untyped-def]
-    charlie = OfficerFactory(username="charlie", unit=cgd_tree["cgd_unit"])
-    done = OfficerFactory(username="done", unit=cgd_tree["cgd_unit"])
-    SoftTokenFactory(officer=done)
+def test_weekly_digest_to_agency_administrators(cgd_tree, bob, dave) -> None:
+    charlie = OfficerFactory.create(username="charlie", unit=cgd_tree["cgd_unit"])
+    done = OfficerFactory.create(username="done", unit=cgd_tree["cgd_unit"])
+    SoftTokenFactory.create(officer=done)
     day = OPENS - dt.timedelta(days=14)
     while day <= CLOSES + dt.timedelta(days=14):
         for hour in (1, 9):
@@ -141,21 +142,23 @@ def test_weekly_digest_to_agency_administrators(cgd_tree, bob, dave) -> None:  #
     days = [bangkok_date(m.created_at) for m in digests.order_by("created_at")]
     assert days and all(d.weekday() == 0 and OPENS <= d <= CLOSES for d in days)
     assert len(days) == len(set(days)) == 9  # every Monday of the window, once
-    body = digests.first().body_text
+    first_digest = digests.first()
+    assert first_digest is not None
+    body = first_digest.body_text
     assert "charlie" in body and "done" not in body and "dave" not in body
     assert charlie.pk  # named in the digest above
 
 
-def test_no_digest_when_everyone_is_registered(cgd_tree, bob) -> None:  # type: ignore[no-untyped-def]
-    SoftTokenFactory(officer=OfficerFactory(unit=cgd_tree["cgd_unit"]))
+def test_no_digest_when_everyone_is_registered(cgd_tree, bob) -> None:
+    SoftTokenFactory.create(officer=OfficerFactory.create(unit=cgd_tree["cgd_unit"]))
     monday = morning(dt.date(2025, 3, 17))
     with time_machine.travel(monday, tick=False):
         assert send_registration_reminders(at=monday)[1] == 0
     assert not OutboxMessage.objects.filter(kind="registration_digest").exists()
 
 
-def test_command_does_what_the_beat_does(cgd_tree, capsys) -> None:  # type: ignore[no-untyped-def]
-    OfficerFactory(unit=cgd_tree["cgd_unit"])
+def test_command_does_what_the_beat_does(cgd_tree, capsys) -> None:
+    OfficerFactory.create(unit=cgd_tree["cgd_unit"])
     at = morning(CLOSES - dt.timedelta(days=3))
     with time_machine.travel(at, tick=False):
         call_command("send_registration_reminders")
@@ -164,10 +167,10 @@ def test_command_does_what_the_beat_does(cgd_tree, capsys) -> None:  # type: ign
     assert "1 reminder(s)" in capsys.readouterr().out
 
 
-def test_no_digest_to_an_administrator_deactivated_after_the_claim(cgd_tree, bob) -> None:  # type: ignore[no-untyped-def]
+def test_no_digest_to_an_administrator_deactivated_after_the_claim(cgd_tree, bob) -> None:
     from registration.reminders import claim_weekly_digests
 
-    OfficerFactory(unit=cgd_tree["cgd_unit"])
+    OfficerFactory.create(unit=cgd_tree["cgd_unit"])
     monday = morning(dt.date(2025, 3, 17))
     with time_machine.travel(monday, tick=False):
         assert claim_weekly_digests(at=monday) == 1

@@ -56,7 +56,7 @@ S = TokenKeyState
 
 
 @pytest.fixture(autouse=True)
-def english():  # type: ignore[no-untyped-def]
+def english():
     """The messages are matched in English here; their Thai is checked by test_translations."""
     from django.utils import translation
 
@@ -100,10 +100,10 @@ def test_in_use_becomes_due_at_the_cutover_and_overdue_after_the_due_day() -> No
 
 
 @pytest.fixture
-def devices(cgd_tree, charlie: Officer, dave: Officer) -> list[TokenKey]:  # type: ignore[no-untyped-def]
-    second = OfficerFactory(username="chai", unit=cgd_tree["cgd_regional"])
+def devices(cgd_tree, charlie: Officer, dave: Officer) -> list[TokenKey]:
+    second = OfficerFactory.create(username="chai", unit=cgd_tree["cgd_regional"])
     return [
-        TokenKeyFactory(serial=serial, officer=officer, updated_at=AFTER)
+        TokenKeyFactory.create(serial=serial, officer=officer, updated_at=AFTER)
         for serial, officer in [
             ("DEMO-A1", charlie),
             ("DEMO-A2", charlie),
@@ -114,8 +114,8 @@ def devices(cgd_tree, charlie: Officer, dave: Officer) -> list[TokenKey]:  # typ
 
 
 @pytest.fixture
-def unit_admin(cgd_tree) -> Officer:  # type: ignore[no-untyped-def]
-    return OfficerFactory(
+def unit_admin(cgd_tree) -> Officer:
+    return OfficerFactory.create(
         username="unit.admin", role=Role.AGENCY_ADMIN, unit=None, admin_scope=cgd_tree["cgd_unit"]
     )
 
@@ -125,7 +125,7 @@ def test_end_to_end_cutover_to_reception_with_one_serial_missing(
     unit_admin: Officer,
     bob: Officer,
     alice: Officer,
-    api,  # type: ignore[no-untyped-def]
+    api,
 ) -> None:
     with time_machine.travel(AFTER, tick=False):
         # The unit hands its two keys over (scanned, one per line); the regional unit its one.
@@ -159,7 +159,7 @@ def test_end_to_end_cutover_to_reception_with_one_serial_missing(
         receive_shipment(shipment, "DEMO-A2", actor=alice, at=AFTER)
 
 
-def test_a_handed_over_key_never_signs_a_login_again(devices, unit_admin: Officer, api) -> None:  # type: ignore[no-untyped-def]
+def test_a_handed_over_key_never_signs_a_login_again(devices, unit_admin: Officer, api) -> None:
     window = dt.datetime(2025, 3, 1, 3, 0, tzinfo=dt.UTC)
     with time_machine.travel(window, tick=False):
         hand_over("DEMO-A1", actor=unit_admin, at=window)
@@ -193,7 +193,7 @@ def test_a_handed_over_key_never_signs_a_login_again(devices, unit_admin: Office
 )
 def test_bad_serials_change_nothing(
     devices, unit_admin: Officer, serials: str, message: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     typed = f"DEMO-A2 {serials}" if serials else ""
     with pytest.raises(CustodyError) as error:
         hand_over(typed, actor=unit_admin, at=AFTER)
@@ -203,7 +203,7 @@ def test_bad_serials_change_nothing(
 
 def test_already_shipped_and_typed_twice_are_refused(
     devices, unit_admin: Officer, bob: Officer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
     shipment = create_shipment("DEMO-A1", actor=bob, at=AFTER)
     with pytest.raises(CustodyError, match="already in another shipment"):
@@ -215,7 +215,7 @@ def test_already_shipped_and_typed_twice_are_refused(
         hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
 
 
-def test_lost_report_needs_a_statement(devices, unit_admin: Officer) -> None:  # type: ignore[no-untyped-def]
+def test_lost_report_needs_a_statement(devices, unit_admin: Officer) -> None:
     with pytest.raises(CustodyError, match="statement"):
         report_lost("DEMO-A1", "lost", actor=unit_admin, at=AFTER)
     assert TokenKey.objects.get(serial="DEMO-A1").state == S.IN_USE
@@ -226,7 +226,7 @@ def test_lost_report_needs_a_statement(devices, unit_admin: Officer) -> None:  #
 
 def test_shipping_needs_courier_and_tracking_and_a_parent_agency(
     devices, unit_admin: Officer, bob: Officer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
     with pytest.raises(CustodyError, match="parent agency"):
         create_shipment("DEMO-A1", actor=unit_admin, at=AFTER)
@@ -239,7 +239,7 @@ def test_shipping_needs_courier_and_tracking_and_a_parent_agency(
 
 def test_a_damaged_key_stops_signing_but_still_travels_back(
     devices, unit_admin: Officer, bob: Officer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from tokens.custody import report_damaged
     from tokens.policy import USABLE_FOR_LOGIN
 
@@ -257,7 +257,7 @@ def test_a_damaged_key_stops_signing_but_still_travels_back(
 
 def test_an_unexpected_device_in_a_parcel_never_signs_again(
     devices, unit_admin: Officer, bob: Officer, alice: Officer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
     shipment = create_shipment("DEMO-A1", actor=bob, at=AFTER)
     mark_shipped(shipment, courier="EMS", tracking_number="EM1", actor=bob, at=AFTER)
@@ -267,7 +267,7 @@ def test_an_unexpected_device_in_a_parcel_never_signs_again(
 
 def test_a_packed_device_cannot_be_reported_lost_and_block_its_parcel(
     devices, unit_admin: Officer, bob: Officer, alice: Officer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     hand_over("DEMO-A1 DEMO-A2", actor=unit_admin, at=AFTER)
     shipment = create_shipment("DEMO-A1 DEMO-A2", actor=bob, at=AFTER)
     with pytest.raises(CustodyError, match="packed in shipment"):
@@ -283,7 +283,7 @@ def test_a_packed_device_cannot_be_reported_lost_and_block_its_parcel(
 
 def test_an_empty_scan_does_not_receive_a_parcel(
     devices, unit_admin: Officer, bob: Officer, alice: Officer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
     shipment = create_shipment("DEMO-A1", actor=bob, at=AFTER)
     mark_shipped(shipment, courier="EMS", tracking_number="EM1", actor=bob, at=AFTER)
@@ -297,20 +297,20 @@ def test_an_empty_scan_does_not_receive_a_parcel(
 
 def test_the_database_keeps_a_device_in_one_open_shipment(
     devices, unit_admin: Officer, bob: Officer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from django.db import IntegrityError, transaction
 
     hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
     first = create_shipment("DEMO-A1", actor=bob, at=AFTER)
     device = TokenKey.objects.get(serial="DEMO-A1")
     with pytest.raises(IntegrityError), transaction.atomic():  # what a racing second request meets
-        second = ShipmentFactory(sender=first.sender, created_by=bob, created_at=AFTER)
-        ShipmentItemFactory(shipment=second, token_key=device)
+        second = ShipmentFactory.create(sender=first.sender, created_by=bob, created_at=AFTER)
+        ShipmentItemFactory.create(shipment=second, token_key=device)
 
 
 def test_hand_over_after_the_cutover_is_audited_from_due_for_return(
     devices, unit_admin: Officer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     hand_over("DEMO-A1", actor=unit_admin, at=AFTER)
     event = AuditEvent.objects.get(action="token_key.state_changed")
     assert (event.data["from"], event.data["to"]) == (S.DUE_FOR_RETURN, S.HANDED_OVER)
@@ -318,7 +318,7 @@ def test_hand_over_after_the_cutover_is_audited_from_due_for_return(
 
 def test_cancel_a_draft_receive_late_and_resolve(
     devices, unit_admin: Officer, bob: Officer, alice: Officer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from tokens.custody import cancel_shipment, receive_late, resolve_discrepancy
 
     hand_over("DEMO-A1 DEMO-A2 DEMO-B1", actor=bob, at=AFTER)

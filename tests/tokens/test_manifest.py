@@ -8,6 +8,7 @@ from pathlib import Path
 import pypdfium2
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from tests.factories import OfficerFactory, TokenKeyFactory
 from tokens.custody import create_shipment, hand_over, mark_shipped
@@ -19,15 +20,15 @@ AT = dt.datetime(2025, 4, 20, 3, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def shipment(cgd_tree, bob):  # type: ignore[no-untyped-def]
+def shipment(cgd_tree, bob):
     holders = [
-        OfficerFactory(username="somchai", name_th="สมชาย ใจดี", unit=cgd_tree["cgd_unit"]),
-        OfficerFactory(
+        OfficerFactory.create(username="somchai", name_th="สมชาย ใจดี", unit=cgd_tree["cgd_unit"]),
+        OfficerFactory.create(
             username="kamonchanok", name_th="กมลชนก ศรีสุข", unit=cgd_tree["cgd_regional"]
         ),
     ]
     for number, holder in enumerate(holders, start=1):
-        TokenKeyFactory(serial=f"DEMO-TK-{number:04d}", officer=holder, updated_at=AT)
+        TokenKeyFactory.create(serial=f"DEMO-TK-{number:04d}", officer=holder, updated_at=AT)
     hand_over("DEMO-TK-0001 DEMO-TK-0002", actor=bob, at=AT)
     parcel = create_shipment("DEMO-TK-0001 DEMO-TK-0002", actor=bob, at=AT)
     return mark_shipped(
@@ -35,7 +36,7 @@ def shipment(cgd_tree, bob):  # type: ignore[no-untyped-def]
     )
 
 
-def test_manifest_text_layer_font_and_png(shipment) -> None:  # type: ignore[no-untyped-def]
+def test_manifest_text_layer_font_and_png(shipment) -> None:
     pdf = manifest_pdf(shipment)
     reader = PdfReader(io.BytesIO(pdf))
     text = "".join(page.extract_text() for page in reader.pages)
@@ -51,7 +52,11 @@ def test_manifest_text_layer_font_and_png(shipment) -> None:  # type: ignore[no-
         assert expected in text, expected
     fonts = []
     for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
+        resources = page["/Resources"]
+        assert isinstance(resources, DictionaryObject)
+        font_table = resources["/Font"]
+        assert isinstance(font_table, DictionaryObject)
+        for font in font_table.values():
             font = font.get_object()
             descendants = font.get("/DescendantFonts")
             descriptor = (descendants[0].get_object() if descendants else font)[

@@ -73,7 +73,7 @@ def test_due_for_return_reached_by_no_act() -> None:
 
 def test_table_changed_at_run_time_refused() -> None:
     with pytest.raises(TypeError):
-        TABLE[Act.RECEIVE] = Row(frozenset(S), S.RECEIVED)  # type: ignore[index]
+        TABLE[Act.RECEIVE] = Row(frozenset(S), S.RECEIVED)  # type: ignore[index]  # the read-only table's refusal is the point
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from agencies.models import Officer
 from agencies.policy import Role
 from schedule.policy import CIRCULAR_SCHEDULE
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import PASSWORD, sign_in, streamed_body
 from tests.factories import OfficerFactory, TokenKeyFactory
 from tokens.models import ReturnReminder, TokenKey, TokenKeyState
 from tokens.returns import return_progress, return_reminder_key
@@ -25,14 +25,16 @@ AT = dt.datetime(2025, 5, 1, 3, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def fleet(cgd_tree, charlie: Officer, dave: Officer) -> None:  # type: ignore[no-untyped-def]
+def fleet(cgd_tree, charlie: Officer, dave: Officer) -> None:
     states = [S.IN_USE, S.HANDED_OVER, S.IN_SHIPMENT, S.RECEIVED, S.RECEIVED, S.LOST]
     for number, state in enumerate(states):
-        TokenKeyFactory(serial=f"DEMO-C{number}", officer=charlie, state=state, updated_at=AT)
-    TokenKeyFactory(serial="DEMO-D0", officer=dave, updated_at=AT)
+        TokenKeyFactory.create(
+            serial=f"DEMO-C{number}", officer=charlie, state=state, updated_at=AT
+        )
+    TokenKeyFactory.create(serial="DEMO-D0", officer=dave, updated_at=AT)
 
 
-def test_progress_equals_a_recount_and_respects_scope(fleet, alice: Officer, bob: Officer) -> None:  # type: ignore[no-untyped-def]
+def test_progress_equals_a_recount_and_respects_scope(fleet, alice: Officer, bob: Officer) -> None:
     everything = {row.code: row for row in return_progress(alice.viewer)}
     assert set(everything) == {"03004", "21004"}
     cgd = everything["03004"]
@@ -46,20 +48,20 @@ def test_progress_equals_a_recount_and_respects_scope(fleet, alice: Officer, bob
 
 def test_csv_export_has_a_bom_thai_headers_and_only_outstanding_in_scope(
     fleet, bob: Officer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = Client()
     with time_machine.travel(AT, tick=False):
         sign_in(client, "bob")
         response = client.get("/manage/token-keys/outstanding.csv")
         xlsx = client.get("/manage/token-keys/outstanding.xlsx")
         missing_format = client.get("/manage/token-keys/outstanding.pdf")
-    body = b"".join(response.streaming_content).decode("utf-8")  # type: ignore[attr-defined]
+    body = streamed_body(response).decode("utf-8")
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert rows[0][0] == "หมายเลขเครื่อง"
     assert sorted(row[0] for row in rows[1:]) == ["DEMO-C0", "DEMO-C1", "DEMO-C2"]  # not dave's
     assert xlsx.status_code == 200
-    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    sheet = load_workbook(io.BytesIO(streamed_body(xlsx))).active
     assert sheet.max_row == 4
     assert missing_format.status_code == 404
 
@@ -82,12 +84,11 @@ def test_reminder_days(today: dt.date, key: str | None) -> None:
 
 def test_reminders_go_once_to_agencies_with_keys_out(
     fleet, bob: Officer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
-    OfficerFactory(
-        username="health.admin",
-        role=Role.AGENCY_ADMIN,
-        unit=None,
-        admin_scope=Officer.objects.get(username="dave").unit.parent,
+) -> None:
+    daves_unit = Officer.objects.get(username="dave").unit
+    assert daves_unit is not None
+    OfficerFactory.create(
+        username="health.admin", role=Role.AGENCY_ADMIN, unit=None, admin_scope=daves_unit.parent
     )
     fourteen_days_before = dt.datetime(2025, 5, 16, 2, 0, tzinfo=dt.UTC)
     with (
@@ -105,7 +106,7 @@ def test_reminders_go_once_to_agencies_with_keys_out(
 
 def test_cgd_follows_up_a_missing_key_from_the_progress_page(
     cgd_tree, bob: Officer, alice: Officer, charlie: Officer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from tokens.custody import (
         create_shipment,
         discrepancies,
@@ -115,7 +116,7 @@ def test_cgd_follows_up_a_missing_key_from_the_progress_page(
     )
 
     for serial in ("DEMO-F1", "DEMO-F2"):
-        TokenKeyFactory(serial=serial, officer=charlie, updated_at=AT)
+        TokenKeyFactory.create(serial=serial, officer=charlie, updated_at=AT)
     with time_machine.travel(AT, tick=False):
         hand_over("DEMO-F1 DEMO-F2", actor=bob, at=AT)
         shipment = create_shipment("DEMO-F1 DEMO-F2", actor=bob, at=AT)

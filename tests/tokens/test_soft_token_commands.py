@@ -36,7 +36,7 @@ def test_import_seed_and_uri_then_reimport_unchanged(
 
 
 def test_new_seed_replaces_and_revokes_the_old_token(tmp_path: Path, charlie: Officer) -> None:
-    old = SoftTokenFactory(officer=charlie)
+    old = SoftTokenFactory.create(officer=charlie)
     new_seed = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     assert "1 updated" in run(tmp_path, f"username,secret\ncharlie,{new_seed}\n")
     old.refresh_from_db()
@@ -65,7 +65,7 @@ def test_bad_seeds_are_refused_and_nothing_changes(
     assert not SoftToken.objects.exists()
 
 
-def test_unknown_officer_is_refused(tmp_path: Path, cgd_tree) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_officer_is_refused(tmp_path: Path, cgd_tree) -> None:
     with pytest.raises(CommandError, match="officer 'ghost' does not exist"):
         run(tmp_path, f"username,secret\nghost,{DEMO_SECRET}\n")
 
@@ -77,9 +77,9 @@ def test_dry_run_changes_nothing(tmp_path: Path, charlie: Officer) -> None:
 
 def test_rotation_re_encrypts_everything_with_the_new_key(
     settings, charlie: Officer, dave: Officer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     old_key = settings.GFMS_ENCRYPTION_KEYS[0]
-    SoftTokenFactory(officer=charlie)
+    SoftTokenFactory.create(officer=charlie)
     new_key = Fernet.generate_key().decode()
     settings.GFMS_ENCRYPTION_KEYS = [new_key, old_key]
     out = StringIO()

@@ -69,7 +69,7 @@ def test_naive_moment_is_refused() -> None:
 
 @pytest.mark.django_db
 def test_a_time_step_is_accepted_once() -> None:
-    token = SoftTokenFactory()
+    token = SoftTokenFactory.create()
     moment = at(1234567890)
     code = totp.code_at_step(DEMO_SECRET, totp.time_step(moment))
     assert verify_soft_token(token, code, at=moment) == TotpResult.OK
@@ -88,7 +88,7 @@ def test_a_time_step_is_accepted_once() -> None:
 
 @pytest.mark.django_db
 def test_revoked_token_never_accepts_a_code() -> None:
-    token = SoftTokenFactory(status=SoftTokenStatus.REVOKED)
+    token = SoftTokenFactory.create(status=SoftTokenStatus.REVOKED)
     moment = at(1234567890)
     code = totp.code_at_step(DEMO_SECRET, totp.time_step(moment))
     assert verify_soft_token(token, code, at=moment) != TotpResult.OK
