@@ -35,7 +35,7 @@ def test_the_scan_covers_every_installed_app_of_the_project() -> None:
     assert ours == set(APPS)
 
 
-def test_describe_data() -> None:
+def test_audit_details_read_compactly_with_secrets_hidden() -> None:
     assert describe_data({}) == ""
     assert describe_data({"to": "returned", "from": "assigned", "ok": True}) == (
         "from: assigned; ok: true; to: returned"

@@ -47,7 +47,7 @@ def demo_sign(challenge: dict, serial: str = "DEMO-DAVE-1") -> bytes:
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_challenge_contract(api, device: TokenKey) -> None:
+def test_token_key_challenge_answers_the_documented_fields(api, device: TokenKey) -> None:
     challenge = get_challenge(api)
     assert len(base64.b64decode(challenge["challenge"])) * 8 >= 128
     assert dt.datetime.fromisoformat(challenge["expires_at"]) == IN_WINDOW + dt.timedelta(
@@ -241,7 +241,7 @@ def test_methods_needs_a_username_and_a_key(api, client: Client) -> None:
     assert client.get("/api/v1/auth/methods", {"username": "dave"}).status_code == 401
 
 
-def test_health(client: Client) -> None:
+def test_api_health_reports_the_database_up(client: Client) -> None:
     assert client.get("/api/v1/health").json() == {"status": "ok", "database": "ok"}
 
 

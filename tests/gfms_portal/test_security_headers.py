@@ -69,7 +69,7 @@ def demo_frontend(settings):
     settings.GFMS_DEMO_FRONTEND = True
 
 
-def test_anonymous_pages(client: Client, demo_frontend, charlie: Officer) -> None:
+def test_anonymous_pages_carry_the_security_headers(client: Client, demo_frontend, charlie: Officer) -> None:
     for path in ANONYMOUS_PAGES:
         response = client.get(path)
         assert response.status_code in (200, 404), path
@@ -80,7 +80,7 @@ def test_anonymous_pages(client: Client, demo_frontend, charlie: Officer) -> Non
         assert not INLINE.findall(response.content.decode()), path
 
 
-def test_officer_pages(client: Client, charlie: Officer) -> None:
+def test_officer_pages_carry_the_security_headers(client: Client, charlie: Officer) -> None:
     client.force_login(charlie)
     for path in OFFICER_PAGES:
         response = client.get(path)
@@ -96,7 +96,7 @@ def sign_in_administrator(client: Client, officer: Officer) -> None:
     sign_in(client, officer.username)
 
 
-def test_administrator_pages(client: Client, alice: Officer, charlie: Officer) -> None:
+def test_administrator_pages_carry_the_security_headers(client: Client, alice: Officer, charlie: Officer) -> None:
     sign_in_administrator(client, alice)
     for path in ADMINISTRATOR_PAGES:
         response = client.get(path)

@@ -191,7 +191,7 @@ def test_dates_may_be_typed_in_the_buddhist_era(typed, alice, erin, charlie) -> 
     assert shown_ids(response) == [on_the_day.pk]
 
 
-def test_filters_combine(alice, erin, charlie, dave) -> None:
+def test_filters_combine_into_one_selection(alice, erin, charlie, dave) -> None:
     wanted = record("soft_token.reset", bangkok(2025, 4, 11, 9, 0), actor=alice, officer=charlie)
     record("soft_token.reset", bangkok(2025, 4, 12, 9, 0), actor=alice, officer=charlie)
     record("soft_token.reset", bangkok(2025, 4, 11, 9, 0), actor=alice, officer=dave)

@@ -35,7 +35,7 @@ def registered(charlie: Officer) -> Officer:
 
 
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_status_page(registered: Officer) -> None:
+def test_status_page_shows_the_registration_date_and_codes_left(registered: Officer) -> None:
     with time_machine.travel(IN_WINDOW, tick=False):
         from django.db import transaction
 
@@ -200,7 +200,7 @@ def test_auditor_can_look_but_not_act(erin: Officer, charlie: Officer) -> None:
     assert client.post("/manage/officers/charlie/", {"action": "unlock"}).status_code == 403
 
 
-def test_admin_unlocks(bob: Officer, charlie: Officer) -> None:
+def test_agency_admin_unlock_clears_the_lock_and_is_audited(bob: Officer, charlie: Officer) -> None:
     Officer.objects.filter(pk=charlie.pk).update(
         failed_logins=100, locked_until=dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
     )
