@@ -102,7 +102,9 @@ def test_bad_codes_are_explained(code: str, message: str) -> None:
         ({"code": "3004", "parent_code": None, "region": ""}, "code"),
     ],
 )
-def test_a_bad_agency_record_names_the_wrong_field(fields: dict[str, str], problem_field: str) -> None:
+def test_a_bad_agency_record_names_the_wrong_field(
+    fields: dict[str, str], problem_field: str
+) -> None:
     problems = agency_problems(province="", **fields)
     assert problem_field in problems
 

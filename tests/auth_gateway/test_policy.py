@@ -41,7 +41,9 @@ def test_table_covers_every_combination() -> None:
 
 
 @pytest.mark.parametrize(("phase", "registered", "method"), sorted(TABLE))
-def test_each_phase_refuses_the_methods_it_does_not_accept(phase: Phase, registered: bool, method: Method) -> None:
+def test_each_phase_refuses_the_methods_it_does_not_accept(
+    phase: Phase, registered: bool, method: Method
+) -> None:
     assert method_refusal(phase, registered, method) == TABLE[phase, registered, method]
 
 
@@ -91,7 +93,9 @@ MIN = dt.timedelta(minutes=1)
         (99, None),
     ],
 )
-def test_failures_lock_for_doubling_periods_up_to_an_hour(failures: int, locked_for: dt.timedelta | None) -> None:
+def test_failures_lock_for_doubling_periods_up_to_an_hour(
+    failures: int, locked_for: dt.timedelta | None
+) -> None:
     expected = AT + locked_for if locked_for else None
     assert lock_after(failures, at=AT) == expected
 
@@ -124,7 +128,9 @@ def test_lock_ends_exactly_at_its_moment() -> None:
         (Reason.LOCKED, Decision.DENY, False),
     ],
 )
-def test_only_ok_allows_and_only_guesses_count_toward_the_lockout(reason: Reason, decision: Decision, counts: bool) -> None:
+def test_only_ok_allows_and_only_guesses_count_toward_the_lockout(
+    reason: Reason, decision: Decision, counts: bool
+) -> None:
     assert verdict(reason).decision == decision
     assert verdict(reason).counts_as_failure is counts
 

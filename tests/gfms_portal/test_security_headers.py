@@ -69,7 +69,9 @@ def demo_frontend(settings):
     settings.GFMS_DEMO_FRONTEND = True
 
 
-def test_anonymous_pages_carry_the_security_headers(client: Client, demo_frontend, charlie: Officer) -> None:
+def test_anonymous_pages_carry_the_security_headers(
+    client: Client, demo_frontend, charlie: Officer
+) -> None:
     for path in ANONYMOUS_PAGES:
         response = client.get(path)
         assert response.status_code in (200, 404), path
@@ -96,7 +98,9 @@ def sign_in_administrator(client: Client, officer: Officer) -> None:
     sign_in(client, officer.username)
 
 
-def test_administrator_pages_carry_the_security_headers(client: Client, alice: Officer, charlie: Officer) -> None:
+def test_administrator_pages_carry_the_security_headers(
+    client: Client, alice: Officer, charlie: Officer
+) -> None:
     sign_in_administrator(client, alice)
     for path in ADMINISTRATOR_PAGES:
         response = client.get(path)

@@ -79,7 +79,9 @@ def english():
         (S.IN_SHIPMENT, S.IN_USE, False),
     ],
 )
-def test_the_ordinary_road_allows_exactly_its_moves(current: str, wanted: str, allowed: bool) -> None:
+def test_the_ordinary_road_allows_exactly_its_moves(
+    current: str, wanted: str, allowed: bool
+) -> None:
     assert (transition_problem(current, wanted) is None) is allowed
     assert (wanted in TRANSITIONS[current]) is allowed
 

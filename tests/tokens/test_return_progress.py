@@ -78,7 +78,9 @@ def test_csv_export_has_a_bom_thai_headers_and_only_outstanding_in_scope(
         (dt.date(2025, 6, 3), None),
     ],
 )
-def test_return_reminders_fall_on_their_days_before_the_due_date(today: dt.date, key: str | None) -> None:
+def test_return_reminders_fall_on_their_days_before_the_due_date(
+    today: dt.date, key: str | None
+) -> None:
     assert return_reminder_key(today, CIRCULAR_SCHEDULE.return_due) == key
 
 
