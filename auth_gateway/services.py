@@ -24,6 +24,7 @@ from agencies.lockout import AccountBusy, lock_officer_row, record_failed_attemp
 from agencies.models import Officer
 from agencies.policy import Role, is_locked, is_privileged
 from audit.services import record_event
+from auth_gateway.clients import forget_cached_clients
 from auth_gateway.models import LoginDecision, ServiceClient, TokenKeyChallenge, hash_key
 from auth_gateway.passwords import verify_password, wait_out_password_floor
 from auth_gateway.policy import (
@@ -35,8 +36,8 @@ from auth_gateway.policy import (
     methods_offered,
     verdict,
 )
-from schedule.models import Schedule
 from schedule.policy import MigrationSchedule, Phase, phase_at
+from schedule.services import current_schedule
 from tokens.models import SoftToken, TokenKey
 from tokens.policy import USABLE_FOR_LOGIN
 from tokens.services import (
@@ -99,7 +100,7 @@ def check_login(
     attempt: LoginAttempt, *, client: ServiceClient | None, at: dt.datetime
 ) -> LoginAnswer:
     started = time.perf_counter()
-    schedule = Schedule.load().dates
+    schedule = current_schedule(at=at)
     check = _Check(attempt, at, client, schedule, phase_at(at, schedule))
     # One query: the officer, its unit and its active soft token.
     officer = with_active_token(
@@ -304,7 +305,7 @@ def methods_for(*, at: dt.datetime) -> MethodsAnswer:
     takes one, and ignores it): which user ids exist, or have registered, is nobody's
     business before their password is right. The check's answer then says which method
     this account needs (`method_not_allowed` / `not_registered` with `allowed_methods`)."""
-    phase = phase_at(at, Schedule.load().dates)
+    phase = phase_at(at, current_schedule(at=at))
     return MethodsAnswer(phase, methods_offered(phase))
 
 
@@ -346,6 +347,7 @@ def revoke_service_client(name: str, *, at: dt.datetime, actor_label: str) -> Se
             raise ServiceClientError(f"service client '{name}' is already revoked")
         client.revoked_at = at
         client.save(update_fields=["revoked_at"])
+        transaction.on_commit(forget_cached_clients)
         record_event(
             "service_client.revoked", at=at, actor_label=actor_label, data={"client": name}
         )

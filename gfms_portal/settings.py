@@ -106,15 +106,18 @@ TEMPLATES = [
     },
 ]
 
-# Database: DATABASE_URL, else a SQLite file under var/. Connections are persistent with
-# health checks: opening a PostgreSQL connection per request is what made other TOTP
-# servers slow (DESIGN.md, performance notes).
+# Database: DATABASE_URL, else a SQLite file under var/. Connections are persistent: opening a
+# PostgreSQL connection per request is what made other TOTP servers slow. No health-check
+# query before each request (it was one round trip in nine per login check): on PostgreSQL
+# the client-side deadline and keepalives below already fail a dead connection fast, the
+# request it fails answers 503 (closed), and Django drops the broken connection at the end of
+# that request. DB_CONN_HEALTH_CHECKS=true brings the check back.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'gfms.sqlite3'}",
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        conn_health_checks=os.environ.get("DB_CONN_HEALTH_CHECKS", "false") == "true",
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -139,6 +142,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS} -c lock_timeout={DB_LOCK_TIMEOUT_MS}"
         f" -c jit={'on' if os.environ.get('DB_JIT') == 'on' else 'off'}"
+        # Django keeps its connections in UTC and, when the server reports another zone (even
+        # "Etc/UTC"), runs one more SET on every new connection.
+        " -c TimeZone=UTC"
     )
     DATABASES["default"]["OPTIONS"].update(
         # libpq's own connect timeout (whole seconds, at least 2) applies only when the

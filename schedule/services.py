@@ -51,6 +51,7 @@ def change_schedule(
         if new == old and schedule.is_demo == is_demo:
             return schedule, False
         _store(schedule, new, is_demo=is_demo, at=at)
+        transaction.on_commit(forget_cached_schedule)
         record_event(
             "schedule.changed",
             at=at,
@@ -59,6 +60,31 @@ def change_schedule(
             data={"old": _as_iso(old), "new": _as_iso(new), "is_demo": is_demo},
         )
         return schedule, True
+
+
+# --- the gateway's copy -----------------------------------------------------------------------
+
+# The gateway asks for the phase on every login check: each process reads the row at most once
+# every SCHEDULE_CACHE_SECONDS. A change made in this process applies here at once (the copy is
+# dropped when change_schedule commits); in the other processes within SCHEDULE_CACHE_SECONDS.
+SCHEDULE_CACHE_SECONDS = 5
+_copy: tuple[dt.datetime, MigrationSchedule] | None = None
+
+
+def current_schedule(*, at: dt.datetime) -> MigrationSchedule:
+    """The schedule's four dates as of at most SCHEDULE_CACHE_SECONDS before `at`."""
+    global _copy
+    copy = _copy
+    if copy is not None and copy[0] <= at < copy[0] + dt.timedelta(seconds=SCHEDULE_CACHE_SECONDS):
+        return copy[1]
+    dates = Schedule.load().dates
+    _copy = (at, dates)
+    return dates
+
+
+def forget_cached_schedule() -> None:
+    global _copy
+    _copy = None
 
 
 def _store(schedule: Schedule, dates: MigrationSchedule, *, is_demo: bool, at: dt.datetime) -> None:

@@ -10,6 +10,7 @@ erin   — auditor (read-only)
 import functools
 import os
 import re
+from collections.abc import Iterator
 
 import hypothesis
 import pytest
@@ -21,7 +22,9 @@ from django.utils import timezone
 from agencies.models import Agency, Officer
 from agencies.policy import Role
 from agencies.step_up import SECOND_FACTOR_KEY, SECOND_FACTOR_TOKEN_KEY, STEP_UP_KEY
+from auth_gateway.clients import forget_cached_clients
 from gfms_portal import dbclient
+from schedule.services import forget_cached_schedule
 from tests.factories import (
     DEMO_SECRET,
     DepartmentFactory,
@@ -61,6 +64,17 @@ def fast_password_hashing(settings):
     # Refused passwords wait out a floor (auth_gateway.passwords); the tests that are about
     # it set it back. Everywhere else it would only make the suite slower.
     settings.GFMS_PASSWORD_FLOOR_MS = 0
+
+
+@pytest.fixture(autouse=True)
+def no_cached_schedule_or_clients() -> Iterator[None]:
+    """The gateway's per-process copies (schedule.services, auth_gateway.clients) start empty
+    in every test, whatever the test before left (and whatever time it froze)."""
+    forget_cached_schedule()
+    forget_cached_clients()
+    yield
+    forget_cached_schedule()
+    forget_cached_clients()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from drf_spectacular.openapi import AutoSchema
 from rest_framework import authentication, exceptions, throttling
 from rest_framework.request import Request
 
+from auth_gateway.clients import known_client
 from auth_gateway.models import ServiceClient, hash_key
 from gfms_portal.clock import now
 
@@ -23,9 +24,7 @@ class ServiceClientAuthentication(authentication.BaseAuthentication):
         scheme, _, key = header.partition(" ")
         if scheme != self.keyword or not key.strip():
             raise exceptions.NotAuthenticated("Authorization: Bearer <service key> is required.")
-        client = ServiceClient.objects.filter(
-            key_hash=hash_key(key.strip()), revoked_at__isnull=True
-        ).first()
+        client = known_client(hash_key(key.strip()), at=now())
         if client is None:
             raise exceptions.AuthenticationFailed("Unknown or revoked service key.")
         return client, None
