@@ -9,6 +9,7 @@ the time taken does not tell them apart either.
 
 import base64
 import datetime as dt
+import functools
 import secrets
 import time
 import uuid
@@ -21,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from django.db import transaction
 
 from agencies.lockout import AccountBusy, lock_officer_row, record_failed_attempt
-from agencies.models import Officer
+from agencies.models import Agency, Officer
 from agencies.policy import Role, is_locked, is_privileged
 from audit.services import record_event
 from auth_gateway.clients import forget_cached_clients
@@ -38,14 +39,13 @@ from auth_gateway.policy import (
 )
 from schedule.policy import MigrationSchedule, Phase, phase_at
 from schedule.services import current_schedule
-from tokens.models import SoftToken, TokenKey
+from tokens.models import SoftToken, SoftTokenStatus, TokenKey
 from tokens.policy import USABLE_FOR_LOGIN
 from tokens.services import (
     ActiveToken,
     TotpResult,
     active_token_of,
     verify_soft_token,
-    with_active_token,
 )
 
 if TYPE_CHECKING:
@@ -102,10 +102,7 @@ def check_login(
     started = time.perf_counter()
     schedule = current_schedule(at=at)
     check = _Check(attempt, at, client, schedule, phase_at(at, schedule))
-    # One query: the officer, its unit and its active soft token.
-    officer = with_active_token(
-        Officer.objects.by_username(attempt.username).filter(is_active=True).select_related("unit")
-    ).first()
+    officer = load_officer(attempt.username)
     # The hash before any lock: racing requests for one account must not queue behind each
     # other's hashes (they would hit the statement timeout, and only real accounts would).
     password = verify_password(officer.password if officer else None, attempt.password)
@@ -123,6 +120,33 @@ def check_login(
     if answer.reason == Reason.INVALID_CREDENTIALS:
         wait_out_password_floor(started)
     return answer
+
+
+@functools.cache
+def _officer_sql() -> str:
+    """One read on the unique LOWER(username) index, exactly the columns the check needs: the
+    officer, its unit's code and its active soft token (at most one, by constraint). Written
+    once per process: building this query through the ORM cost more than running it."""
+    officer, unit, token = (model._meta.db_table for model in (Officer, Agency, SoftToken))
+    return (
+        "SELECT o.id, o.password, o.username, o.name_th, o.name_en, o.role, o.unit_id,"  # noqa: S608  (table names from the models)
+        " o.admin_scope_id, o.is_active, o.failed_logins, o.locked_until,"
+        " u.code AS unit_code, t.id AS active_token_pk, t.secret_encrypted AS active_token_secret"
+        f" FROM {officer} o"
+        f" LEFT JOIN {unit} u ON u.id = o.unit_id"
+        f" LEFT JOIN {token} t ON t.officer_id = o.id AND t.status = %s"
+        " WHERE LOWER(o.username) = %s AND o.is_active"
+    )
+
+
+def load_officer(username: str) -> "WithAnnotations[Officer, ActiveToken] | None":
+    """The active officer with this GFMS user id (case-insensitive, spaces ignored), with
+    `unit_code` and its active token for `active_token_of` — or None. Other fields load on
+    first use (rare: the e-mail when a lock starts)."""
+    rows = Officer.objects.raw(
+        _officer_sql(), [SoftTokenStatus.ACTIVE.value, username.strip().lower()]
+    )
+    return next(iter(rows), None)  # type: ignore[return-value]  # raw() adds the selected columns as attributes
 
 
 def _decide(check: _Check, password: tuple[bool, bool]) -> Reason:

@@ -44,6 +44,7 @@ from agencies.models import Agency, Officer
 from agencies.policy import Kind, Region, path_for
 from auth_gateway.models import LoginDecision, ServiceClient
 from auth_gateway.services import create_service_client
+from gfms_portal import crypto
 from gfms_portal.clock import now
 from tokens.models import SoftToken, SoftTokenStatus
 
@@ -57,8 +58,30 @@ def secret_for(index: int) -> str:
     return base64.b32encode(digest).decode().rstrip("=")
 
 
+def reencrypt_if_foreign() -> None:
+    """Another checkout (its own dev key under var/) may have seeded this database: the seeds
+    are deterministic, so write them again under this checkout's key rather than answer every
+    check with 503 (DecryptionError)."""
+    sample = SoftToken.objects.filter(officer__username__startswith=PREFIX).first()
+    if sample is None:
+        return
+    try:
+        sample.secret  # noqa: B018  (decrypting is the test)
+    except crypto.DecryptionError:
+        print("bench seeds were written under another key: encrypting them again…", flush=True)
+        tokens = list(
+            SoftToken.objects.filter(officer__username__startswith=PREFIX).select_related("officer")
+        )
+        for token in tokens:
+            token.secret_encrypted = SoftToken.secret.encrypt(
+                secret_for(int(token.officer.username[len(PREFIX) :]))
+            )
+        SoftToken.objects.bulk_update(tokens, ["secret_encrypted"], batch_size=2000)
+
+
 def seed(officers: int) -> None:
     call_command("migrate", verbosity=0, interactive=False)
+    reencrypt_if_foreign()
     have = Officer.objects.filter(username__startswith=PREFIX).count()
     if have >= officers:
         return

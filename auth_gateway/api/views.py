@@ -118,7 +118,8 @@ def answer_json(answer: LoginAnswer) -> dict[str, object]:
                 "username": officer.username,
                 "name_th": officer.name_th,
                 "name_en": officer.name_en,
-                "unit_code": officer.unit.code if officer.unit else None,
+                "unit_code": getattr(officer, "unit_code", None)
+                or (officer.unit.code if officer.unit else None),
                 "role": officer.role,
             }
             if officer is not None
