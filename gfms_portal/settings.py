@@ -67,19 +67,21 @@ INSTALLED_APPS = [
     "monitoring",
 ]
 
+# gfms_portal.browser_middleware.X is Django's X for every path but the machine API
+# (/api/v1/: a bearer key, no session, no CSRF, no messages).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "gfms_portal.headers.PermissionsPolicy",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "gfms_portal.browser_middleware.WhiteNoiseMiddleware",
+    "gfms_portal.browser_middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "gfms_portal.middleware.SessionGuard",
-    "auth_gateway.signin.PrivilegedSessionGuard",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "gfms_portal.browser_middleware.CommonMiddleware",
+    "gfms_portal.browser_middleware.CsrfViewMiddleware",
+    "gfms_portal.browser_middleware.AuthenticationMiddleware",
+    "gfms_portal.browser_middleware.SessionGuard",
+    "gfms_portal.browser_middleware.PrivilegedSessionGuard",
+    "gfms_portal.browser_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

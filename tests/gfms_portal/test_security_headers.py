@@ -161,3 +161,29 @@ def test_no_served_template_has_inline_script_style_or_handlers() -> None:
     # The check itself sees what it looks for.
     manifest = (root / "tokens" / "manifest.html").read_text()
     assert INLINE.findall(manifest)
+
+
+def test_the_machine_api_skips_the_browser_middleware_but_keeps_the_headers(
+    api, client: Client, charlie: Officer
+) -> None:
+    """No session, CSRF or messages machinery for /api/v1/ (gfms_portal.browser_middleware):
+    even with a browser session's cookie in the request, the API answer sets no cookie and
+    does not vary on it — and carries the security headers as every page does."""
+    client.force_login(charlie)  # a session cookie now travels with every request
+    response = api("/api/v1/auth/methods", {"username": "nobody"}, method="get")
+    assert response.status_code == 200
+    assert not response.cookies
+    assert "Cookie" not in response.get("Vary", "")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert "Permissions-Policy" in response
+    page = client.get("/account/")  # the same session on a page: renewed there
+    assert page.status_code == 200
+    assert "sessionid" in page.cookies
+
+
+def test_browser_pages_still_get_the_session_and_csrf_machinery(client: Client, cgd_tree) -> None:
+    response = client.get("/login/")
+    assert response.status_code == 200
+    assert "csrftoken" in response.cookies
+    assert "Cookie" in response.get("Vary", "")
