@@ -2,7 +2,8 @@
 
 The GFMS front-end calls the gateway on every login with a bearer key: it has no session, no
 CSRF token, no messages and no signed-in user, and running that machinery for it cost about a
-tenth of each check. Each class here is a subclass of the named middleware: itself for every other path, and for
+tenth of each check. (CSRF stays as Django ships it: `check --deploy` looks for it by name,
+and the API's views are exempt, which it sees at once.) Each class here is a subclass of the named middleware: itself for every other path, and for
 the API it passes the request straight on (its hooks too). Security headers, CSP, the language
 and clickjacking protection run for the API as for everything else (settings.MIDDLEWARE).
 """
@@ -52,7 +53,6 @@ def browser_only(dotted_path: str) -> type:
 WhiteNoiseMiddleware = browser_only("whitenoise.middleware.WhiteNoiseMiddleware")
 SessionMiddleware = browser_only("django.contrib.sessions.middleware.SessionMiddleware")
 CommonMiddleware = browser_only("django.middleware.common.CommonMiddleware")
-CsrfViewMiddleware = browser_only("django.middleware.csrf.CsrfViewMiddleware")
 AuthenticationMiddleware = browser_only("django.contrib.auth.middleware.AuthenticationMiddleware")
 SessionGuard = browser_only("gfms_portal.middleware.SessionGuard")
 PrivilegedSessionGuard = browser_only("auth_gateway.signin.PrivilegedSessionGuard")
