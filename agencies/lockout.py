@@ -29,12 +29,7 @@ def lock_officer_row(officer: Officer) -> dt.datetime | None:
     is refused rather than queued into the statement timeout, which would answer 503 — and
     only for accounts that exist."""
     try:
-        row = (
-            Officer.objects.select_for_update()
-            .filter(pk=officer.pk)
-            .values_list("failed_logins", "locked_until")
-            .first()
-        )
+        row = _locked_row(officer.pk)
     except OperationalError as error:
         if getattr(error.__cause__, "pgcode", None) in LOCK_WAIT_GAVE_UP:
             raise AccountBusy from error
@@ -43,6 +38,26 @@ def lock_officer_row(officer: Officer) -> dt.datetime | None:
         return LOCKED_UNTIL_UNLOCKED
     officer.failed_logins, officer.locked_until = row
     return officer.locked_until
+
+
+def _locked_row(pk: int) -> tuple[int, dt.datetime | None] | None:
+    """On PostgreSQL one statement written once (it runs on every login check: building it
+    through the ORM cost more than running it); elsewhere (the SQLite demo, which has no row
+    locks) the ORM, whose converters SQLite's datetimes need."""
+    if connection.vendor != "postgresql":
+        return (
+            Officer.objects.select_for_update()
+            .filter(pk=pk)
+            .values_list("failed_logins", "locked_until")
+            .first()
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_ROW_SQL.format(table=Officer._meta.db_table), [pk])
+        row: tuple[int, dt.datetime | None] | None = cursor.fetchone()
+        return row
+
+
+_LOCK_ROW_SQL = "SELECT failed_logins, locked_until FROM {table} WHERE id = %s FOR UPDATE"
 
 
 def record_failed_attempt(officer: Officer, *, at: dt.datetime) -> None:

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.db import connection
 from django.db.models import F, FilteredRelation, Q, QuerySet
 
 from agencies.models import Officer
@@ -156,12 +157,20 @@ def verify_soft_token(token: SoftToken, code: str, *, at: dt.datetime) -> TotpRe
     if not steps:
         return TotpResult.INVALID
     step = max(steps)
-    consumed = (
-        SoftToken.objects.filter(pk=token.pk, status=SoftTokenStatus.ACTIVE)
-        .filter(Q(last_used_step__isnull=True) | Q(last_used_step__lt=step))
-        .update(last_used_step=step)
-    )
+    # The same statement on every check: written once, not built through the ORM each time.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CONSUME_STEP_SQL.format(table=SoftToken._meta.db_table),
+            [step, token.pk, SoftTokenStatus.ACTIVE.value, step],
+        )
+        consumed = cursor.rowcount
     return TotpResult.OK if consumed else TotpResult.REUSED
+
+
+_CONSUME_STEP_SQL = (
+    "UPDATE {table} SET last_used_step = %s WHERE id = %s AND status = %s"
+    " AND (last_used_step IS NULL OR last_used_step < %s)"
+)
 
 
 # --- seeds registered elsewhere ---------------------------------------------------------------------
