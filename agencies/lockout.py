@@ -52,12 +52,14 @@ def _locked_row(pk: int) -> tuple[int, dt.datetime | None] | None:
             .first()
         )
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_ROW_SQL.format(table=Officer._meta.db_table), [pk])
+        cursor.execute(_LOCK_ROW_SQL, [pk])
         row: tuple[int, dt.datetime | None] | None = cursor.fetchone()
         return row
 
 
-_LOCK_ROW_SQL = "SELECT failed_logins, locked_until FROM {table} WHERE id = %s FOR UPDATE"
+_LOCK_ROW_SQL = (
+    f"SELECT failed_logins, locked_until FROM {Officer._meta.db_table} WHERE id = %s FOR UPDATE"  # noqa: S608  (the model's table)
+)
 
 
 def record_failed_attempt(officer: Officer, *, at: dt.datetime) -> None:

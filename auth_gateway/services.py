@@ -9,7 +9,6 @@ the time taken does not tell them apart either.
 
 import base64
 import datetime as dt
-import functools
 import secrets
 import time
 import uuid
@@ -122,21 +121,18 @@ def check_login(
     return answer
 
 
-@functools.cache
-def _officer_sql() -> str:
-    """One read on the unique LOWER(username) index, exactly the columns the check needs: the
-    officer, its unit's code and its active soft token (at most one, by constraint). Written
-    once per process: building this query through the ORM cost more than running it."""
-    officer, unit, token = (model._meta.db_table for model in (Officer, Agency, SoftToken))
-    return (
-        "SELECT o.id, o.password, o.username, o.name_th, o.name_en, o.role, o.unit_id,"  # noqa: S608  (table names from the models)
-        " o.admin_scope_id, o.is_active, o.failed_logins, o.locked_until,"
-        " u.code AS unit_code, t.id AS active_token_pk, t.secret_encrypted AS active_token_secret"
-        f" FROM {officer} o"
-        f" LEFT JOIN {unit} u ON u.id = o.unit_id"
-        f" LEFT JOIN {token} t ON t.officer_id = o.id AND t.status = %s"
-        " WHERE LOWER(o.username) = %s AND o.is_active"
-    )
+# One read on the unique LOWER(username) index, exactly the columns the check needs: the
+# officer, its unit's code and its active soft token (at most one, by constraint). Built once:
+# building this query through the ORM on every check cost more than running it.
+_OFFICER_SQL = (
+    "SELECT o.id, o.password, o.username, o.name_th, o.name_en, o.role, o.unit_id,"  # noqa: S608  (the models' tables)
+    " o.admin_scope_id, o.is_active, o.failed_logins, o.locked_until,"
+    " u.code AS unit_code, t.id AS active_token_pk, t.secret_encrypted AS active_token_secret"
+    f" FROM {Officer._meta.db_table} o"
+    f" LEFT JOIN {Agency._meta.db_table} u ON u.id = o.unit_id"
+    f" LEFT JOIN {SoftToken._meta.db_table} t ON t.officer_id = o.id AND t.status = %s"
+    " WHERE LOWER(o.username) = %s AND o.is_active"
+)
 
 
 def load_officer(username: str) -> "WithAnnotations[Officer, ActiveToken] | None":
@@ -144,7 +140,7 @@ def load_officer(username: str) -> "WithAnnotations[Officer, ActiveToken] | None
     `unit_code` and its active token for `active_token_of` — or None. Other fields load on
     first use (rare: the e-mail when a lock starts)."""
     rows = Officer.objects.raw(
-        _officer_sql(), [SoftTokenStatus.ACTIVE.value, username.strip().lower()]
+        _OFFICER_SQL, [SoftTokenStatus.ACTIVE.value, username.strip().lower()]
     )
     return next(iter(rows), None)  # type: ignore[return-value]  # raw() adds the selected columns as attributes
 

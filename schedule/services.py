@@ -10,6 +10,7 @@ from django.db import transaction
 from agencies.permissions import enforce, may_change_schedule
 from audit.services import record_event
 from gfms_portal.clock import bangkok_midnight
+from gfms_portal.copies import Copies
 from schedule.models import Schedule
 from schedule.policy import MigrationSchedule, schedule_problems
 
@@ -68,23 +69,18 @@ def change_schedule(
 # every SCHEDULE_CACHE_SECONDS. A change made in this process applies here at once (the copy is
 # dropped when change_schedule commits); in the other processes within SCHEDULE_CACHE_SECONDS.
 SCHEDULE_CACHE_SECONDS = 5
-_copy: tuple[dt.datetime, MigrationSchedule] | None = None
+_schedule: Copies[None, MigrationSchedule] = Copies(seconds=SCHEDULE_CACHE_SECONDS)
 
 
 def current_schedule(*, at: dt.datetime) -> MigrationSchedule:
     """The schedule's four dates as of at most SCHEDULE_CACHE_SECONDS before `at`."""
-    global _copy
-    copy = _copy
-    if copy is not None and copy[0] <= at < copy[0] + dt.timedelta(seconds=SCHEDULE_CACHE_SECONDS):
-        return copy[1]
-    dates = Schedule.load().dates
-    _copy = (at, dates)
-    return dates
+    if (dates := _schedule.get(None, at=at)) is not None:
+        return dates
+    return _schedule.put(None, Schedule.load().dates, at=at)
 
 
 def forget_cached_schedule() -> None:
-    global _copy
-    _copy = None
+    _schedule.clear()
 
 
 def _store(schedule: Schedule, dates: MigrationSchedule, *, is_demo: bool, at: dt.datetime) -> None:

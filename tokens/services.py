@@ -160,7 +160,7 @@ def verify_soft_token(token: SoftToken, code: str, *, at: dt.datetime) -> TotpRe
     # The same statement on every check: written once, not built through the ORM each time.
     with connection.cursor() as cursor:
         cursor.execute(
-            _CONSUME_STEP_SQL.format(table=SoftToken._meta.db_table),
+            _CONSUME_STEP_SQL,
             [step, token.pk, SoftTokenStatus.ACTIVE.value, step],
         )
         consumed = cursor.rowcount
@@ -168,7 +168,7 @@ def verify_soft_token(token: SoftToken, code: str, *, at: dt.datetime) -> TotpRe
 
 
 _CONSUME_STEP_SQL = (
-    "UPDATE {table} SET last_used_step = %s WHERE id = %s AND status = %s"
+    f"UPDATE {SoftToken._meta.db_table} SET last_used_step = %s WHERE id = %s AND status = %s"  # noqa: S608  (the model's table)
     " AND (last_used_step IS NULL OR last_used_step < %s)"
 )
 
