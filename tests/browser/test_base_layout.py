@@ -38,7 +38,8 @@ def test_keyboard_only_login_and_language_switch(live_server, desktop, charlie) 
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.url.endswith("/login/")
-    # The user id field has focus; type, tab, type, Enter.
+    # The user id field has focus (autofocus lands after load on a busy machine: wait for it).
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_username'")
     page.keyboard.type("charlie")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
