@@ -79,6 +79,9 @@ class LoginAnswer:
     request_id: str
     officer: Officer | None = None  # only on allow
     method: Method | None = None
+    # The reason kept in the decision record (and counted in the metrics): `locked` and
+    # `account_busy` are answered as `invalid_credentials`, never told to the caller.
+    recorded_reason: Reason | None = None
 
 
 @dataclass
@@ -241,6 +244,7 @@ def _record(check: _Check, reason: Reason) -> LoginAnswer:
         request_id=check.attempt.request_id,
         officer=officer if allowed else None,
         method=check.attempt.method,
+        recorded_reason=reason,
     )
 
 
