@@ -3,7 +3,9 @@ code step, step-up, citizen ID and e-mail code): one count per officer, decided 
 officer's row lock. The rules themselves (how many failures, how long) are pure, in
 agencies.policy."""
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 
 from django.db import OperationalError, connection, transaction
 
@@ -21,19 +23,29 @@ class AccountBusy(Exception):
     """The officer's row stayed locked by other checks past DB_LOCK_TIMEOUT_MS."""
 
 
+@contextlib.contextmanager
+def busy_when_lock_wait_gives_up() -> Iterator[None]:
+    """Turn PostgreSQL giving up on a row lock into AccountBusy (any other error goes on)."""
+    try:
+        yield
+    except OperationalError as error:
+        if getattr(error.__cause__, "pgcode", None) in LOCK_WAIT_GAVE_UP:
+            raise AccountBusy from error
+        raise
+
+
 def lock_officer_row(officer: Officer) -> dt.datetime | None:
-    """Lock the officer's row until the end of the transaction and read its lockout state as
+    """Lock the officer's row (FOR NO KEY UPDATE: the lock an UPDATE of its counters takes,
+    which excludes the other checks of this account but not the foreign-key checks of rows
+    that point at it — a decision record for a busy account is written without waiting for
+    the holder) until the end of the transaction and read its lockout state as
     committed now (a request that waited for the lock sees the failures counted meanwhile).
     Returns `locked_until`. Raises AccountBusy when the wait passes the lock timeout
     (PostgreSQL's lock_timeout, set on our connections): a burst of guesses for one account
     is refused rather than queued into the statement timeout, which would answer 503 — and
     only for accounts that exist."""
-    try:
+    with busy_when_lock_wait_gives_up():
         row = _locked_row(officer.pk)
-    except OperationalError as error:
-        if getattr(error.__cause__, "pgcode", None) in LOCK_WAIT_GAVE_UP:
-            raise AccountBusy from error
-        raise
     if row is None:  # deleted meanwhile: nothing to let in
         return LOCKED_UNTIL_UNLOCKED
     officer.failed_logins, officer.locked_until = row
@@ -46,7 +58,7 @@ def _locked_row(pk: int) -> tuple[int, dt.datetime | None] | None:
     locks) the ORM, whose converters SQLite's datetimes need."""
     if connection.vendor != "postgresql":
         return (
-            Officer.objects.select_for_update()
+            Officer.objects.select_for_update(no_key=True)
             .filter(pk=pk)
             .values_list("failed_logins", "locked_until")
             .first()
@@ -58,7 +70,7 @@ def _locked_row(pk: int) -> tuple[int, dt.datetime | None] | None:
 
 
 _LOCK_ROW_SQL = (
-    f"SELECT failed_logins, locked_until FROM {Officer._meta.db_table} WHERE id = %s FOR UPDATE"  # noqa: S608  (the model's table)
+    f"SELECT failed_logins, locked_until FROM {Officer._meta.db_table} WHERE id = %s FOR NO KEY UPDATE"  # noqa: S608  (the model's table)
 )
 
 

@@ -24,6 +24,7 @@ from agencies.lockout import AccountBusy, lock_officer_row, record_failed_attemp
 from agencies.models import Agency, Officer
 from agencies.policy import Role, is_locked, is_privileged
 from audit.services import record_event
+from auth_gateway import hot_path
 from auth_gateway.clients import forget_cached_clients
 from auth_gateway.models import LoginDecision, ServiceClient, TokenKeyChallenge, hash_key
 from auth_gateway.passwords import verify_password, wait_out_password_floor
@@ -46,6 +47,7 @@ from tokens.services import (
     active_token_of,
     verify_soft_token,
 )
+from tokens.totp import matching_steps
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -108,6 +110,14 @@ def check_login(
     # The hash before any lock: racing requests for one account must not queue behind each
     # other's hashes (they would hit the statement timeout, and only real accounts would).
     password = verify_password(officer.password if officer else None, attempt.password)
+    if officer is not None and hot_path.available():
+        try:
+            if allowed := _allow_at_once(check, officer, password):
+                return allowed
+        except AccountBusy:
+            check.officer = officer
+            with transaction.atomic():
+                return _record(check, Reason.ACCOUNT_BUSY)
     try:
         with transaction.atomic():
             if officer is None:
@@ -146,6 +156,40 @@ def load_officer(username: str) -> "WithAnnotations[Officer, ActiveToken] | None
         _OFFICER_SQL, [SoftTokenStatus.ACTIVE.value, username.strip().lower()]
     )
     return next(iter(rows), None)  # type: ignore[return-value]  # raw() adds the selected columns as attributes
+
+
+def _allow_at_once(
+    check: _Check, officer: "WithAnnotations[Officer, ActiveToken]", password: tuple[bool, bool]
+) -> LoginAnswer | None:
+    """The answer `allow` in one statement (auth_gateway.hot_path), when the password is right
+    and needs no new hash, the method is soft_token and allowed, and the code matches a step
+    — or None, and the caller decides through the transaction path (`_decide`), which is the
+    rule: this is only its fast case, and it never decides a refusal."""
+    right, needs_upgrade = password
+    attempt = check.attempt
+    if not right or needs_upgrade or attempt.method != Method.SOFT_TOKEN:
+        return None
+    token = active_token_of(officer)
+    privileged = is_privileged(Role(officer.role))
+    if token is None or method_refusal(check.phase, True, attempt.method, privileged=privileged):
+        return None
+    steps = matching_steps(token.secret, attempt.otp, at=check.at)
+    if not steps or not hot_path.allow_in_one_statement(
+        officer_id=officer.pk,
+        unit_id=officer.unit_id,
+        token_id=token.pk,
+        step=max(steps),
+        at=check.at,
+        username=attempt.username,
+        phase=check.phase,
+        client_id=check.client.pk if check.client else None,
+        client_ip=attempt.client_ip,
+        request_id=attempt.request_id,
+    ):
+        return None
+    check.officer = officer
+    check.allowed = allowed_methods(check.phase, True, privileged=privileged)
+    return _answer(check, Reason.OK)
 
 
 def _decide(check: _Check, password: tuple[bool, bool]) -> Reason:
@@ -229,6 +273,13 @@ def _record(check: _Check, reason: Reason) -> LoginAnswer:
         client_ip=check.attempt.client_ip or None,
         request_id=check.attempt.request_id,
     )
+    return _answer(check, reason)
+
+
+def _answer(check: _Check, reason: Reason) -> LoginAnswer:
+    """What the caller is told of a decision already recorded."""
+    officer = check.officer
+    outcome = verdict(reason)
     allowed = outcome.decision == Decision.ALLOW
     # A locked (or busy) account answers exactly like a wrong password (see _decide).
     answered = (

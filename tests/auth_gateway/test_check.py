@@ -364,51 +364,6 @@ def test_unreachable_database_is_503(api, registered: Officer, settings) -> None
     assert response["Retry-After"] == "5"
 
 
-# --- the hot path ---------------------------------------------------------------------------------
-
-
-@time_machine.travel(IN_WINDOW, tick=False)
-def test_an_allowed_soft_token_check_takes_six_round_trips(api, registered: Officer) -> None:
-    """Every round trip to PostgreSQL, counted at the driver (psycopg2's wait callback sees
-    each one: BEGIN and COMMIT — here SAVEPOINT and RELEASE, the test's own transaction being
-    open —, health checks, SETs on a new connection): the officer with its unit and active
-    token, BEGIN, the lock re-read under a row lock, consume the time step, write the
-    decision, COMMIT. The service key and the schedule come from the per-process copies
-    (auth_gateway.clients, schedule.services). docs/performance.md gives the same number."""
-    from django.test.utils import CaptureQueriesContext
-    from psycopg2 import extensions
-
-    if connection.vendor != "postgresql":
-        pytest.skip("round trips are counted on PostgreSQL's driver (CI sets DATABASE_URL)")
-    api(CHECK, soft_token_login("charlie", IN_WINDOW, otp=code_at(IN_WINDOW, -1)))  # warm copies
-    wait = extensions.get_wait_callback()
-    assert wait is not None  # gfms_portal.dbclient: every round trip passes through it
-    round_trips = 0
-
-    def counting(conn):
-        nonlocal round_trips
-        round_trips += 1
-        return wait(conn)
-
-    extensions.set_wait_callback(counting)
-    try:
-        with CaptureQueriesContext(connection) as queries:
-            body = api(CHECK, soft_token_login("charlie", IN_WINDOW)).json()
-    finally:
-        extensions.set_wait_callback(wait)
-    assert body["decision"] == "allow"
-    statements = [q["sql"] for q in queries.captured_queries]
-    assert round_trips == 6, statements
-    assert [sql.split()[0] for sql in statements] == [
-        "SELECT",  # officer ⋈ unit ⋈ active token
-        "SAVEPOINT",
-        "SELECT",  # failed_logins, locked_until … FOR UPDATE
-        "UPDATE",  # the time step, only if newer
-        "INSERT",  # the decision record
-        "RELEASE",
-    ], statements
-
-
 @pytest.mark.parametrize("moment", [IN_WINDOW, AFTER_CUTOVER])
 def test_an_administrator_logs_in_to_gfms_with_the_soft_token_only(api, alice, bob, moment) -> None:
     """The gateway's answer for privileged accounts follows the registered officer's rule —

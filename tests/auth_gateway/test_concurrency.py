@@ -33,6 +33,12 @@ def postgres_only() -> None:
         pytest.skip("concurrency is tested on PostgreSQL (CI sets DATABASE_URL)")
 
 
+@pytest.fixture(autouse=True, params=[True, False], ids=["one-statement", "transaction"])
+def gateway_path(request, settings) -> None:
+    """Every race on both ways an allow is decided (auth_gateway.hot_path)."""
+    settings.GFMS_GATEWAY_ONE_STATEMENT = request.param
+
+
 def race(service_key: str, bodies: Callable[[int], dict]) -> list[dict]:
     """POST PARALLEL checks at the same instant; return the JSON answers."""
 
