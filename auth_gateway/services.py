@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
-from django.db import transaction
+from django.db import connection, transaction
 
 from agencies.lockout import AccountBusy, lock_officer_row, record_failed_attempt
 from agencies.models import Agency, Officer
@@ -136,10 +136,28 @@ def check_login(
 
 # One read on the unique LOWER(username) index, exactly the columns the check needs: the
 # officer, its unit's code and its active soft token (at most one, by constraint). Built once:
-# building this query through the ORM on every check cost more than running it.
+# building this query through the ORM on every check cost more than running it. The officer's
+# columns come in the model's field order, as Model.from_db takes them.
+_OFFICER_FIELDS = tuple(
+    field.attname
+    for field in Officer._meta.concrete_fields
+    if field.attname
+    in {
+        "id",
+        "password",
+        "username",
+        "name_th",
+        "name_en",
+        "role",
+        "unit_id",
+        "admin_scope_id",
+        "is_active",
+        "failed_logins",
+        "locked_until",
+    }
+)
 _OFFICER_SQL = (
-    "SELECT o.id, o.password, o.username, o.name_th, o.name_en, o.role, o.unit_id,"  # noqa: S608  (the models' tables)
-    " o.admin_scope_id, o.is_active, o.failed_logins, o.locked_until,"
+    f"SELECT {', '.join(f'o.{name}' for name in _OFFICER_FIELDS)},"  # noqa: S608  (the models' tables and columns)
     " u.code AS unit_code, t.id AS active_token_pk, t.secret_encrypted AS active_token_secret"
     f" FROM {Officer._meta.db_table} o"
     f" LEFT JOIN {Agency._meta.db_table} u ON u.id = o.unit_id"
@@ -152,10 +170,20 @@ def load_officer(username: str) -> "WithAnnotations[Officer, ActiveToken] | None
     """The active officer with this GFMS user id (case-insensitive, spaces ignored), with
     `unit_code` and its active token for `active_token_of` — or None. Other fields load on
     first use (rare: the e-mail when a lock starts)."""
-    rows = Officer.objects.raw(
-        _OFFICER_SQL, [SoftTokenStatus.ACTIVE.value, username.strip().lower()]
-    )
-    return next(iter(rows), None)  # type: ignore[return-value]  # raw() adds the selected columns as attributes
+    params = [SoftTokenStatus.ACTIVE.value, username.strip().lower()]
+    if connection.vendor != "postgresql":
+        # SQLite (the demo) returns datetimes as text: raw() applies the converters.
+        rows = Officer.objects.raw(_OFFICER_SQL, params)
+        return next(iter(rows), None)  # type: ignore[return-value]  # raw() adds the selected columns as attributes
+    with connection.cursor() as cursor:
+        cursor.execute(_OFFICER_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    fields = len(_OFFICER_FIELDS)
+    officer = Officer.from_db(connection.alias, _OFFICER_FIELDS, row[:fields])
+    officer.unit_code, officer.active_token_pk, officer.active_token_secret = row[fields:]  # type: ignore[attr-defined]  # the columns raw() would add
+    return officer  # type: ignore[return-value]
 
 
 def _allow_at_once(

@@ -33,6 +33,7 @@ from auth_gateway.api.serializers import (
     LimitErrorSerializer,
     MethodsQuerySerializer,
     MethodsResponseSerializer,
+    plain_soft_token_check,
 )
 from auth_gateway.messages import guidance
 from auth_gateway.models import ServiceClient
@@ -86,9 +87,11 @@ def gateway(view: _View) -> _View:
 @api_view(["POST"])
 @gateway
 def check(request: Request) -> Response:
-    incoming = CheckRequestSerializer(data=request.data)
-    incoming.is_valid(raise_exception=True)
-    data = incoming.validated_data
+    data = plain_soft_token_check(request.data)
+    if data is None:
+        incoming = CheckRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
     attempt = LoginAttempt(
         username=data["username"],
         password=data["password"],
