@@ -7,6 +7,8 @@ Both languages are always returned; each is rendered from the translation catalo
 Thai wording is reviewed in one place (locale/th).
 """
 
+import functools
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -17,7 +19,16 @@ from schedule.policy import MigrationSchedule, Phase
 
 
 def guidance(reason: Reason, *, phase: Phase, schedule: MigrationSchedule) -> dict[str, str]:
-    return {lang: _render(reason, phase, schedule, lang) for lang in ("th", "en")}
+    return dict(_guidance(reason, phase, schedule, settings.GFMS_PORTAL_URL))
+
+
+@functools.lru_cache(maxsize=256)
+def _guidance(
+    reason: Reason, phase: Phase, schedule: MigrationSchedule, portal: str
+) -> tuple[tuple[str, str], ...]:
+    # Rendered once per process for each answer (a handful of reasons × phases × schedules):
+    # every check answers one of them. `portal` is in the key so that a changed setting shows.
+    return tuple((lang, _render(reason, phase, schedule, lang)) for lang in ("th", "en"))
 
 
 def _render(reason: Reason, phase: Phase, schedule: MigrationSchedule, lang: str) -> str:
