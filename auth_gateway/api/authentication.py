@@ -3,7 +3,8 @@ session)."""
 
 import logging
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import authentication, exceptions, throttling
@@ -56,8 +57,7 @@ class ClientQuota(throttling.BaseThrottle):
         minute = int(now().timestamp()) // 60
         key = f"gateway-quota:{client.pk}:{minute}"
         try:
-            cache.add(key, 0, timeout=120)
-            used = cache.incr(key)
+            used = count_once(key, expire_after=120)
         except Exception:
             logger.exception("quota cache unavailable; request not throttled")
             return True
@@ -66,3 +66,22 @@ class ClientQuota(throttling.BaseThrottle):
 
     def wait(self) -> float | None:
         return getattr(self, "retry_after", 60)
+
+
+def count_once(key: str, *, expire_after: int) -> int:
+    """Add one to the counter `key` in the shared cache and return it; the counter expires
+    `expire_after` seconds after it was started. On Redis one round trip (INCR, then EXPIRE
+    only where none is set, pipelined); Django's cache API takes three (add, then exists and
+    incr). Elsewhere (the in-process cache of the demo and the tests) that API."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full = backend.make_and_validate_key(key)
+        # Django's RedisCacheClient hands out its redis-py client (the same connection pool).
+        redis = backend._cache.get_client(full, write=True)  # type: ignore[attr-defined]  # not in django-stubs
+        pipe = redis.pipeline(transaction=False)
+        pipe.incr(full)
+        pipe.expire(full, expire_after, nx=True)
+        used, _expiry_set = pipe.execute()
+        return int(used)
+    cache.add(key, 0, timeout=expire_after)
+    return cache.incr(key)

@@ -269,8 +269,23 @@ def test_schema_and_docs_are_served_without_a_cdn(client: Client) -> None:
 # --- quota ------------------------------------------------------------------------------------------
 
 
+REDIS_CACHE = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": "redis://127.0.0.1:6379/14",
+    "KEY_PREFIX": "gfms-test-quota",
+}
+
+
+@pytest.fixture(params=["in-process", "redis"])
+def quota_cache(request, settings) -> None:
+    """The quota on the demo's in-process cache and on Redis (production), which counts in
+    one pipelined round trip."""
+    if request.param == "redis":
+        settings.CACHES = {"default": REDIS_CACHE}
+
+
 @time_machine.travel(IN_WINDOW, tick=False)
-def test_client_over_quota_gets_429(api, dave: Officer) -> None:
+def test_client_over_quota_gets_429(api, dave: Officer, quota_cache) -> None:
     from django.core.cache import cache
 
     cache.clear()
@@ -281,6 +296,24 @@ def test_client_over_quota_gets_429(api, dave: Officer) -> None:
     response = api("/api/v1/auth/check", body)
     assert int(response["Retry-After"]) <= 60
     cache.clear()
+
+
+def test_the_redis_counter_expires_from_its_first_count(settings) -> None:
+    from django.core.cache import caches
+
+    from auth_gateway.api.authentication import count_once
+
+    settings.CACHES = {"default": REDIS_CACHE}
+    backend = caches["default"]
+    backend.clear()
+    assert [count_once("k", expire_after=120) for _ in range(3)] == [1, 2, 3]
+    redis = backend._cache.get_client(write=False)  # type: ignore[attr-defined]
+    full = backend.make_and_validate_key("k")
+    assert 118 <= redis.ttl(full) <= 120
+    redis.expire(full, 50)
+    count_once("k", expire_after=120)  # a later count keeps the first expiry
+    assert redis.ttl(full) <= 50
+    backend.clear()
 
 
 # --- commands --------------------------------------------------------------------------------------
