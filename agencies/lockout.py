@@ -70,7 +70,8 @@ def _locked_row(pk: int) -> tuple[int, dt.datetime | None] | None:
 
 
 _LOCK_ROW_SQL = (
-    f"SELECT failed_logins, locked_until FROM {Officer._meta.db_table} WHERE id = %s FOR NO KEY UPDATE"  # noqa: S608  (the model's table)
+    f"SELECT failed_logins, locked_until FROM {Officer._meta.db_table}"  # noqa: S608  (the model's table)
+    " WHERE id = %s FOR NO KEY UPDATE"
 )
 
 
