@@ -75,7 +75,7 @@ MIDDLEWARE = [
     "gfms_portal.headers.PermissionsPolicy",
     "gfms_portal.browser_middleware.WhiteNoiseMiddleware",
     "gfms_portal.browser_middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "gfms_portal.language.ThaiFirstLocaleMiddleware",  # Thai unless English was chosen
     "gfms_portal.browser_middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",  # as is: check --deploy looks for it, and DRF views are exempt
     "gfms_portal.browser_middleware.AuthenticationMiddleware",
