@@ -27,7 +27,7 @@ from agencies.step_up import (
 )
 from gfms_portal.clock import bangkok_date, now
 from gfms_portal.exports import csv_response, xlsx_response
-from gfms_portal.thaidate import format_be_date
+from gfms_portal.thaidate import be_stamp, format_be_date
 from monitoring.charts import burnup_chart
 from monitoring.progress import (
     RegistrationCounts,
@@ -277,7 +277,7 @@ def manage_officer_list_export(request: SignedInRequest, fmt: str) -> HttpRespon
         return redirect(back)
     at = now()
     authorize_download(request, f"officer-list.{fmt}", at=at)
-    filename = f"officers-{bangkok_date(at).isoformat()}.{fmt}"
+    filename = f"officers-{be_stamp(at)}.{fmt}"  # the Bangkok day, BE
     if fmt == "xlsx":
         return xlsx_response(_export_rows(officers), filename, sheet="เจ้าหน้าที่")
     return csv_response(_export_rows(officers), filename)
