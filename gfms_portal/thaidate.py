@@ -83,6 +83,13 @@ def format_be_value(value: object, *, lang: str = "") -> str:
     return str(value)
 
 
+def format_bangkok_time(value: dt.datetime, *, lang: str = "") -> str:
+    """ "14:39:30 น." — the Bangkok time of day, to the second (for "ask again from …")."""
+    lang = (lang or get_language() or "th")[:2]
+    suffix = " น." if lang == "th" else ""
+    return f"{value.astimezone(BANGKOK):%H:%M:%S}{suffix}"
+
+
 def be_stamp(value: dt.date | dt.datetime, *, with_time: bool = False) -> str:
     """A Buddhist-era date for file names, sortable: "2569-12-01" (Bangkok day), or
     "2569-12-01-1439" with the Bangkok time."""

@@ -1,7 +1,7 @@
 import csv
-import json
 import datetime as dt
 import io
+import json
 import re
 
 import pytest
