@@ -82,10 +82,12 @@ MIDDLEWARE = [
     "gfms_portal.browser_middleware.SessionGuard",
     "gfms_portal.browser_middleware.PrivilegedSessionGuard",
     "gfms_portal.browser_middleware.MessageMiddleware",
+    "gfms_portal.error_pages.FriendlyNotFound",  # DEBUG only: no technical 404 for officers
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "gfms_portal.urls"
+CSRF_FAILURE_VIEW = "gfms_portal.error_pages.csrf_failure"  # Thai, with the next step
 WSGI_APPLICATION = "gfms_portal.wsgi.application"
 ASGI_APPLICATION = "gfms_portal.asgi.application"
 
