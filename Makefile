@@ -6,11 +6,18 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Every link the demo prints or e-mails (seed_demo, e-mails, the gateway's guidance) is built
+# from GFMS_PORTAL_URL: make run derives it from HOST and PORT unless it is set. A server
+# listening on every interface (0.0.0.0, ::) is linked as 127.0.0.1.
+LINK_HOST := $(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST))
+RUN_ENV = GFMS_PORTAL_URL=$${GFMS_PORTAL_URL:-http://$(LINK_HOST):$(PORT)/} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1],$(LINK_HOST)}
 
-.PHONY: help install install-dev browser bench bench-gateway bench-progress bench-password-timing run test test-fast lint format check-migrations check-compose messages ci clean
+.PHONY: help install install-dev browser manage bench bench-gateway bench-progress bench-password-timing run test test-fast lint format check-migrations check-compose messages ci clean
 
 help:
-	@echo "make run    - install, migrate, seed the demo (first time) and serve on http://$(HOST):$(PORT)"
+	@echo "make run    - install, migrate, seed the demo (first time) and serve on http://$(HOST):$(PORT) (make run PORT=8765 HOST=0.0.0.0)"
+	@echo "make manage ARGS=\"set_schedule --show\" - any management command, in the project's .venv"
 	@echo "make test   - install test dependencies and run the whole suite"
 	@echo "make test-fast - the quick loop: SQLite, in parallel, no browser/edge tests, no apt"
 	@echo "make lint   - ruff (lint + format check), mypy, the import contract"
@@ -29,8 +36,13 @@ install-dev: $(BIN)/uv
 
 run: install
 	$(MANAGE) migrate --noinput
-	$(MANAGE) seed_demo --if-empty
-	DEBUG=$${DEBUG:-true} GFMS_DEMO_FRONTEND=$${GFMS_DEMO_FRONTEND:-true} $(MANAGE) runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(MANAGE) seed_demo --if-empty
+	$(RUN_ENV) DEBUG=$${DEBUG:-true} GFMS_DEMO_FRONTEND=$${GFMS_DEMO_FRONTEND:-true} $(MANAGE) runserver $(HOST):$(PORT)
+
+# Any management command without activating .venv: make manage ARGS="set_schedule --show".
+# Links it prints use the same HOST/PORT as make run.
+manage: install
+	$(RUN_ENV) $(MANAGE) $(ARGS)
 
 test: install-dev browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

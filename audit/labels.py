@@ -5,11 +5,13 @@ The codes themselves stay the stable identifiers (exports carry both). A code mi
 shown as itself, so a new service never breaks the viewer; add its label when you add it.
 """
 
-import datetime as dt
+import json
 from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from gfms_portal.thaidate import format_be_value
 
 EVENT_GROUPS: list[tuple[Promise, dict[str, Promise]]] = [
     (
@@ -114,7 +116,9 @@ def event_label(action: str) -> str:
 
 def describe_data(data: Any, *, separator: str = "; ") -> str:
     """ "from: assigned; serial: TK-1; to: returned" — keys sorted (PostgreSQL's jsonb does not
-    keep their order anyway), nested values inline."""
+    keep their order anyway), nested values inline, dates and times (ISO in the JSON) in the
+    Buddhist era, Bangkok time. For an action the audit viewer has no sentence for; the
+    machine exports carry the raw JSON (raw_data)."""
     if not isinstance(data, dict):
         return _value(data)
     return separator.join(
@@ -132,6 +136,12 @@ def _value(value: Any) -> str:
         return "{" + describe_data(value, separator=", ") + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_value(item) for item in value) + "]"
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value)
+    return format_be_value(value)
+
+
+def raw_data(data: Any) -> str:
+    """The details as stored, for machine exports: JSON with sorted keys, ISO dates as they
+    are, secrets (should one slip in) hidden."""
+    if isinstance(data, dict):
+        data = {key: HIDDEN if key.lower() in HIDDEN_KEYS else value for key, value in data.items()}
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)

@@ -19,6 +19,13 @@ class PortalLoginForm(AuthenticationForm):
         ),
     }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # An empty field says which one and what to do (Django's "This field is required."
+        # was not even shown by the page).
+        self.fields["username"].error_messages["required"] = _("Type your GFMS user id.")
+        self.fields["password"].error_messages["required"] = _("Type your password.")
+
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
         password = self.cleaned_data.get("password") or ""

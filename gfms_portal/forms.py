@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gfms_portal.digits import ascii_digits
-from gfms_portal.thaidate import BE_OFFSET, parse_date
+from gfms_portal.thaidate import BE_OFFSET, format_be_date, parse_date
 
 
 def as_input(day: dt.date) -> str:
@@ -27,7 +27,9 @@ class ThaiDateField(forms.Field):
             "“%(value)s” is not a valid date. Write day/month/year or year-month-day, with a "
             "BE or CE year: 11/04/2568 or 2568-04-11."
         ),
-        "out_of_range": _("“%(value)s” is outside the years %(first)s–%(last)s (BE)."),
+        "out_of_range": _(
+            "“%(value)s” (%(date)s) is outside %(first)s – %(last)s: is the year right (BE or CE)?"
+        ),
     }
 
     def __init__(
@@ -67,8 +69,22 @@ class ThaiDateField(forms.Field):
                 code="out_of_range",
                 params={
                     "value": text,
-                    "first": (self.first or dt.date.min).year + BE_OFFSET,
-                    "last": (self.last or dt.date.max).year + BE_OFFSET,
+                    "date": format_be_date(day),
+                    "first": format_be_date(self.first or dt.date.min),
+                    "last": format_be_date(self.last or dt.date.max),
                 },
             )
         return day
+
+
+class GfmisCodeField(forms.RegexField):
+    """A GFMIS agency code of 2, 5 or 10 digits, Thai digits accepted (๐๓๐๐๔ = 03004).
+    ASCII digits only once converted: Python's \\d would let Thai digits through unconverted,
+    and no agency has such a code."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {"invalid": _("A GFMIS code has 2, 5 or 10 digits.")})
+        super().__init__(regex=r"^[0-9]{2}([0-9]{3}([0-9]{5})?)?$", **kwargs)
+
+    def to_python(self, value: object) -> str:
+        return ascii_digits(str(super().to_python(value))).strip()

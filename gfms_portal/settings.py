@@ -75,17 +75,19 @@ MIDDLEWARE = [
     "gfms_portal.headers.PermissionsPolicy",
     "gfms_portal.browser_middleware.WhiteNoiseMiddleware",
     "gfms_portal.browser_middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "gfms_portal.language.ThaiFirstLocaleMiddleware",  # Thai unless English was chosen
     "gfms_portal.browser_middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",  # as is: check --deploy looks for it, and DRF views are exempt
     "gfms_portal.browser_middleware.AuthenticationMiddleware",
     "gfms_portal.browser_middleware.SessionGuard",
     "gfms_portal.browser_middleware.PrivilegedSessionGuard",
     "gfms_portal.browser_middleware.MessageMiddleware",
+    "gfms_portal.error_pages.FriendlyNotFound",  # DEBUG only: no technical 404 for officers
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "gfms_portal.urls"
+CSRF_FAILURE_VIEW = "gfms_portal.error_pages.csrf_failure"  # Thai, with the next step
 WSGI_APPLICATION = "gfms_portal.wsgi.application"
 ASGI_APPLICATION = "gfms_portal.asgi.application"
 
@@ -373,7 +375,8 @@ SPECTACULAR_SETTINGS = {
 # Product settings.
 GFMS_TOTP_ISSUER = os.environ.get("GFMS_TOTP_ISSUER", "GFMS Thai")
 # Where officers register (quoted in the gateway's guidance messages).
-GFMS_PORTAL_URL = os.environ.get("GFMS_PORTAL_URL", "http://127.0.0.1:8000/")
+# Every printed or e-mailed link is built from it; `make run` derives it from HOST and PORT.
+GFMS_PORTAL_URL = os.environ.get("GFMS_PORTAL_URL", "http://127.0.0.1:8000/").rstrip("/") + "/"
 # The demo GFMS login page (/demo/gfms-login/): on in DEBUG, else only when asked for.
 GFMS_DEMO_FRONTEND = env_bool("GFMS_DEMO_FRONTEND", default=DEBUG)
 # A refused password check (unknown user id, locked account, wrong password) answers no

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Officer
 from audit.labels import EVENT_GROUPS, RENAMED_ACTIONS
-from gfms_portal.forms import ThaiDateField
+from gfms_portal.forms import GfmisCodeField, ThaiDateField
 from gfms_portal.thaidate import format_be_date
 from monitoring.audit_search import EventFilter
 
@@ -44,12 +44,10 @@ class AuditLogFilter(forms.Form):
         ),
     )
     action = forms.ChoiceField(required=False, choices=_event_choices, label=_("Event type"))
-    agency = forms.RegexField(
+    agency = GfmisCodeField(
         required=False,
-        regex=r"^\d{2}(\d{3}(\d{5})?)?$",
         label=_("Agency (GFMIS code)"),
         help_text=_("2, 5 or 10 digits: the agency and everything below it."),
-        error_messages={"invalid": _("A GFMIS code has 2, 5 or 10 digits.")},
     )
     date_from = ThaiDateField(
         required=False, first=FIRST_DAY, last=LAST_DAY, label=_("From (date)")

@@ -18,13 +18,14 @@ from agencies.http import SignedInRequest
 from agencies.models import Officer
 from agencies.permissions import enforce, may_read_audit_log
 from agencies.step_up import authorize_download, fresh_code_required
-from audit.labels import EVENT_LABELS, describe_data, event_label
+from audit.labels import EVENT_LABELS, event_label, raw_data
 from audit.models import AuditEvent
 from gfms_portal.clock import BANGKOK, now
 from gfms_portal.exports import csv_response, xlsx_response
-from gfms_portal.thaidate import format_be_datetime
+from gfms_portal.thaidate import be_stamp, format_be_datetime
 from monitoring.audit_forms import AuditLogFilter
 from monitoring.audit_search import find_events
+from monitoring.audit_sentences import actor_name, describe_event
 
 PAGE_SIZE = 50
 XLSX_MAX_ROWS = 1_048_575  # one Excel sheet holds 1,048,576 rows, the header included
@@ -35,11 +36,13 @@ EXPORT_HEADER = [
     "รหัสเหตุการณ์",
     "เหตุการณ์",
     "ผู้ดำเนินการ",
+    "ผู้ดำเนินการ (รหัส)",
     "รหัสผู้ใช้ของผู้ปฏิบัติงาน",
     "ชื่อผู้ปฏิบัติงาน",
     "รหัสหน่วยงาน",
     "ชื่อหน่วยงาน",
     "รายละเอียด",
+    "ข้อมูลดิบ (JSON, เวลา ISO 8601)",
 ]
 
 
@@ -107,7 +110,10 @@ def _render_page(
         page = Paginator(find_events(form.criteria()), PAGE_SIZE).get_page(
             form.cleaned_data["page"] or 1
         )
-        rows = [(event, event_label(event.action), describe_data(event.data)) for event in page]
+        rows = [
+            (event, event_label(event.action), actor_name(event), describe_event(event))
+            for event in page
+        ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -125,33 +131,31 @@ def _render_page(
 
 
 def _export_rows(events: QuerySet[AuditEvent]) -> Iterator[list[str]]:
-    # The headers are Thai, so are the labels and dates, whatever the page's language.
+    # The headers are Thai, so are the labels, sentences and dates, whatever the page's
+    # language; the codes, the ISO time and the raw JSON are there for machines (labelled).
     with translation.override("th"):
         labels = {code: str(label) for code, label in EVENT_LABELS.items()}
-    yield EXPORT_HEADER
-    for event in events.iterator(chunk_size=2000):
-        officer, agency = event.officer, event.agency
-        if agency is None and officer is not None:
-            agency = officer.unit
-        yield [
-            str(event.pk),
-            format_be_datetime(event.at, lang="th"),
-            event.at.astimezone(BANGKOK).isoformat(timespec="seconds"),
-            event.action,
-            labels.get(event.action, event.action),
-            actor_name(event),
-            officer.username if officer else "",
-            officer.name_th if officer else "",
-            agency.code if agency else "",
-            agency.name_th if agency else "",
-            describe_data(event.data),
-        ]
-
-
-def actor_name(event: AuditEvent) -> str:
-    """The user id of the person who acted, or the label of the system that did."""
-    return event.actor.username if event.actor is not None else event.actor_label
+        yield EXPORT_HEADER
+        for event in events.iterator(chunk_size=2000):
+            officer, agency = event.officer, event.agency
+            if agency is None and officer is not None:
+                agency = officer.unit
+            yield [
+                str(event.pk),
+                format_be_datetime(event.at, lang="th"),
+                event.at.astimezone(BANGKOK).isoformat(timespec="seconds"),
+                event.action,
+                labels.get(event.action, event.action),
+                actor_name(event),
+                event.actor.username if event.actor is not None else event.actor_label,
+                officer.username if officer else "",
+                officer.name_th if officer else "",
+                agency.code if agency else "",
+                agency.name_th if agency else "",
+                describe_event(event),
+                raw_data(event.data),
+            ]
 
 
 def _export_name() -> str:
-    return f"audit-log-{now().astimezone(BANGKOK):%Y%m%d-%H%M}"
+    return f"audit-log-{be_stamp(now(), with_time=True)}"  # Bangkok time, BE

@@ -29,6 +29,7 @@ from audit.models import AuditEvent
 from gfms_portal.clock import BANGKOK, now
 from gfms_portal.errors import Refused
 from gfms_portal.thaidate import format_be_date
+from monitoring.audit_sentences import actor_name
 from schedule.forms import ScheduleForm
 from schedule.models import Schedule
 from schedule.policy import (
@@ -189,7 +190,8 @@ def _date_or_none(value: object) -> dt.date | None:
 def schedule_history() -> list[HistoryEntry]:
     """Every schedule.changed audit row, newest first, with the dates that changed."""
     entries = []
-    for event in AuditEvent.objects.filter(action=SCHEDULE_ACTION).order_by("-at", "-id"):
+    events = AuditEvent.objects.filter(action=SCHEDULE_ACTION).select_related("actor")
+    for event in events.order_by("-at", "-id"):
         old, new = event.data.get("old") or {}, event.data.get("new") or {}
         changes = [
             DateChange(
@@ -200,7 +202,7 @@ def schedule_history() -> list[HistoryEntry]:
         entries.append(
             HistoryEntry(
                 at=event.at,
-                actor_label=event.actor_label,
+                actor_label=actor_name(event),  # a person's name, or the system's in words
                 changes=[change for change in changes if change.changed],
                 is_demo=bool(event.data.get("is_demo")),
             )

@@ -20,14 +20,17 @@ from django.views.decorators.http import require_POST, require_safe
 from agencies.http import SignedInRequest
 from agencies.models import Officer
 from agencies.permissions import enforce, may_remind
+from agencies.policy import can_see_agency
 from agencies.scope import require_administrator
 from agencies.step_up import (
     authorize_download,
     fresh_code_required,
 )
 from gfms_portal.clock import bangkok_date, now
+from gfms_portal.digits import ascii_digits
 from gfms_portal.exports import csv_response, xlsx_response
-from gfms_portal.thaidate import format_be_date
+from gfms_portal.forms import GfmisCodeField
+from gfms_portal.thaidate import be_stamp, format_be_date
 from monitoring.charts import burnup_chart
 from monitoring.progress import (
     RegistrationCounts,
@@ -84,6 +87,8 @@ def manage_progress(request: SignedInRequest, code: str | None = None) -> HttpRe
     """Registration progress for a node and its children, drill-down to any depth, in scope:
     the burn-up against the closing day, the sortable per-child table, reminders on demand."""
     require_administrator(request.user)
+    if code is not None:
+        code = ascii_digits(code)  # /manage/progress/๐๓๐๐๔/ is 03004
     at = now()
     viewer = request.user.viewer
     node, summary, children = registration_overview(viewer, code, at=at)
@@ -98,6 +103,11 @@ def manage_progress(request: SignedInRequest, code: str | None = None) -> HttpRe
         "monitoring/manage_progress.html",
         {
             "node": node,
+            # The parent is a link only where the viewer may look (an agency administrator's
+            # own node has a parent outside its subtree: its page would be a 404).
+            "parent_visible": bool(
+                node and node.parent and can_see_agency(viewer, node.parent.path)
+            ),
             "summary": summary,
             "children": rows,
             "sort": sort,
@@ -123,8 +133,8 @@ def manage_remind(request: SignedInRequest) -> HttpResponse:
     """Remind the unregistered officers of a node (or of the whole scope) now. Safe to click
     twice: nobody gets two reminders on one day."""
     enforce(may_remind(request.user.actor, None))  # remind_now checks the node too
-    code = request.POST.get("unit", "").strip() or None
-    if code is not None and not code.isdigit():
+    code = ascii_digits(request.POST.get("unit", "")).strip() or None
+    if code is not None and not (code.isascii() and code.isdigit()):
         raise Http404("no such agency")
     at = now()
     schedule = Schedule.load().dates
@@ -179,9 +189,7 @@ class OfficerFilter(forms.Form):
     q = forms.CharField(
         required=False, max_length=100, label=gettext_lazy("Find by user id or name")
     )
-    unit = forms.RegexField(
-        required=False, regex=r"^\d{2}(\d{3}(\d{5})?)?$", label=gettext_lazy("GFMIS code")
-    )
+    unit = GfmisCodeField(required=False, label=gettext_lazy("GFMIS code"))
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
 
 
@@ -277,7 +285,7 @@ def manage_officer_list_export(request: SignedInRequest, fmt: str) -> HttpRespon
         return redirect(back)
     at = now()
     authorize_download(request, f"officer-list.{fmt}", at=at)
-    filename = f"officers-{bangkok_date(at).isoformat()}.{fmt}"
+    filename = f"officers-{be_stamp(at)}.{fmt}"  # the Bangkok day, BE
     if fmt == "xlsx":
         return xlsx_response(_export_rows(officers), filename, sheet="เจ้าหน้าที่")
     return csv_response(_export_rows(officers), filename)

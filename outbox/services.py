@@ -42,6 +42,8 @@ def queue_email(
     queue the message. Call inside the transaction of the change it reports."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("queue_email must run inside the transaction of the change it reports")
+    # Every e-mail may link to the portal (GFMS_PORTAL_URL: make run derives it from PORT/HOST).
+    context = {"portal_url": settings.GFMS_PORTAL_URL, **context}
     with translation.override(language):
         subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
         body = render_to_string(f"emails/{template}_body.txt", context)

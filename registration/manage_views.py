@@ -26,6 +26,7 @@ from registration.services import (
     Delivery,
     issue_late_registration_code,
     open_once,
+    register_again,
     registration_access,
     reset_soft_token,
     seal_once,
@@ -112,6 +113,12 @@ def manage_officer(request: SignedInRequest, username: str) -> HttpResponse:
                     stepped_up_at=proof,
                 )
                 messages.success(request, _("The late-registration code was issued."))
+            elif action == "unlock" and not (
+                officer.locked_until is not None and officer.locked_until > at
+            ):
+                # Offered only for a locked account; a stale page's button changes nothing.
+                messages.info(request, _("This account is not locked: there is nothing to unlock."))
+                return redirect("manage_officer", username=officer.username)
             elif action == "unlock":
                 unlock_officer(officer, actor=request.user, at=at, stepped_up_at=proof)
                 messages.success(request, _("The account was unlocked."))
@@ -142,6 +149,7 @@ def manage_officer(request: SignedInRequest, username: str) -> HttpResponse:
             "reset_form": reset_form,
             "late_form": late_form,
             "access": registration_access(officer, at=at),
+            "again": register_again(officer, at=at),
             "issued_code": issued_code,
             "can_act": _may_act(request, officer, at).permitted,
         },

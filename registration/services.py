@@ -47,7 +47,7 @@ from registration.models import (
     Reveal,
 )
 from schedule.models import Schedule
-from schedule.policy import is_registration_open
+from schedule.policy import is_registration_open, registration_ends_at
 from tokens import totp
 from tokens.models import RecoveryCode, SoftToken, SoftTokenStatus
 from tokens.possession import account_busy, new_recovery_codes
@@ -104,6 +104,54 @@ def registration_access(officer: Officer, *, at: dt.datetime) -> Access:
     if at < bangkok_midnight(schedule.opens):
         return Access(False, False, "before_window")
     return Access(False, True, "closed")
+
+
+@dataclass(frozen=True)
+class RegisterAgain:
+    """What the officer will find on the register page from `at` on, for the words of the
+    pages and e-mails that tell them how to register (again): the register page asks for a
+    registration code only while registration is closed to them (registration_access)."""
+
+    open_now: bool  # they can register now without any code…
+    open_until: dt.datetime | None  # …until this moment (None: no end, an administrator)
+    opens_on: dt.date | None  # registration has not opened yet: it opens on this day
+    code_expires_at: dt.datetime | None  # the code issued with it, if any
+    closes_on: dt.date | None = None  # the last day of open_until (Bangkok)
+
+    @property
+    def code_needed_later(self) -> bool:
+        """Open now, but the window closes while the code still works: after the close the
+        register page asks for it."""
+        return bool(
+            self.open_now
+            and self.open_until is not None
+            and self.code_expires_at is not None
+            and self.open_until < self.code_expires_at
+        )
+
+    def as_context(self) -> dict[str, object]:
+        return {
+            "open_now": self.open_now,
+            "open_until": self.open_until,
+            "opens_on": self.opens_on,
+            "code_expires_at": self.code_expires_at,
+            "code_needed_later": self.code_needed_later,
+            "closes_on": self.closes_on,
+        }
+
+
+def register_again(
+    officer: Officer, *, at: dt.datetime, code_expires_at: dt.datetime | None = None
+) -> RegisterAgain:
+    access = registration_access(officer, at=at)
+    schedule = Schedule.load().dates
+    if access.allowed:
+        if is_privileged(Role(officer.role)):
+            return RegisterAgain(True, None, None, code_expires_at)
+        ends = registration_ends_at(schedule)
+        return RegisterAgain(True, ends, None, code_expires_at, closes_on=schedule.closes)
+    opens = schedule.opens if access.reason == "before_window" else None
+    return RegisterAgain(False, None, opens, code_expires_at)
 
 
 def find_registration_code(officer: Officer, typed: str, *, at: dt.datetime) -> RegistrationCode:
@@ -207,9 +255,24 @@ def _email_code(officer: Officer, *, at: dt.datetime) -> IdentityCheck:
     return check
 
 
+def resend_from(check: IdentityCheck) -> dt.datetime:
+    """From when starting again sends a new e-mail code instead of the one already sent."""
+    return check.created_at + EMAIL_RESEND_AFTER
+
+
 def verify_email_code(check: IdentityCheck, typed: str, *, at: dt.datetime) -> None:
-    """Step 2: the code from the e-mail. Valid 10 minutes, once; the 5th wrong try kills it."""
+    """Step 2: the code from the e-mail. Valid 10 minutes, once; the 5th wrong try kills it.
+    Something that cannot be a code (letters, too few or too many digits) is a typing slip,
+    not a guess: it is answered at once and not counted."""
     code = normalise_code(typed)
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+        raise RegistrationError(
+            "email_code_format",
+            _(
+                "The code is the 6 digits in the e-mail (0–9 or ๐–๙). Type only those digits: "
+                "this entry was not counted as a try."
+            ),
+        )
     with transaction.atomic():
         # The attempt count is read and raised under the row lock: N racing guesses get at
         # most EMAIL_CODE_TRIES compared.
@@ -224,11 +287,7 @@ def verify_email_code(check: IdentityCheck, typed: str, *, at: dt.datetime) -> N
             raise RegistrationError(
                 "email_code_expired", _("This e-mail code has expired. Ask for a new one.")
             )
-        if (
-            len(code) == 6
-            and code.isdigit()
-            and _matches(check.email_code_hash, code, EMAIL_CODE_PURPOSE)
-        ):
+        if _matches(check.email_code_hash, code, EMAIL_CODE_PURPOSE):
             IdentityCheck.objects.filter(pk=check.pk).update(verified_at=at)
             record_event(
                 "registration.identity_verified", at=at, actor=check.officer, officer=check.officer
@@ -535,7 +594,8 @@ def confirm_registration(
                 "registration_code": registration_code.kind if registration_code else None,
             },
         )
-        email_officer(officer, "registration_done", at=at)
+        # A phone replacement has its own e-mail: the new phone works, the old one no longer.
+        email_officer(officer, "registration_done", at=at, replaced_phone=token.is_replacement)
     return codes
 
 
@@ -600,7 +660,13 @@ def _issue_code(
     )
     if delivery == Delivery.EMAIL:
         email_officer(
-            officer, "registration_code", at=at, code=code, expires_at=at + lifetime, kind=kind
+            officer,
+            "registration_code",
+            at=at,
+            code=code,
+            expires_at=at + lifetime,
+            kind=kind,
+            **register_again(officer, at=at, code_expires_at=at + lifetime).as_context(),
         )
     return code
 
@@ -645,7 +711,14 @@ def reset_soft_token(
             officer=officer,
             data={"reason": reason[:500], "tokens_revoked": revoked, "delivery": delivery.value},
         )
-        email_officer(officer, "soft_token_reset", at=at, actor=actor)
+        email_officer(
+            officer,
+            "soft_token_reset",
+            at=at,
+            actor=actor,
+            delivery=delivery.value,
+            **register_again(officer, at=at, code_expires_at=at + RESET_CODE_LIFETIME).as_context(),
+        )
     return code
 
 

@@ -23,6 +23,7 @@ from agencies.step_up import (
 )
 from gfms_portal.clock import now
 from gfms_portal.errors import Refused
+from gfms_portal.thaidate import format_bangkok_time
 from registration.forms import CitizenIdForm, CodeForm
 from registration.models import IdentityCheck, RegistrationCode
 from registration.services import (
@@ -34,6 +35,7 @@ from registration.services import (
     open_once,
     pending_token,
     registration_access,
+    resend_from,
     seal_once,
     start_registration,
     start_replacement,
@@ -121,10 +123,23 @@ def register(request: SignedInRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             request.session[CHECK_KEY] = check.pk
-            messages.success(
-                request,
-                _("We sent a 6-digit code to %(email)s.") % {"email": mask_email(officer.email)},
-            )
+            email = mask_email(officer.email)
+            if check.created_at < at:
+                # The code sent less than a minute ago still works and no new e-mail went out
+                # (one code a minute: registration.services.EMAIL_RESEND_AFTER).
+                messages.info(
+                    request,
+                    _(
+                        "No new e-mail was sent: the code we sent to %(email)s less than a "
+                        "minute ago still works. If it has not arrived, look in the spam folder; "
+                        "you can ask for a new code from %(time)s."
+                    )
+                    % {"email": email, "time": format_bangkok_time(resend_from(check))},
+                )
+            else:
+                messages.success(
+                    request, _("We sent a 6-digit code to %(email)s.") % {"email": email}
+                )
             return redirect("register_email")
     schedule = Schedule.load().dates
     return render(
@@ -181,7 +196,12 @@ def register_email(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "registration/register_email.html",
-        {"form": form, "email": mask_email(request.user.email)},
+        {
+            "form": form,
+            "email": mask_email(request.user.email),
+            # "Start again" sends a new code only a minute after the last one.
+            "resend_from": resend_from(check) if resend_from(check) > now() else None,
+        },
     )
 
 
@@ -222,7 +242,7 @@ def register_qr(request: SignedInRequest) -> HttpResponse:
         token = pending_token(officer, request.session.get(PENDING_KEY), at=at)
     except Refused as error:
         messages.error(request, error.message)
-        return redirect("register")
+        return redirect("register")  # a registered officer goes on to the account page
     secret = token.secret
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -254,6 +274,7 @@ def register_qr(request: SignedInRequest) -> HttpResponse:
             "otpauth_uri": uri,
             "grouped_secret": grouped(secret),
             "expires_at": token.created_at + PENDING_TOKEN_LIFETIME,
+            "replacing": token.is_replacement,
         },
     )
 
@@ -279,6 +300,7 @@ def register_codes(request: SignedInRequest) -> HttpResponse:
     if not text:
         return redirect("register_done")
     codes = text.split("\n")
+    token = active_soft_token(request.user.pk)
     download = render_to_string(
         "registration/recovery_codes.txt", {"codes": codes, "officer": request.user, "at": at}
     )
@@ -288,6 +310,8 @@ def register_codes(request: SignedInRequest) -> HttpResponse:
         {
             "codes": codes,
             "issued_at": at,
+            # Shown right after the confirmation: the active token is the one just confirmed.
+            "replacing": bool(token and token.is_replacement),
             "download_href": "data:text/plain;charset=utf-8," + quote(download),
         },
     )

@@ -19,6 +19,7 @@ from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from gfms_portal.clock import BANGKOK, bangkok_midnight
+from gfms_portal.thaidate import format_be_date
 
 # Dates outside this range are typing mistakes (a CE year where BE was meant, or the reverse).
 EARLIEST_DATE = dt.date(2020, 1, 1)
@@ -92,7 +93,8 @@ def days_until_close(moment: dt.datetime, schedule: MigrationSchedule) -> int:
 
 
 def schedule_problems(schedule: MigrationSchedule) -> dict[str, str]:
-    """What is wrong with a schedule, by field; empty when it is valid."""
+    """What is wrong with a schedule, by field; empty when it is valid. The dates in the
+    messages are Buddhist era, as people read them (gfms_portal.thaidate)."""
     problems: dict[str, str] = {}
     for name in FIELD_LABELS:
         value = getattr(schedule, name)
@@ -101,32 +103,36 @@ def schedule_problems(schedule: MigrationSchedule) -> dict[str, str]:
                 _("%(field)s %(date)s is outside %(first)s – %(last)s (a BE/CE year mix-up?)")
                 % {
                     "field": FIELD_LABELS[name],
-                    "date": value.isoformat(),
-                    "first": EARLIEST_DATE.isoformat(),
-                    "last": LATEST_DATE.isoformat(),
+                    "date": format_be_date(value),
+                    "first": format_be_date(EARLIEST_DATE),
+                    "last": format_be_date(LATEST_DATE),
                 }
             )
     if problems:
         return problems
     order = [
-        ("closes", "opens", schedule.opens <= schedule.closes, _("must be on or after")),
-        (
-            "soft_token_only_from",
-            "closes",
-            schedule.closes < schedule.soft_token_only_from,
-            _("must be after"),
-        ),
+        ("closes", "opens", schedule.opens <= schedule.closes, ON_OR_AFTER),
+        ("soft_token_only_from", "closes", schedule.closes < schedule.soft_token_only_from, AFTER),
         (
             "return_due",
             "soft_token_only_from",
             schedule.soft_token_only_from <= schedule.return_due,
-            _("must be on or after"),
+            ON_OR_AFTER,
         ),
     ]
     for name, other, ok, relation in order:
         if not ok:
-            problems[name] = (
-                f"{FIELD_LABELS[name]} ({getattr(schedule, name).isoformat()}) {relation} "
-                f"{FIELD_LABELS[other]} ({getattr(schedule, other).isoformat()})"
+            problems[name] = str(
+                relation
+                % {
+                    "field": FIELD_LABELS[name],
+                    "date": format_be_date(getattr(schedule, name)),
+                    "other": FIELD_LABELS[other],
+                    "other_date": format_be_date(getattr(schedule, other)),
+                }
             )
     return problems
+
+
+ON_OR_AFTER = _("%(field)s (%(date)s) must be on or after %(other)s (%(other_date)s)")
+AFTER = _("%(field)s (%(date)s) must be after %(other)s (%(other_date)s)")

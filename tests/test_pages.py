@@ -39,6 +39,35 @@ def test_language_switch_to_english(client: Client) -> None:
     assert "11 Apr 2025 (BE 2568)" in body
 
 
+@time_machine.travel(dt.datetime(2025, 3, 1, 3, 0, tzinfo=dt.UTC), tick=False)
+def test_an_english_browser_still_gets_thai(client: Client) -> None:
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    body = response.content.decode()
+    assert '<html lang="th">' in body
+    assert "เข้าสู่ระบบ" in body
+    assert response["Content-Language"] == "th"
+
+
+def test_english_once_chosen_stays_on_every_page(client: Client) -> None:
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    for path in ("/", "/login/", "/register/", "/nowhere/"):
+        body = client.get(path, HTTP_ACCEPT_LANGUAGE="th", follow=True).content.decode()
+        assert '<html lang="en">' in body, path
+    client.post(reverse("set_language"), {"language": "th", "next": "/"})
+    assert '<html lang="th">' in client.get("/login/").content.decode()
+
+
+def test_an_unknown_language_cookie_falls_back_to_thai(client: Client) -> None:
+    client.cookies["django_language"] = "fr"
+    assert '<html lang="th">' in client.get("/").content.decode()
+
+
+def test_api_docs_page_declares_its_language(client: Client) -> None:
+    # The API contract is written in English for integrators: the page says so.
+    body = client.get("/api/docs/").content.decode()
+    assert '<html lang="en">' in body
+
+
 @time_machine.travel(dt.datetime(2025, 1, 20, tzinfo=dt.UTC), tick=False)
 def test_home_before_window_says_when_registration_opens(client: Client) -> None:
     assert "10 กุมภาพันธ์ 2568" in client.get("/").content.decode()

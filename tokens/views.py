@@ -28,7 +28,7 @@ from agencies.step_up import STEP_UP_NEEDED, authorize_download, fresh_code_requ
 from gfms_portal.clock import now
 from gfms_portal.errors import Refused
 from gfms_portal.exports import csv_response, safe_cell, xlsx_response
-from gfms_portal.thaidate import format_be_date
+from gfms_portal.thaidate import be_stamp, format_be_date
 from schedule.models import Schedule
 from tokens.custody import (
     CustodyError,
@@ -349,11 +349,11 @@ def manage_token_keys_export(request: SignedInRequest, fmt: str) -> HttpResponse
     require_administrator(request.user)
     if fmt not in ("csv", "xlsx"):
         raise Http404("unknown export format")
-    authorize_download(request, f"token-keys-outstanding.{fmt}", at=now())
+    at = now()
+    authorize_download(request, f"token-keys-outstanding.{fmt}", at=at)
+    filename = f"token-keys-outstanding-{be_stamp(at)}.{fmt}"  # the Bangkok day, BE
     if fmt == "csv":
-        return csv_response(_export_rows(request), "token-keys-outstanding.csv")
+        return csv_response(_export_rows(request), filename)
     if fmt == "xlsx":
-        return xlsx_response(
-            _export_rows(request), "token-keys-outstanding.xlsx", sheet="Token Keys"
-        )
+        return xlsx_response(_export_rows(request), filename, sheet="Token Keys")
     raise Http404("unknown export format")

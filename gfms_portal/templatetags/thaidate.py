@@ -4,7 +4,7 @@ import datetime as dt
 
 from django import template
 
-from gfms_portal.thaidate import format_be_date, format_be_datetime
+from gfms_portal.thaidate import format_bangkok_time, format_be_date, format_be_datetime
 
 register = template.Library()
 
@@ -21,3 +21,10 @@ def be_datetime(value: dt.datetime | None) -> str:
     if value is None or value == "":
         return ""
     return format_be_datetime(value)
+
+
+@register.filter
+def bangkok_time(value: dt.datetime | None) -> str:
+    if value is None or value == "":
+        return ""
+    return format_bangkok_time(value)

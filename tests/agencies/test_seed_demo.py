@@ -108,3 +108,42 @@ def test_registered_demo_officer_has_the_printed_secret_and_demo_keys_verify() -
     assert isinstance(public, ec.EllipticCurvePublicKey)
     signature = demo_private_key(device.serial).sign(b"challenge", ec.ECDSA(hashes.SHA256()))
     public.verify(signature, b"challenge", ec.ECDSA(hashes.SHA256()))
+
+
+@time_machine.travel(NOW, tick=False)
+def test_printed_links_follow_the_portal_url(settings) -> None:
+    settings.GFMS_PORTAL_URL = "http://127.0.0.1:8765/"
+    output = seed()
+    assert "http://127.0.0.1:8765/login/" in output
+    assert "http://127.0.0.1:8765/demo/gfms-login/" in output
+    assert ":8000" not in output
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_registered_officer_has_printed_recovery_codes_that_work() -> None:
+    from gfms_portal.management.commands.seed_demo import DEMO_RECOVERY_CODES
+    from tokens.possession import recovery_codes_left
+
+    output = seed()
+    officer = Officer.objects.get(username="officer.registered")
+    assert recovery_codes_left(officer) == 10
+    assert all(code in output for code in DEMO_RECOVERY_CODES)
+    # The phone-replacement journey of the README starts with one of them.
+    client = Client()
+    client.force_login(officer)
+    response = client.post(
+        "/account/verify/", {"code": DEMO_RECOVERY_CODES[0], "next": "account_replace_phone"}
+    )
+    assert response["Location"] == "/account/replace-phone/"
+    assert "(0 new)" in seed()  # printed again on the next make run, not re-created
+    assert recovery_codes_left(officer) == 9
+
+
+def test_the_in_progress_officer_says_when_its_registration_expires() -> None:
+    with time_machine.travel(NOW, tick=False):
+        output = seed()
+    # NOW is 11:00 in Bangkok; a QR code waits 10 minutes for its first code.
+    assert "in progress until 26 พ.ย. 2569 11:10 น." in output
+    with time_machine.travel(NOW + dt.timedelta(minutes=11), tick=False):
+        later = seed("--if-empty")
+    assert "expired at 26 พ.ย. 2569 11:10 น." in later

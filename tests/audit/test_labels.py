@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.labels import EVENT_LABELS, describe_data, event_label
+from audit.labels import EVENT_LABELS, describe_data, event_label, raw_data
 from audit.services import record_event
 from monitoring.audit_search import EventFilter, find_events
 
@@ -40,8 +40,12 @@ def test_audit_details_read_compactly_with_secrets_hidden() -> None:
     assert describe_data({"to": "returned", "from": "assigned", "ok": True}) == (
         "from: assigned; ok: true; to: returned"
     )
+    # Dates and times stored as ISO text read in the Buddhist era, Bangkok time.
     assert describe_data({"note": "a; b", "old": {"opens": "2025-02-10"}}) == (
-        "note: a; b; old: {opens: 2025-02-10}"
+        "note: a; b; old: {opens: 10 ก.พ. 2568}"
+    )
+    assert describe_data({"locked_until": "2026-12-01T07:39:07.429239+00:00"}) == (
+        "locked_until: 1 ธ.ค. 2569 14:39 น."
     )
     assert describe_data({"Password": "x", "citizen_id": "1234567890123"}) == (
         "Password: [hidden]; citizen_id: [hidden]"
@@ -83,3 +87,9 @@ def test_a_bookmarked_filter_on_a_renamed_code_still_selects_it() -> None:
     form = AuditLogFilter(QueryDict("action=enrollment.reminders_sent"))
     assert form.is_valid(), form.errors
     assert form.cleaned_data["action"] == "registration.reminders_sent"
+
+
+def test_raw_data_is_json_with_iso_dates_and_secrets_hidden() -> None:
+    assert raw_data({"locked_until": "2026-12-01T07:39:07+00:00", "otp": "123456"}) == (
+        '{"locked_until": "2026-12-01T07:39:07+00:00", "otp": "[hidden]"}'
+    )

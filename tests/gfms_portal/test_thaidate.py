@@ -5,7 +5,13 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from gfms_portal.thaidate import format_be_date, format_be_datetime, parse_date
+from gfms_portal.thaidate import (
+    be_stamp,
+    format_be_date,
+    format_be_datetime,
+    format_be_value,
+    parse_date,
+)
 
 
 @pytest.mark.parametrize(
@@ -25,8 +31,26 @@ def test_parse_date_accepts_common_and_buddhist_era(text: str, expected: dt.date
 
 @pytest.mark.parametrize("text", ["", "2025/04/11", "11-04-2568", "2568-13-01", "2568-02-29"])
 def test_parse_date_refuses_with_a_reason(text: str) -> None:
-    with pytest.raises(ValueError, match="date"):
+    with pytest.raises(ValueError, match="ไม่ใช่วันที่"):  # in the portal's language (Thai)
         parse_date(text)
+
+
+def test_be_stamp_is_the_bangkok_day_in_buddhist_era() -> None:
+    # 30 Nov 2026 17:30 UTC is already 1 Dec in Bangkok.
+    moment = dt.datetime(2026, 11, 30, 17, 30, tzinfo=dt.UTC)
+    assert be_stamp(moment) == "2569-12-01"
+    assert be_stamp(moment, with_time=True) == "2569-12-01-0030"
+    assert be_stamp(dt.date(2025, 4, 11)) == "2568-04-11"
+
+
+def test_iso_values_are_shown_in_buddhist_era_bangkok_time() -> None:
+    assert format_be_value("2026-12-01T07:39:07.429239+00:00", lang="th") == (
+        "1 ธ.ค. 2569 14:39 น."
+    )
+    assert format_be_value("2026-12-20", lang="th") == "20 ธ.ค. 2569"
+    assert format_be_value(dt.date(2026, 12, 20), lang="th") == "20 ธ.ค. 2569"
+    for text in ("TK-2026-12", "lost phone", "2026", "20261220"):
+        assert format_be_value(text, lang="th") == text
 
 
 def test_format_thai_short_and_long() -> None:
@@ -62,3 +86,18 @@ def test_template_filter_follows_active_language() -> None:
 
 def test_empty_values_render_empty() -> None:
     assert Template("[{{ missing|be_date }}]").render(Context({})) == "[]"
+
+
+def test_date_field_range_error_shows_buddhist_era_dates() -> None:
+    from django import forms as django_forms
+
+    from gfms_portal.forms import ThaiDateField
+
+    field = ThaiDateField(first=dt.date(2020, 1, 1), last=dt.date(2040, 12, 31))
+    with translation.override("th"), pytest.raises(django_forms.ValidationError) as error:
+        field.clean("1957-01-01")
+    message = error.value.messages[0]
+    assert message == (
+        "“1957-01-01” (1 ม.ค. 2500) อยู่นอกช่วง 1 ม.ค. 2563 – 31 ธ.ค. 2583: "
+        "ปีถูกต้องหรือไม่ (พ.ศ. หรือ ค.ศ.)"
+    )

@@ -1,6 +1,7 @@
 import csv
 import datetime as dt
 import io
+import json
 import re
 
 import pytest
@@ -83,7 +84,8 @@ def test_central_admin_and_auditor_see_every_event(reader, alice, erin, charlie,
     body = response.content.decode()
     # Newest first (the reader's own sign-in rows, today, come before them).
     assert [pk for pk in shown_ids(response) if pk >= other.pk - 1] == [other.pk, other.pk - 1]
-    assert 'data-action="officer.unlocked"' in body and "auth_gateway" in body
+    assert 'data-action="officer.unlocked"' in body
+    assert "ระบบตรวจสอบการเข้าสู่ระบบ" in body  # auth_gateway, in words
     assert "1 เม.ย. 2568 10:00" in body  # Buddhist era, Bangkok time
 
 
@@ -251,6 +253,7 @@ def test_unknown_codes_and_details_are_shown_compactly(alice, erin) -> None:
     assert 'data-action="future.thing_happened"' in body
     assert "future.thing_happened" in body.split("<tbody>")[1]
     assert "a: {x: —}; b: [1, 2]; secret: [hidden]" in body
+    assert "a-command" in body  # an unknown system label is shown as itself
     assert "JBSWY3DPEHPK3PXP" not in body
 
 
@@ -327,7 +330,7 @@ def test_csv_export_is_filtered_thai_buddhist_era_and_formula_safe(
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert 'filename="audit-log-20250501-0930.csv"' in response["Content-Disposition"]
+    assert 'filename="audit-log-2568-05-01-0930.csv"' in response["Content-Disposition"]
     rows = csv_rows(response)
     assert rows[0] == views.EXPORT_HEADER and rows[0][0] == "เลขที่"
     assert len(rows) == 2
@@ -337,11 +340,19 @@ def test_csv_export_is_filtered_thai_buddhist_era_and_formula_safe(
     assert row["วันเวลา (ISO 8601)"] == "2025-04-11T23:30:00+07:00"
     assert row["รหัสเหตุการณ์"] == "soft_token.reset"
     assert row["เหตุการณ์"] not in ("", "soft_token.reset")  # the label, not the code
-    assert row["ผู้ดำเนินการ"] == "alice"
+    assert row["ผู้ดำเนินการ"] == f"{alice.name_th} (alice)"
+    assert row["ผู้ดำเนินการ (รหัส)"] == "alice"
     assert row["รหัสผู้ใช้ของผู้ปฏิบัติงาน"] == "evil"
     assert row["ชื่อผู้ปฏิบัติงาน"] == "'=HYPERLINK(1)"  # not a formula
     assert row["รหัสหน่วยงาน"] == "0300400001"  # the officer's unit
-    assert row["รายละเอียด"] == "delivery: email; reason: lost phone"
+    assert row["รายละเอียด"] == (
+        f"{alice.name_th} (alice) รีเซ็ต Soft Token ของ =HYPERLINK(1) (evil) (เหตุผล: lost phone) "
+        "รหัสลงทะเบียนใหม่ส่งไปที่อีเมลราชการของเจ้าหน้าที่"
+    )
+    assert json.loads(row["ข้อมูลดิบ (JSON, เวลา ISO 8601)"]) == {
+        "delivery": "email",
+        "reason": "lost phone",
+    }
 
 
 def test_csv_export_without_filters_has_every_event(alice, erin, charlie) -> None:
@@ -367,14 +378,15 @@ def test_xlsx_export_follows_the_filters(alice, erin, charlie, dave) -> None:
     record("officer.locked", bangkok(2025, 4, 11, 9, 0), actor_label="auth_gateway", officer=dave)
     response = logged_in("erin").get(XLSX_URL, {"action": "officer.locked", "agency": "03004"})
     assert response.status_code == 200
-    assert response["Content-Disposition"].endswith('filename="audit-log-20250501-0930.xlsx"')
+    assert response["Content-Disposition"].endswith('filename="audit-log-2568-05-01-0930.xlsx"')
     sheet = load_workbook(io.BytesIO(streamed_body(response))).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0] == views.EXPORT_HEADER
     assert [row[0] for row in rows[1:]] == [str(wanted.pk)]
     assert rows[1][1] == "11 เม.ย. 2568 09:00 น."
-    assert rows[1][5] == "auth_gateway"
-    assert rows[1][10] == "failed_logins: 5"
+    assert rows[1][5] == "ระบบตรวจสอบการเข้าสู่ระบบ"
+    assert rows[1][6] == "auth_gateway"
+    assert rows[1][-1] == '{"failed_logins": 5}'
 
 
 def test_xlsx_export_refuses_more_rows_than_excel_holds(monkeypatch, alice, erin, charlie) -> None:

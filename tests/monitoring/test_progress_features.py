@@ -168,6 +168,11 @@ def test_officer_list_exports_and_filters(api, registrations, bob, cgd_tree) -> 
     with time_machine.travel(AT, tick=False):
         client = login("bob")  # the step-up an export needs is fresh at AT
         xlsx = client.get("/manage/officer-list.xlsx", {"state": "registered"})
+        # The file is named after the Bangkok day, in the Buddhist era.
+        day = AT.astimezone(BANGKOK).date()
+        assert xlsx["Content-Disposition"].endswith(
+            f'filename="officers-{day.year + 543}-{day.month:02d}-{day.day:02d}.xlsx"'
+        )
         sheet = load_workbook(io.BytesIO(streamed_body(xlsx))).active
         rows = list(sheet.iter_rows(values_only=True))
         assert rows[0][0] == "รหัสผู้ใช้" and len(rows) == 1 + 8

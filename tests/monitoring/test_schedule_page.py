@@ -220,7 +220,10 @@ def test_closes_before_opens_names_the_field_and_changes_nothing(alice, action) 
     body = response.content.decode()
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["closes"]
-    assert "2025-02-01" in response.context["form"].errors["closes"][0]
+    # Buddhist-era dates in the Thai sentence, never CE ISO ones.
+    assert response.context["form"].errors["closes"][0] == (
+        "วันปิดลงทะเบียน (1 ก.พ. 2568) ต้องไม่ก่อนวันเปิดลงทะเบียน (10 ก.พ. 2568)"
+    )
     assert re.search(r'data-field="closes"><a href="#id_closes"', body)  # the error summary
     assert 'aria-invalid="true"' in body
     assert 'data-testid="preview"' not in body
@@ -256,7 +259,11 @@ def test_year_out_of_range_is_refused(alice) -> None:
     # 3111 is neither a plausible BE nor CE year here (a BE year given 543 twice, say).
     response = post(login("alice"), "preview", return_due="30/05/3111")
     errors = response.context["form"].errors
-    assert list(errors) == ["return_due"] and "2568-05-30" in errors["return_due"][0]
+    assert list(errors) == ["return_due"]
+    assert errors["return_due"][0] == (
+        "กำหนดส่งคืน Token Key 30 พ.ค. 3111 อยู่นอกช่วง 1 ม.ค. 2563 – 31 ธ.ค. 2583 "
+        "(ใส่ปี พ.ศ./ค.ศ. สลับกันหรือไม่)"
+    )
 
 
 def test_thai_digits_are_accepted(alice) -> None:
@@ -346,7 +353,7 @@ def test_history_lists_every_change_newest_first_with_old_and_new(alice) -> None
     entries = body.split('data-testid="history-entry"')[1:]
     assert len(entries) == 2
     newest, oldest = entries
-    assert "set_schedule (root)" in newest and "3 มี.ค. 2568 10:00" in newest
+    assert "คำสั่งตั้งกำหนดการ (set_schedule) (root)" in newest and "3 มี.ค. 2568 10:00" in newest
     assert re.findall(r'data-testid="history-(\w+)" data-old="([\d-]+)" data-new="([\d-]+)"', newest) == [
         ("return_due", "2025-05-30", "2025-06-30")
     ]  # fmt: skip

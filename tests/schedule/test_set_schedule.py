@@ -55,14 +55,14 @@ def test_change_is_audited_with_old_and_new_dates() -> None:
 
 def test_unchanged_schedule_writes_no_audit_row() -> None:
     output = run("--closes", "2025-04-11")
-    assert "unchanged" in output
+    assert "กำหนดการไม่เปลี่ยน" in output
     assert not AuditEvent.objects.exists()
 
 
 def test_wrong_order_is_refused_with_the_field_and_nothing_changes() -> None:
     with pytest.raises(CommandError, match="--soft-token-only-from") as error:
         run("--closes", "2568-04-20")
-    assert "2025-04-20" in str(error.value)
+    assert "20 เม.ย. 2568" in str(error.value)  # Buddhist era, like every page
     assert Schedule.load().dates == CIRCULAR_SCHEDULE
     assert not AuditEvent.objects.exists()
 
@@ -70,10 +70,10 @@ def test_wrong_order_is_refused_with_the_field_and_nothing_changes() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--opens", "2025-02-30"], "--opens: '2025-02-30' is not a valid date"),
-        (["--opens", "next monday"], "--opens: 'next monday' is not a date"),
-        (["--return-due", "3025-05-30"], "2020-01-01 – 2040-12-31"),
-        (["--opens", "1482-02-10"], "2020-01-01 – 2040-12-31"),
+        (["--opens", "2025-02-30"], "--opens: “2025-02-30” ไม่ใช่วันที่ที่มีอยู่จริง"),
+        (["--opens", "next monday"], "--opens: “next monday” ไม่ใช่วันที่"),
+        (["--return-due", "3025-05-30"], "1 ม.ค. 2563 – 31 ธ.ค. 2583"),
+        (["--opens", "1482-02-10"], "1 ม.ค. 2563 – 31 ธ.ค. 2583"),
     ],
 )
 def test_bad_dates_are_refused_clearly(args: list[str], message: str) -> None:
@@ -88,11 +88,13 @@ def test_no_arguments_explains_what_to_do() -> None:
 
 
 @time_machine.travel(dt.datetime(2025, 4, 11, 17, 0, tzinfo=dt.UTC), tick=False)
-def test_show_prints_dates_in_both_eras_and_the_phase() -> None:
+def test_show_prints_thai_buddhist_era_dates_and_the_phase() -> None:
     output = run("--show")
-    assert "2025-04-11" in output
-    assert "11 เม.ย. 2568" in output
-    assert Phase.SOFT_TOKEN_ONLY.value in output
+    assert "วันปิดลงทะเบียน" in output and "11 เม.ย. 2568" in output
+    assert "2025" not in output  # no CE date
+    assert "ระยะปัจจุบัน" in output
+    assert f"ใช้ Soft Token เท่านั้น ({Phase.SOFT_TOKEN_ONLY.value})" in output
+    assert all(line.isascii() is False for line in output.splitlines())  # every line in Thai
 
 
 def test_schedule_phase_at_uses_stored_dates() -> None:

@@ -8,8 +8,10 @@ so that today falls inside the registration window (the UI shows a "demo schedul
 
 import datetime as dt
 import random
+from urllib.parse import urljoin
 
 import pyotp
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -18,10 +20,13 @@ from agencies.demo_data import FIRST_NAMES, LAST_NAMES, MINISTRIES, PROVINCES
 from agencies.models import Agency, Officer
 from agencies.policy import Kind, Region, Role, path_for, random_citizen_id
 from gfms_portal.clock import bangkok_date, now
+from gfms_portal.thaidate import format_be_datetime
 from schedule.policy import CIRCULAR_SCHEDULE
 from schedule.services import change_schedule
 from tokens.demo import DEMO_SERIAL_PREFIX, demo_public_key_pem
-from tokens.models import SoftToken, SoftTokenStatus, TokenKey
+from tokens.models import RecoveryCode, SoftToken, SoftTokenStatus, TokenKey
+from tokens.possession import recovery_code_hash
+from tokens.roster import PENDING_TOKEN_LIFETIME
 
 DEMO_PASSWORD = "gfms-demo-2568"  # noqa: S105  (printed for the demo; never a real account)
 # A fixed secret for the demo's registered officer, so people can add it to an authenticator.
@@ -30,6 +35,13 @@ DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPGFMSDEMOTOTP2567"  # noqa: S105
 # fixed secret for the three, printed with the logins.
 DEMO_ADMIN_TOTP_SECRET = "GFMSADMINDEMOTOTPSECRET2567AAAAA"  # noqa: S105
 DEMO_ADMINS = ("cgd.admin", "cgd.auditor", "agency.admin")
+# The registered demo officer's ten recovery codes, fixed like its secret so that they can be
+# printed on every `make run` (each works once: replace the phone at /account/replace-phone/).
+_codes = random.Random(25680411)
+DEMO_RECOVERY_CODES = tuple(
+    "-".join(digits[i : i + 4] for i in range(0, 20, 4))
+    for digits in (f"{_codes.randrange(10**20):020d}" for _ in range(10))
+)
 OFFICERS_PER_UNIT = 20
 SHARE_REGISTERED = 0.35
 SHARE_PENDING = 0.10
@@ -39,8 +51,9 @@ DEMO_LOGINS = {
     "cgd.admin": "central administrator (CGD): sees everything, Django admin at /admin/",
     "cgd.auditor": "auditor: read-only, sees everything",
     "agency.admin": "agency administrator of one department and its units",
-    "officer.registered": "officer with an active soft token (secret below)",
-    "officer.pending": "officer who started registering, not confirmed; Token Key DEMO-TK-0002",
+    "officer.registered": "officer with an active soft token (secret and recovery codes below)",
+    "officer.pending": "officer whose registration is in progress (QR shown, not confirmed; "
+    "see below); Token Key DEMO-TK-0002",
     "officer.new": "officer who has not registered yet; Token Key DEMO-TK-0001",
 }
 
@@ -71,8 +84,9 @@ class Command(BaseCommand):
             self.stdout.write("the database already has officers: not seeding again")
         else:
             self._seed(count, real_dates=bool(options["real_dates"]))
+        portal = settings.GFMS_PORTAL_URL  # make run derives it from HOST and PORT
         self.stdout.write(
-            f"\nDemo logins at http://127.0.0.1:8000/login/ (password: {DEMO_PASSWORD})"
+            f"\nDemo logins at {urljoin(portal, 'login/')} (password: {DEMO_PASSWORD})"
         )
         existing = set(
             Officer.objects.filter(username__in=DEMO_LOGINS).values_list("username", flat=True)
@@ -88,8 +102,12 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"\nThe registered demo officer's authenticator secret: {DEMO_TOTP_SECRET}"
-            "\nTry the GFMS login as a client sees it: http://127.0.0.1:8000/demo/gfms-login/"
+            "\n  its recovery codes (each works once; try “Replace my phone” on "
+            f"{urljoin(portal, 'account/')}):\n    "
+            + "\n    ".join(DEMO_RECOVERY_CODES)
+            + f"\nTry the GFMS login as a client sees it: {urljoin(portal, 'demo/gfms-login/')}"
         )
+        self._say_when_in_progress_ends()
         # Demo data only: the identity check needs the citizen ID on record, and the e-mailed
         # code appears in this terminal (e-mail goes to the console without EMAIL_HOST).
         for officer in Officer.objects.filter(username__in=["officer.new", "officer.pending"]):
@@ -99,6 +117,33 @@ class Command(BaseCommand):
                     f"{officer.citizen_id} (demo data); the e-mailed "
                     "code is printed in this terminal."
                 )
+
+    def _say_when_in_progress_ends(self) -> None:
+        """A registration in progress is a QR code waiting for its first code, which expires
+        after PENDING_TOKEN_LIFETIME (as a real one does): say when, so the persona stays true."""
+        pending = (
+            SoftToken.objects.filter(
+                officer__username="officer.pending", status=SoftTokenStatus.PENDING
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if pending is None:
+            return
+        ends = pending.created_at + PENDING_TOKEN_LIFETIME
+        when = format_be_datetime(ends, lang="th")
+        if ends > now():
+            self.stdout.write(
+                f"\nofficer.pending's registration is in progress until {when} (Bangkok time): "
+                "its QR code then expires, as a real one does, and officer.pending starts again "
+                "like officer.new (the progress pages count it as not registered from then)."
+            )
+        else:
+            self.stdout.write(
+                f"\nofficer.pending's QR code expired at {when} (Bangkok time, 10 minutes after "
+                "seeding, as a real one does): officer.pending now starts registering again like "
+                "officer.new."
+            )
 
     def _seed(self, count: int, *, real_dates: bool) -> None:
         at = now()
@@ -288,6 +333,12 @@ class Command(BaseCommand):
                 officer.save(update_fields=["citizen_id_encrypted", "citizen_id_hash"])
                 if username == "officer.registered":
                     self._token(officer, DEMO_TOTP_SECRET, SoftTokenStatus.ACTIVE, at)
+                    RecoveryCode.objects.bulk_create(
+                        RecoveryCode(
+                            officer=officer, code_hash=recovery_code_hash(code), created_at=at
+                        )
+                        for code in DEMO_RECOVERY_CODES
+                    )
                 elif username in DEMO_ADMINS:
                     self._token(officer, DEMO_ADMIN_TOTP_SECRET, SoftTokenStatus.ACTIVE, at)
                 elif username == "officer.pending":

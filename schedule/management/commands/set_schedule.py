@@ -1,7 +1,8 @@
 """python manage.py set_schedule [--opens D] [--closes D] [--soft-token-only-from D]
 [--return-due D] [--show]
 
-Dates are YYYY-MM-DD with a CE or Buddhist-era year (2568-04-11 = 2025-04-11).
+Dates are YYYY-MM-DD with a CE or Buddhist-era year (2568-04-11 = 2025-04-11). What it prints
+is in the portal's language (Thai) with Buddhist-era dates, like every page.
 """
 
 import datetime as dt
@@ -9,6 +10,7 @@ import getpass
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from gfms_portal.clock import now
 from gfms_portal.thaidate import format_be_date, parse_date
@@ -53,24 +55,30 @@ class Command(BaseCommand):
                     f"--{name.replace('_', '-')}: {'; '.join(messages)}"
                     for name, messages in error.message_dict.items()
                 ]
-                raise CommandError("schedule not changed:\n  " + "\n  ".join(lines)) from None
-            self.stdout.write("schedule changed" if changed else "schedule unchanged")
+                raise CommandError(
+                    _("Schedule not changed:") + "\n  " + "\n  ".join(lines)
+                ) from None
+            self.stdout.write(_("Schedule changed.") if changed else _("Schedule unchanged."))
         elif not options["show"]:
             raise CommandError(
-                "nothing to do: give --show or at least one of --opens, --closes, "
-                "--soft-token-only-from, --return-due"
+                _(
+                    "Nothing to do: give --show or at least one of --opens, --closes, "
+                    "--soft-token-only-from, --return-due."
+                )
             )
         self._show()
 
     def _show(self) -> None:
         schedule = Schedule.load()
         dates = schedule.dates
-        width = max(len(str(label)) for label in FIELD_LABELS.values())
-        for name, label in FIELD_LABELS.items():
-            day = getattr(dates, name)
-            self.stdout.write(
-                f"{label!s:<{width}}  {day.isoformat()}  {format_be_date(day, lang='th')}"
-            )
-        self.stdout.write(f"{'phase now':<{width}}  {schedule.phase_at(now())}")
+        phase = schedule.phase_at(now())
+        rows = [
+            (str(label), format_be_date(getattr(dates, name)))
+            for name, label in FIELD_LABELS.items()
+        ]
+        rows.append((_("phase now"), f"{phase.label} ({phase.value})"))
+        width = max(len(label) for label, _value in rows)
+        for label, value in rows:
+            self.stdout.write(f"{label:<{width}}  {value}")
         if schedule.is_demo:
-            self.stdout.write("(demo schedule: shifted by seed_demo)")
+            self.stdout.write(_("(demo schedule: shifted by seed_demo)"))
