@@ -4,6 +4,8 @@ Django's LocaleMiddleware would follow the browser's Accept-Language, so an offi
 browser is set to English would get the English portal without asking for it. Here the
 language is the one chosen with the switch (Django's `set_language` view stores it in the
 language cookie) and otherwise `settings.LANGUAGE_CODE` (Thai), whatever the browser says.
+The gateway API (/api/v1/) follows Accept-Language, which its callers set on purpose; without
+one it answers in Thai too.
 """
 
 from collections.abc import Callable
@@ -11,6 +13,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+
+from gfms_portal.browser_middleware import is_api
 
 SUPPORTED = frozenset(code for code, _name in settings.LANGUAGES)
 
@@ -28,7 +32,12 @@ class ThaiFirstLocaleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        language = chosen_language(request)
+        # A machine client of the gateway API says what it wants in Accept-Language (its
+        # error details); people get Thai until they choose.
+        if is_api(request):
+            language = translation.get_language_from_request(request)
+        else:
+            language = chosen_language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)

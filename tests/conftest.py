@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import hypothesis
 import pytest
 from django.db.backends.postgresql.creation import DatabaseCreation as PostgresCreation
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.http import HttpResponseBase, StreamingHttpResponse
 from django.test import Client
 from django.utils import timezone
@@ -234,3 +235,21 @@ PostgresCreation._execute_create_test_db = _execute_create_without_statement_tim
 PostgresCreation._destroy_test_db = _destroy_without_statement_timeout  # type: ignore[attr-defined]  # private Django method, not in django-stubs
 PostgresCreation._create_test_db = _without_timeouts(PostgresCreation._create_test_db)  # type: ignore[attr-defined]  # private Django method, not in django-stubs
 PostgresCreation._destroy_test_db = _without_timeouts(PostgresCreation._destroy_test_db)  # type: ignore[attr-defined]  # private Django method, not in django-stubs
+
+
+def _flush_without_timeouts(original):
+    """A transactional test ends with a flush: one TRUNCATE of every table, which on a busy
+    machine takes longer than the production statement timeout (1 s) and then fails, leaving
+    the rows behind for the next test. The flush alone runs without it (SET LOCAL: its own
+    transaction); every statement of the tests keeps the production timeouts."""
+
+    @functools.wraps(original)
+    def wrapper(self, sql_list):
+        return original(
+            self, ["SET LOCAL statement_timeout = 0", "SET LOCAL lock_timeout = 0", *sql_list]
+        )
+
+    return wrapper
+
+
+PostgresOperations.execute_sql_flush = _flush_without_timeouts(PostgresOperations.execute_sql_flush)  # type: ignore[method-assign]  # the test run's flush only

@@ -5,6 +5,7 @@ import logging
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import authentication, exceptions, throttling
@@ -22,12 +23,12 @@ class ServiceClientAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request: Request) -> tuple[ServiceClient, None]:
         header = authentication.get_authorization_header(request).decode("latin-1")
-        scheme, _, key = header.partition(" ")
+        scheme, _space, key = header.partition(" ")
         if scheme != self.keyword or not key.strip():
-            raise exceptions.NotAuthenticated("Authorization: Bearer <service key> is required.")
+            raise exceptions.NotAuthenticated(_("Authorization: Bearer <service key> is required."))
         client = known_client(hash_key(key.strip()), at=now())
         if client is None:
-            raise exceptions.AuthenticationFailed("Unknown or revoked service key.")
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked service key."))
         return client, None
 
     def authenticate_header(self, request: Request) -> str:

@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.utils.translation import gettext as _
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -34,7 +35,7 @@ def fail_closed(exc: Exception, context: dict[str, Any]) -> Response | None:
         type(exc).__name__,
     )
     return Response(
-        {"detail": "The gateway cannot decide right now; the login is not allowed."},
+        {"detail": _("The gateway cannot decide right now; the login is not allowed.")},
         status=503,
         headers={"Retry-After": "5"},
     )

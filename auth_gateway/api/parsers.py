@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import IO, Any
 
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import BaseParser
@@ -33,7 +34,10 @@ class RequestBodyTooLarge(APIException):
 
     def __init__(self, limit: int = MAX_BODY_BYTES) -> None:
         self.limit = limit
-        super().__init__(f"The request body is larger than the gateway's limit of {limit} bytes.")
+        super().__init__(
+            _("The request body is larger than the gateway's limit of %(limit)d bytes.")
+            % {"limit": limit}
+        )
 
 
 class _DuplicateKey(ValueError):
@@ -121,13 +125,15 @@ class GatewayJSONParser(BaseParser):
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise ParseError("The request body is not valid UTF-8.") from None
+            raise ParseError(_("The request body is not valid UTF-8.")) from None
         if _nesting_depth_exceeds(text, MAX_DEPTH):
-            raise ParseError(f"The JSON nests deeper than {MAX_DEPTH} levels.")
+            raise ParseError(
+                _("The JSON nests deeper than %(depth)d levels.") % {"depth": MAX_DEPTH}
+            )
         try:
             data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
         except _DuplicateKey:
-            raise ParseError("The JSON object repeats a key.") from None
+            raise ParseError(_("The JSON object repeats a key.")) from None
         except (ValueError, RecursionError) as exc:
             # JSONDecodeError's message gives only a position; other ValueErrors (NaN, a
             # number of more than 4,300 digits) say what was wrong without quoting the body.
@@ -135,9 +141,11 @@ class GatewayJSONParser(BaseParser):
                 reason = f"{exc.msg} at character {exc.pos}"
             else:
                 reason = str(exc)
-            raise ParseError(f"The request body is not valid JSON: {reason}.") from None
+            raise ParseError(
+                _("The request body is not valid JSON: %(reason)s.") % {"reason": reason}
+            ) from None
         if not isinstance(data, dict):
-            raise ParseError("The request body must be a JSON object.")
+            raise ParseError(_("The request body must be a JSON object."))
         if _has_lone_surrogate(data):
-            raise ParseError("The JSON holds an unpaired surrogate (\\ud800–\\udfff).")
+            raise ParseError(_("The JSON holds an unpaired surrogate (\\ud800–\\udfff)."))
         return data

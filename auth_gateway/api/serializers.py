@@ -1,26 +1,28 @@
 import base64
 import binascii
 import ipaddress
+import re
 import uuid
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from auth_gateway.policy import Decision, Method, Reason
+from gfms_portal.digits import ascii_digits
 from schedule.policy import Phase
 
 SERIAL_REGEX = r"^[A-Za-z0-9][A-Za-z0-9-]{2,63}$"
-# ASCII digits only: Python's \d also matches Thai and other digits ("๑๒๓๔๕๖").
-OTP_REGEX = r"^[0-9]{6}$"
+_ASCII_DIGITS = frozenset("0123456789")
 
 
 class StrictCharField(serializers.CharField):
     """A string, and only a string: DRF's CharField would turn 123 or true into "123" or
     "True", which a login API should refuse instead of guessing."""
 
-    default_error_messages = {"invalid": "Must be a string."}
+    default_error_messages = {"invalid": _("Must be a string.")}
 
     def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
@@ -36,7 +38,7 @@ class StrictUUIDField(serializers.UUIDField):
     """A UUID written as a JSON string: DRF's UUIDField also takes an integer (12345, or
     false, which is 0) as the UUID's 128-bit value."""
 
-    default_error_messages = {"not_a_string": "Must be a string."}
+    default_error_messages = {"not_a_string": _("Must be a string.")}
 
     def to_internal_value(self, data: object) -> uuid.UUID:
         if not isinstance(data, str):
@@ -48,12 +50,30 @@ class StrictChoiceField(serializers.ChoiceField):
     """One of the choices, as a JSON string: ChoiceField compares str(data), so a choice
     named "1" or "True" would also match 1 or true."""
 
-    default_error_messages = {"not_a_string": "Must be a string."}
+    default_error_messages = {"not_a_string": _("Must be a string.")}
 
     def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
             self.fail("not_a_string")
         return super().to_internal_value(data)
+
+
+# Six digits, ASCII or Thai (๐–๙), with spaces or dashes between them ignored: what an officer
+# types from an authenticator app that shows "123 456" (the portal's code fields take the same).
+OTP_PATTERN = r"^[ -]*(?:[0-9๐-๙][ -]*){6}$"
+
+
+@extend_schema_field({"type": "string", "pattern": OTP_PATTERN, "example": "123456"})
+class OneTimeCodeField(StrictCharField):
+    """The code as typed, to its six ASCII digits: "๑๒๓ ๔๕๖" and "123-456" are "123456"."""
+
+    default_error_messages = {"code": _("The one-time code is 6 digits.")}
+
+    def to_internal_value(self, data: object) -> str:
+        typed = super().to_internal_value(data)
+        if not re.fullmatch(OTP_PATTERN, typed):
+            self.fail("code")
+        return ascii_digits(typed).replace(" ", "").replace("-", "")
 
 
 @extend_schema_field(OpenApiTypes.BYTE)
@@ -65,7 +85,7 @@ class Base64Field(StrictCharField):
         try:
             return base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
-            raise serializers.ValidationError("The signature must be base64.") from None
+            raise serializers.ValidationError(_("The signature must be base64.")) from None
 
 
 @extend_schema_field({"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]})
@@ -81,11 +101,10 @@ class CheckRequestSerializer(serializers.Serializer):
     username = StrictCharField(max_length=150, trim_whitespace=False, help_text="GFMS user id")
     password = StrictCharField(max_length=1024, trim_whitespace=False)
     method = StrictChoiceField(choices=Method.choices)
-    otp = StrictRegexField(
-        OTP_REGEX,
+    otp = OneTimeCodeField(
         required=False,
+        trim_whitespace=False,
         help_text="6-digit code from the authenticator app (method soft_token)",
-        error_messages={"invalid": "The one-time code is 6 digits."},
     )
     challenge_id = StrictUUIDField(
         required=False, help_text="from /api/v1/auth/challenge (method token_key)"
@@ -101,10 +120,10 @@ class CheckRequestSerializer(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         method = attrs["method"]
         if method == Method.SOFT_TOKEN and not attrs.get("otp"):
-            raise serializers.ValidationError({"otp": "Required for method soft_token."})
+            raise serializers.ValidationError({"otp": _("Required for method soft_token.")})
         if method == Method.TOKEN_KEY:
             missing = {
-                name: "Required for method token_key."
+                name: _("Required for method token_key.")
                 for name in ("challenge_id", "signature")
                 if not attrs.get(name)
             }
@@ -120,7 +139,6 @@ class CheckRequestSerializer(serializers.Serializer):
 # generated bodies); anything else — another method, a missing or malformed field, an IPv6
 # address, a key it does not know — goes through the serializer, which gives the errors.
 _PLAIN_KEYS = frozenset({"username", "password", "method", "otp", "client_ip", "request_id"})
-_ASCII_DIGITS = frozenset("0123456789")
 
 
 def plain_soft_token_check(data: object) -> dict[str, Any] | None:
@@ -212,7 +230,7 @@ class CheckResponseSerializer(serializers.Serializer):
 class ChallengeRequestSerializer(serializers.Serializer):
     username = StrictCharField(max_length=150, trim_whitespace=False)
     serial = StrictRegexField(
-        SERIAL_REGEX, error_messages={"invalid": "A serial is 3–64 letters, digits or dashes."}
+        SERIAL_REGEX, error_messages={"invalid": _("A serial is 3–64 letters, digits or dashes.")}
     )
 
 
@@ -228,7 +246,7 @@ class MethodsQuerySerializer(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(self.initial_data) - set(self.fields))
         if unknown:
-            raise serializers.ValidationError({name: "Unknown parameter." for name in unknown})
+            raise serializers.ValidationError({name: _("Unknown parameter.") for name in unknown})
         return attrs
 
 
@@ -270,7 +288,9 @@ class _CheckCommon(serializers.Serializer):
 
 class SoftTokenCheckSerializer(_CheckCommon):
     method = StrictChoiceField(choices=[Method.SOFT_TOKEN.value])
-    otp = StrictRegexField(OTP_REGEX, help_text="6-digit code from the authenticator app")
+    otp = OneTimeCodeField(
+        trim_whitespace=False, help_text="6-digit code from the authenticator app"
+    )
 
 
 class TokenKeyCheckSerializer(_CheckCommon):

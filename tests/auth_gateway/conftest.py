@@ -32,6 +32,9 @@ def api(client: Client, service_key: str) -> Callable[..., object]:
 
     def call(path: str, payload: dict | None = None, *, method: str = "post", **headers):
         headers.setdefault("HTTP_AUTHORIZATION", f"Bearer {service_key}")
+        # The error texts are checked in English here (the API answers in Thai unless the
+        # caller asks: test_api_language.py).
+        headers.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
         if method == "get":
             return client.get(path, payload or {}, **headers)
         return client.post(path, payload or {}, content_type="application/json", **headers)

@@ -77,8 +77,11 @@ def test_browser_session_is_never_accepted(client: Client, alice: Officer) -> No
         ({"username": "a" * 151, "password": "b", "method": "password"}, {"username"}),
         # Strings only: 0 or true are not coerced into "0" or "True".
         ({"username": 0, "password": True, "method": "password"}, {"username", "password"}),
-        # ASCII digits only: Thai digits are digits to Python's \d, not to an authenticator.
-        ({"username": "a", "password": "b", "method": "soft_token", "otp": "๑๒๓๔๕๖"}, {"otp"}),
+        # Six digits (ASCII or Thai, test_api_language.py), nothing else and nothing after.
+        ({"username": "a", "password": "b", "method": "soft_token", "otp": "12345a"}, {"otp"}),
+        ({"username": "a", "password": "b", "method": "soft_token", "otp": "123456\n"}, {"otp"}),
+        ({"username": "a", "password": "b", "method": "soft_token", "otp": "๑๒๓๔๕๖๗"}, {"otp"}),
+        ({"username": "a", "password": "b", "method": "soft_token", "otp": "١٢٣٤٥٦"}, {"otp"}),
     ],
 )
 def test_malformed_input_is_400_with_field_errors(api, body, fields) -> None:

@@ -36,7 +36,11 @@ def post_raw(client: Client, service_key: str):
 
     def call(path: str, body: bytes, content_type: str = "application/json"):
         return client.post(
-            path, body, content_type=content_type, HTTP_AUTHORIZATION=f"Bearer {service_key}"
+            path,
+            body,
+            content_type=content_type,
+            HTTP_AUTHORIZATION=f"Bearer {service_key}",
+            HTTP_ACCEPT_LANGUAGE="en",
         )
 
     return call
