@@ -75,7 +75,8 @@ def test_frozen_database_fails_fast_and_recovers(
             f"{max(a.seconds for a in healths):.2f} s, second burst max "
             f"{max(a.seconds for a in later_checks + later_healths):.2f} s"
         )
-        assert json.loads(checks[0].body)["detail"].endswith("the login is not allowed.")
+        # In Thai: the request asked for no language (docs/api.md).
+        assert json.loads(checks[0].body)["detail"].endswith("จึงไม่อนุญาตให้เข้าสู่ระบบ")
 
         # Thawed: each process fails at once for at most RETRY_S after its last expired
         # deadline, then everything succeeds, from the same gunicorn (no worker restarted).
