@@ -117,9 +117,10 @@ class WrkRun:
 
     @property
     def errors(self) -> int:
-        """Wrong answers, plus requests that got no answer (connect, read, write errors)."""
+        """Wrong answers, requests that got no answer (connect, read, write errors) and answers
+        slower than wrk's timeout (10 s; they may be counted as answers too)."""
         lost = self.socket_errors
-        return self.bad + lost["connect"] + lost["read"] + lost["write"]
+        return self.bad + lost["connect"] + lost["read"] + lost["write"] + lost["timeout"]
 
     @property
     def rate(self) -> float:
