@@ -46,7 +46,7 @@ django.setup()
 from django.conf import settings
 from django.contrib.auth.hashers import identify_hasher
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.module_loading import import_string
 
@@ -168,7 +168,8 @@ def reencrypt_if_foreign(officer_set: OfficerSet) -> None:
             token.secret_encrypted = SoftToken.secret.encrypt(
                 loadgen.secret_for(token.officer.username)
             )
-        SoftToken.objects.bulk_update(rows, ["secret_encrypted"], batch_size=2000)
+        with transaction.atomic():  # all or none: the test above looks at one token
+            SoftToken.objects.bulk_update(rows, ["secret_encrypted"], batch_size=2000)
 
 
 def ensure_password(officer_set: OfficerSet) -> None:
