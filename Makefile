@@ -98,7 +98,9 @@ messages: install-dev
 	$(MANAGE) compilemessages --locale th --ignore ".venv/*"
 
 # Benchmarks on PostgreSQL (databases created if missing); figures go in docs/performance.md.
-# make bench = both. bench-gateway: the auth gateway under load (bench/gateway.py, BENCH_ARGS).
+# make bench = the three below. bench-gateway: the auth gateway side by side with a bare
+# reference endpoint and one Argon2id verification, interleaved, under wrk (bench/gateway.py,
+# BENCH_ARGS, e.g. "--seconds 5 --repeat 1 --scenarios b c"; --help lists them).
 # bench-progress: the administrators' progress pages and the CSV export over 100,000 officers
 # (bench/progress.py, BENCH_PROGRESS_ARGS, e.g. --reseed), in a database of its own so that
 # the gateway's officers and decision records do not change its data shape. It seeds with
@@ -119,9 +121,20 @@ bench-password-timing: install-dev
 	@$(call create_database,$(BENCH_DATABASE_URL))
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/password_timing.py
 
-bench-gateway: install-dev
+bench-gateway: install-dev bench-tools
 	@$(call create_database,$(BENCH_DATABASE_URL))
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/gateway.py $(BENCH_ARGS)
+
+# The gateway bench's load generator: wrk from Debian when missing (root only, as `browser`).
+.PHONY: bench-tools
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "wrk is missing: install it (Debian: sudo apt-get install wrk)"; exit 1; \
+	  fi; \
+	}
 
 bench-progress: install-dev
 	@$(call create_database,$(BENCH_PROGRESS_DATABASE_URL))
