@@ -4,7 +4,8 @@ soft-token code are decided, consumed and recorded by one round trip after the o
 `check_login` (auth_gateway.services) decides every login under a transaction of five round
 trips: lock the officer's row and read its lockout state, consume the code's time step, write
 the decision record, commit. For the login that ends in `allow` — by far the most frequent —
-the same work is one statement, `_ALLOW_SQL`, which PostgreSQL runs as one transaction:
+the same work is one statement, `_ALLOW` (prepared once per connection: gfms_portal.prepared),
+which PostgreSQL runs as one transaction:
 
 1. `o` locks the officer's row (`FOR NO KEY UPDATE`, as `lock_officer_row` does) only if the account is active and not locked at
    `at`. Under READ COMMITTED a request that waits for the lock re-reads the row as committed
@@ -33,19 +34,21 @@ from agencies.lockout import busy_when_lock_wait_gives_up
 from agencies.models import Officer
 from auth_gateway.models import LoginDecision
 from auth_gateway.policy import Decision, Method, Reason
+from gfms_portal.prepared import Prepared
 from schedule.policy import Phase
 from tokens.models import SoftToken, SoftTokenStatus
 
-_ALLOW_SQL = f"""
+_ALLOW = Prepared(
+    f"""
 WITH o AS (
     SELECT id FROM {Officer._meta.db_table}
-    WHERE id = %(officer)s AND is_active AND (locked_until IS NULL OR locked_until <= %(at)s)
+    WHERE id = $1 AND is_active AND (locked_until IS NULL OR locked_until <= $2)
     FOR NO KEY UPDATE
 ), step AS (
-    UPDATE {SoftToken._meta.db_table} t SET last_used_step = %(step)s
+    UPDATE {SoftToken._meta.db_table} t SET last_used_step = $4
     FROM o
-    WHERE t.id = %(token)s AND t.officer_id = o.id AND t.status = %(active)s
-      AND (t.last_used_step IS NULL OR t.last_used_step < %(step)s)
+    WHERE t.id = $3 AND t.officer_id = o.id AND t.status = $5
+      AND (t.last_used_step IS NULL OR t.last_used_step < $4)
     RETURNING t.officer_id
 ), reset AS (
     UPDATE {Officer._meta.db_table} SET failed_logins = 0, locked_until = NULL
@@ -55,11 +58,29 @@ WITH o AS (
 INSERT INTO {LoginDecision._meta.db_table}
     (at, username, officer_id, unit_id, method, phase, decision, reason, client_id, client_ip,
      request_id)
-SELECT %(at)s::timestamptz, %(username)s, step.officer_id, %(unit)s::bigint, %(method)s,
-       %(phase)s, %(allow)s, %(ok)s, %(client)s::bigint, %(client_ip)s::inet, %(request_id)s
+SELECT $2, $6, step.officer_id, $7, $8, $9, $10, $11, $12, $13, $14
 FROM step
 RETURNING id
-"""  # noqa: S608  (table names from the models; every value is a parameter)
+""",  # noqa: S608  (table names from the models; every value is a parameter)
+    # $1 officer, $2 at, $3 token, $4 step, $5 active, $6 user id as given, $7 unit,
+    # $8 method, $9 phase, $10 allow, $11 ok, $12 client, $13 client IP, $14 request id
+    types=[
+        "bigint",
+        "timestamptz",
+        "bigint",
+        "bigint",
+        "text",
+        "text",
+        "bigint",
+        "text",
+        "text",
+        "text",
+        "text",
+        "bigint",
+        "inet",
+        "text",
+    ],
+)
 
 
 def allow_in_one_statement(
@@ -87,24 +108,24 @@ def allow_in_one_statement(
         contextlib.nullcontext() if alone else transaction.atomic(),
         connection.cursor() as cursor,
     ):
-        cursor.execute(
-            _ALLOW_SQL,
-            {
-                "officer": officer_id,
-                "at": at,
-                "token": token_id,
-                "step": step,
-                "active": SoftTokenStatus.ACTIVE.value,
-                "username": username[:150],
-                "unit": unit_id,
-                "method": Method.SOFT_TOKEN.value,
-                "phase": phase.value,
-                "allow": Decision.ALLOW.value,
-                "ok": Reason.OK.value,
-                "client": client_id,
-                "client_ip": client_ip or None,
-                "request_id": request_id,
-            },
+        _ALLOW.execute(
+            cursor,
+            [
+                officer_id,
+                at,
+                token_id,
+                step,
+                SoftTokenStatus.ACTIVE.value,
+                username[:150],
+                unit_id,
+                Method.SOFT_TOKEN.value,
+                phase.value,
+                Decision.ALLOW.value,
+                Reason.OK.value,
+                client_id,
+                client_ip or None,
+                request_id,
+            ],
         )
         return cursor.fetchone() is not None
 

@@ -47,22 +47,42 @@ class LoginDecision(models.Model):
 
     at = models.DateTimeField(_("when"), db_index=True)
     username = models.CharField(_("user id as given"), max_length=150)
+    # Written on every login check, so it carries only the indexes its readers need:
+    # (officer, -at) and (unit, method, -at) below serve the officer and unit lookups as well
+    # as a single-column index would. The unit and the service client are not database
+    # foreign keys: every decision of a unit (or of the one GFMS client) would take a share
+    # lock on the same row at commit, and concurrent share locks on one row cost PostgreSQL a
+    # multixact each. Units are retired and clients revoked, never deleted; Django's PROTECT
+    # still refuses to delete one that decisions name.
     officer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="login_decisions",
+        db_index=False,
     )
     unit = models.ForeignKey(
-        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "agencies.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     method = models.CharField(_("method"), max_length=16, choices=Method.choices)
     phase = models.CharField(_("phase"), max_length=16, choices=Phase.choices)
     decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
     reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
     client = models.ForeignKey(
-        ServiceClient, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ServiceClient,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     client_ip = models.GenericIPAddressField(_("officer's IP"), null=True, blank=True)
     request_id = models.CharField(_("request id"), max_length=100, blank=True)

@@ -37,6 +37,7 @@ from auth_gateway.policy import (
     methods_offered,
     verdict,
 )
+from gfms_portal.prepared import Prepared
 from schedule.policy import MigrationSchedule, Phase, phase_at
 from schedule.services import current_schedule
 from tokens.models import SoftToken, SoftTokenStatus, TokenKey
@@ -165,6 +166,9 @@ _OFFICER_SQL = (
     " WHERE LOWER(o.username) = %s AND o.is_active"
 )
 
+# The same read, parsed and planned once per connection on PostgreSQL (gfms_portal.prepared).
+_OFFICER = Prepared(_OFFICER_SQL.replace("%s", "$1", 1).replace("%s", "$2", 1), ["text", "text"])
+
 
 def load_officer(username: str) -> "WithAnnotations[Officer, ActiveToken] | None":
     """The active officer with this GFMS user id (case-insensitive, spaces ignored), with
@@ -176,7 +180,7 @@ def load_officer(username: str) -> "WithAnnotations[Officer, ActiveToken] | None
         rows = Officer.objects.raw(_OFFICER_SQL, params)
         return next(iter(rows), None)  # type: ignore[return-value]  # raw() adds the selected columns as attributes
     with connection.cursor() as cursor:
-        cursor.execute(_OFFICER_SQL, params)
+        _OFFICER.execute(cursor, params)
         row = cursor.fetchone()
     if row is None:
         return None

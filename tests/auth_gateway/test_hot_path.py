@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agencies.lockout import AccountBusy
 from agencies.models import Officer
-from auth_gateway import hot_path
+from auth_gateway import hot_path, services
 from auth_gateway.models import LoginDecision
 from schedule.policy import Phase
 from tests.auth_gateway.conftest import IN_WINDOW, code_at, soft_token_login
@@ -72,7 +72,11 @@ def test_an_allowed_soft_token_check_takes_two_round_trips(api, registered: Offi
     )
     assert answers[0]["decision"] == "allow"
     assert count == 2, statements
-    assert [sql.split()[0] for sql in statements] == ["SELECT", "WITH"], statements
+    # Both prepared once per connection (gfms_portal.prepared): the warm-up prepared them.
+    assert [sql.split(" (")[0] for sql in statements] == [
+        f"EXECUTE {services._OFFICER.name}",
+        f"EXECUTE {hot_path._ALLOW.name}",
+    ], statements
     assert LoginDecision.objects.filter(reason="ok").count() == 2
     assert SoftToken.objects.get(officer=registered).last_used_step == totp.time_step(IN_WINDOW)
 
@@ -86,13 +90,29 @@ def test_with_the_switch_off_an_allowed_check_takes_the_transaction_path(
     count, statements = round_trips_of(lambda: api(CHECK, soft_token_login("charlie", IN_WINDOW)))
     assert count == 6, statements
     assert [sql.split()[0] for sql in statements] == [
-        "SELECT",  # officer ⋈ unit ⋈ active token
+        "EXECUTE",  # officer ⋈ unit ⋈ active token
         "BEGIN",
         "SELECT",  # failed_logins, locked_until … FOR UPDATE
         "UPDATE",  # the time step, only if newer
         "INSERT",  # the decision record
         "COMMIT",
     ], statements
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_a_new_connection_prepares_the_statements_again(api, registered: Officer) -> None:
+    """Prepared statements live in the server session: after a reconnect (an error, a
+    restart, CONN_MAX_AGE) the first check prepares them again, once."""
+    api(CHECK, soft_token_login("charlie", IN_WINDOW, otp=code_at(IN_WINDOW, -1)))
+    connection.close()
+    with CaptureQueriesContext(connection) as first:
+        assert api(CHECK, soft_token_login("charlie", IN_WINDOW)).json()["decision"] == "allow"
+    with CaptureQueriesContext(connection) as second:
+        body = soft_token_login("charlie", IN_WINDOW, otp=code_at(IN_WINDOW, 1))
+        assert api(CHECK, body).json()["decision"] == "allow"
+    verbs = [query["sql"].split()[0] for query in first.captured_queries]
+    assert verbs == ["PREPARE", "EXECUTE", "PREPARE", "EXECUTE"]
+    assert [query["sql"].split()[0] for query in second.captured_queries] == ["EXECUTE"] * 2
 
 
 # --- the two paths agree ---------------------------------------------------------------------
