@@ -693,7 +693,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--workers", type=int, default=cores + 1, help="gunicorn workers (cores + 1)"
     )
-    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--no-argon2", action="store_true", help="skip (d)")
     parser.add_argument(
         "--output", type=Path, help="JSON file (default artifacts/bench/gateway-<time>.json)"
