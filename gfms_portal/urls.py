@@ -34,6 +34,8 @@ admin.site.login = admin_login  # type: ignore[method-assign]  # patch the defau
 admin.site.has_permission = admin_has_permission  # type: ignore[method-assign]  # patch the default site, on purpose
 
 urlpatterns = [
+    # First: every GFMS login check resolves its URL, and a match ends the search.
+    path("api/", include("auth_gateway.urls")),
     path("", registration_views.home, name="home"),
     path("account/", account.account, name="account"),
     path("account/verify/", registration_views.account_verify, name="account_verify"),
@@ -104,7 +106,6 @@ urlpatterns = [
     path("demo/gfms-login/phase", demo.demo_phase, name="demo-gfms-phase"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/", include("auth_gateway.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", include("auth_gateway.api.docs")),
 ]

@@ -64,6 +64,8 @@ def _nesting_depth_exceeds(text: str, limit: int) -> bool:
     """True when arrays/objects nest deeper than `limit` (brackets inside strings ignored).
 
     Checked before json.loads, whose recursion would otherwise end in RecursionError."""
+    if text.count("[") + text.count("{") <= limit:  # not even that many brackets: done
+        return False
     depth = 0
     in_string = escaped = False
     for char in text:
@@ -146,6 +148,7 @@ class GatewayJSONParser(BaseParser):
             ) from None
         if not isinstance(data, dict):
             raise ParseError(_("The request body must be a JSON object."))
-        if _has_lone_surrogate(data):
+        # Only a \u escape can make one (strict UTF-8 decoding refuses encoded surrogates).
+        if "\\u" in text and _has_lone_surrogate(data):
             raise ParseError(_("The JSON holds an unpaired surrogate (\\ud800–\\udfff)."))
         return data
