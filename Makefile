@@ -30,7 +30,8 @@ install-dev: $(BIN)/uv
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo --if-empty
-	DEBUG=$${DEBUG:-true} GFMS_DEMO_FRONTEND=$${GFMS_DEMO_FRONTEND:-true} $(MANAGE) runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-true} GFMS_DEMO_FRONTEND=$${GFMS_DEMO_FRONTEND:-true} \
+	  METRICS_ALLOW=$${METRICS_ALLOW:-127.0.0.1,::1} $(MANAGE) runserver $(HOST):$(PORT)
 
 test: install-dev browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

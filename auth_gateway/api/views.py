@@ -45,6 +45,7 @@ from auth_gateway.services import (
     issue_challenge,
     methods_for,
 )
+from gfms_portal import metrics
 from gfms_portal.clock import now
 
 _View = TypeVar("_View", bound=Callable[..., Response])
@@ -101,7 +102,9 @@ def check(request: Request) -> Response:
     )
     client = request.user
     assert isinstance(client, ServiceClient)  # noqa: S101  (gateway: ServiceClientAuthentication)
-    return Response(answer_json(check_login(attempt, client=client, at=now())))
+    answer = check_login(attempt, client=client, at=now())
+    metrics.record_check(answer.decision, answer.recorded_reason or answer.reason, answer.method)
+    return Response(answer_json(answer))
 
 
 def answer_json(answer: LoginAnswer) -> dict[str, object]:
