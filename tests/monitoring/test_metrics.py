@@ -7,9 +7,7 @@ Counters only ever grow in a process, so every test compares before and after.""
 
 import contextlib
 import datetime as dt
-import os
 import socket
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -25,7 +23,6 @@ from gfms_portal.checks import check_metrics_allow
 from tests.auth_gateway.conftest import IN_WINDOW, soft_token_login
 from tests.conftest import PASSWORD
 from tests.factories import OutboxMessageFactory, SoftTokenFactory
-from tests.outbox.test_outbox_with_broker import forget_connections
 from tests.prometheus import Samples, has, parse, value
 
 pytestmark = pytest.mark.django_db
@@ -203,33 +200,6 @@ def test_outbox_backlog_and_oldest_age_come_from_the_rows_at_scrape_time(client:
     with time_machine.travel(at + dt.timedelta(minutes=10), tick=False):
         later = scrape(client)
         assert value(later, "gfms_outbox_oldest_unsent_age_seconds") == 90 + 600
-
-
-REDIS_TEST_BROKER = "redis://127.0.0.1:6379/15"  # a database number no other test uses
-
-
-@pytest.fixture
-def real_broker(settings) -> Iterator[str]:
-    """The machine's Redis as Celery's broker, on its own database number and a queue name of
-    this test's own."""
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-    except OSError:
-        if os.environ.get("CI"):
-            pytest.fail("Redis on 127.0.0.1:6379 is needed (.ci/run starts it)")
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    queue = f"gfms-metrics-test-{uuid.uuid4().hex}"
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-    celery_app.conf.update(broker_url=REDIS_TEST_BROKER, task_always_eager=False)
-    forget_connections()
-    settings.METRICS_CELERY_QUEUES = [queue, f"{queue}-empty"]
-    try:
-        yield queue
-    finally:
-        with celery_app.connection_for_write(REDIS_TEST_BROKER) as broker:
-            broker.default_channel.queue_delete(queue)
-        celery_app.conf.update(saved)
-        forget_connections()
 
 
 def test_celery_queue_length_is_asked_from_the_real_broker(
