@@ -36,8 +36,8 @@ def scrapes_from_loopback(settings) -> None:
     settings.METRICS_TOKEN = ""
 
 
-def scrape(client: Client, **headers: str) -> Samples:
-    response = client.get("/metrics", **headers)
+def scrape(client: Client) -> Samples:
+    response = client.get("/metrics")
     assert response.status_code == 200, response.status_code
     assert response["Content-Type"].startswith("text/plain")
     return parse(response.content.decode())
