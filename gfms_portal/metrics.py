@@ -15,7 +15,7 @@ Two modes, chosen by prometheus-client when it is first imported:
 - unset (`make run`, tests, the Celery worker): the ordinary in-process registry.
 
 METRICS_ENABLED=false (settings) turns every recording here into a no-op and the middleware
-out of the stack, so that their cost per check can be measured (docs/performance.md).
+out of the stack, so that their cost per check can be measured (docs/monitoring.md).
 """
 
 import functools
@@ -31,20 +31,14 @@ from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import Error as DatabaseError
 from django.http import HttpRequest, HttpResponseBase
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, disable_created_metrics
 
 MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 if MULTIPROC_DIR:
     # A process started outside gunicorn (manage.py with the production environment) must not
-    # fail on its first metric because nobody made the directory yet.
+    # fail on its first metric (its files are opened as the metrics below are made) because
+    # nobody made the directory yet.
     os.makedirs(MULTIPROC_DIR, exist_ok=True)
-
-from prometheus_client import (  # noqa: E402  (after the directory exists)
-    REGISTRY,
-    Counter,
-    Gauge,
-    Histogram,
-    disable_created_metrics,
-)
 
 # No `_created` series: multiprocess mode has none, and both modes should expose the same names.
 disable_created_metrics()
