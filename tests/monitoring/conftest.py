@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import redis
 
 from gfms_portal.celery import app as celery_app
 from tests.outbox.test_outbox_with_broker import forget_connections
@@ -31,7 +32,12 @@ def real_broker(settings) -> Iterator[str]:
     try:
         yield queue
     finally:
-        with celery_app.connection_for_write(REDIS_TEST_BROKER) as broker:
-            broker.default_channel.queue_delete(queue)
+        # Its messages and kombu's bindings (a queue_delete on a new channel knows no binding
+        # and deletes nothing): every key of this test's own queue, in the test database.
+        client = redis.Redis.from_url(REDIS_TEST_BROKER)
+        keys = list(client.scan_iter(match=f"*{queue}*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
         celery_app.conf.update(saved)
         forget_connections()
