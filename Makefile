@@ -13,7 +13,7 @@ LINK_HOST := $(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST))
 RUN_ENV = GFMS_PORTAL_URL=$${GFMS_PORTAL_URL:-http://$(LINK_HOST):$(PORT)/} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1],$(LINK_HOST)}
 
-.PHONY: help install install-dev browser manage bench bench-gateway bench-progress bench-password-timing run test test-fast lint format check-migrations check-compose messages ci clean
+.PHONY: help install install-dev browser promtool manage bench bench-gateway bench-progress bench-password-timing run test test-fast lint format check-migrations check-compose messages ci clean
 
 help:
 	@echo "make run    - install, migrate, seed the demo (first time) and serve on http://$(HOST):$(PORT) (make run PORT=8765 HOST=0.0.0.0)"
@@ -37,14 +37,15 @@ install-dev: $(BIN)/uv
 run: install
 	$(MANAGE) migrate --noinput
 	$(RUN_ENV) $(MANAGE) seed_demo --if-empty
-	$(RUN_ENV) DEBUG=$${DEBUG:-true} GFMS_DEMO_FRONTEND=$${GFMS_DEMO_FRONTEND:-true} $(MANAGE) runserver $(HOST):$(PORT)
+	$(RUN_ENV) DEBUG=$${DEBUG:-true} GFMS_DEMO_FRONTEND=$${GFMS_DEMO_FRONTEND:-true} \
+	  METRICS_ALLOW=$${METRICS_ALLOW:-127.0.0.1,::1} $(MANAGE) runserver $(HOST):$(PORT)
 
 # Any management command without activating .venv: make manage ARGS="set_schedule --show".
 # Links it prints use the same HOST/PORT as make run.
 manage: install
 	$(RUN_ENV) $(MANAGE) $(ARGS)
 
-test: install-dev browser
+test: install-dev browser promtool
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The quick loop while coding, not what CI runs: SQLite in memory whatever DATABASE_URL says
@@ -73,6 +74,22 @@ browser:
 	    echo "Missing system packages: install them (Debian: sudo apt-get install $(SYSTEM_PACKAGES))"; \
 	  fi; \
 	fi
+
+# promtool (Prometheus' own checker) for the alert rules and their unit tests
+# (tests/monitoring/test_metrics_docs.py, docs/prometheus/): the one binary, taken out of
+# Debian's prometheus package without installing it (installing would also set up and start
+# a Prometheus server). Without it those tests skip.
+promtool: $(BIN)/promtool
+$(BIN)/promtool: | $(BIN)/uv
+	@if command -v promtool >/dev/null 2>&1; then ln -sf "$$(command -v promtool)" $@; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  tmp=$$(mktemp -d); \
+	  ( cd $$tmp && { apt-get download -qq prometheus 2>/dev/null \
+	    || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get download -qq prometheus 2>/dev/null; }; } \
+	    && dpkg -x prometheus_*.deb extracted ) && cp $$tmp/extracted/usr/bin/promtool $@; \
+	  rm -rf $$tmp; \
+	fi; \
+	[ -x $@ ] || echo "promtool is not available: the alert rules' promtool tests will skip"
 
 # ruff (lint + format), mypy with django-stubs (pyproject.toml [tool.mypy]) and the import
 # contract (pyproject.toml [tool.importlinter]: the apps' layers, docs/architecture.md).

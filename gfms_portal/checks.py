@@ -1,5 +1,6 @@
 """System checks that keep a development configuration out of production."""
 
+import ipaddress
 from collections.abc import Sequence
 
 from django.apps import AppConfig
@@ -116,3 +117,33 @@ def check_database_timeouts(
             )
         ]
     return []
+
+
+@register(Tags.security)
+def check_metrics_allow(
+    app_configs: Sequence[AppConfig] | None, **kwargs: object
+) -> list[CheckMessage]:
+    # /metrics answers only the monitoring network (gfms_portal.metrics.may_scrape): an entry
+    # that is not an address or a network would shut every scrape out (or, unnoticed, let a
+    # typo decide who reads the gateway's figures).
+    messages: list[CheckMessage] = []
+    for entry in settings.METRICS_ALLOW:
+        try:
+            network = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            messages.append(
+                Error(
+                    f"METRICS_ALLOW: {entry!r} is not an address or a network (CIDR).",
+                    id="gfms.E006",
+                )
+            )
+            continue
+        if network.prefixlen == 0:
+            messages.append(
+                CheckWarning(
+                    f"METRICS_ALLOW contains {entry}: /metrics is open to every address; "
+                    "list the monitoring network only.",
+                    id="gfms.W002",
+                )
+            )
+    return messages

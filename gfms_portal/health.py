@@ -2,6 +2,8 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
+from gfms_portal import metrics
+
 
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -10,5 +12,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception:  # any database failure means "not healthy", never a 500 page
+        metrics.database_error("healthz")
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 # gfms_portal.browser_middleware.X is Django's X for every path but the machine API
 # (/api/v1/: a bearer key, no session, no messages).
 MIDDLEWARE = [
+    # First: latency per endpoint and requests in flight (a no-op without METRICS_ENABLED).
+    "gfms_portal.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "gfms_portal.headers.PermissionsPolicy",
@@ -298,7 +300,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
 # The health checks of compose and load balancers call gunicorn over plain HTTP from inside
 # the network; they answer only {"status": ...}, so they need no redirect to HTTPS.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^api/v1/health$"]
+# /metrics likewise, for a Prometheus that scrapes gunicorn directly (docs/monitoring.md); it is
+# answered only to METRICS_ALLOW whatever the scheme.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^api/v1/health$", r"^metrics$"]
 # The reverse proxy (deploy/nginx) sets X-Forwarded-For/Proto/Host, overwriting whatever the
 # client sent. Only the addresses listed here are believed (gfms_portal.wsgi and gunicorn's
 # forwarded_allow_ips); from anyone else those headers are dropped before Django sees them.
@@ -392,6 +396,19 @@ GFMS_PASSWORD_HASHES_AT_ONCE = int(os.environ.get("GFMS_PASSWORD_HASHES_AT_ONCE"
 # than the five round trips of the transaction path, which decides everything else either
 # way. On by default; false is a switch for comparing the two (make bench, the tests).
 GFMS_GATEWAY_ONE_STATEMENT = env_bool("GFMS_GATEWAY_ONE_STATEMENT", default=True)
+
+# Prometheus metrics (docs/monitoring.md). METRICS_ENABLED=false makes every recording a no-op
+# and /metrics a 404 (to measure their cost: docs/performance.md). /metrics answers only
+# clients in METRICS_ALLOW (comma-separated addresses or CIDRs; nothing: nobody) — the same
+# variable nginx allows on its /metrics location — and, when METRICS_TOKEN is set, only with
+# `Authorization: Bearer <METRICS_TOKEN>`. METRICS_CELERY_QUEUES: the queues whose length is
+# reported (default: the Celery app's own queues).
+METRICS_ENABLED = env_bool("METRICS_ENABLED", default=True)
+METRICS_ALLOW = env_list("METRICS_ALLOW")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_CELERY_QUEUES = env_list("METRICS_CELERY_QUEUES")
+# Longest wait for the broker during a scrape (connect, then each answer), seconds.
+METRICS_BROKER_TIMEOUT = float(os.environ.get("METRICS_BROKER_TIMEOUT", "2"))
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,7 @@ from agencies.step_up import has_second_factor
 from auth_gateway import demo, signin
 from gfms_portal.health import healthz
 from monitoring import account, schedule_views
+from monitoring import metrics as monitoring_metrics
 from monitoring import views as monitoring_views
 from registration import manage_views
 from registration import views as registration_views
@@ -102,6 +103,8 @@ urlpatterns = [
     path("login/code/", signin.login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
+    # Prometheus: the monitoring network only (nginx and METRICS_ALLOW; docs/monitoring.md).
+    path("metrics", monitoring_metrics.scrape, name="metrics"),
     path("demo/gfms-login/", demo.gfms_login, name="demo-gfms-login"),
     path("demo/gfms-login/phase", demo.demo_phase, name="demo-gfms-phase"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -10,11 +10,13 @@ import datetime as dt
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Count, Min
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -145,6 +147,27 @@ def pending_ids(*, older_than: dt.datetime, limit: int = 500) -> list[int]:
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    unsent: int
+    oldest_created_at: dt.datetime | None
+
+    def oldest_age_seconds(self, *, at: dt.datetime) -> float:
+        """How long the oldest unsent message has waited (0 when none waits)."""
+        if self.oldest_created_at is None:
+            return 0.0
+        return max(0.0, (at - self.oldest_created_at).total_seconds())
+
+
+def backlog() -> Backlog:
+    """The messages not sent yet and when the oldest was written: one query on the partial
+    index of unsent rows (the operators' metrics, monitoring.metrics)."""
+    row = OutboxMessage.objects.filter(sent_at__isnull=True).aggregate(
+        unsent=Count("pk"), oldest=Min("created_at")
+    )
+    return Backlog(unsent=row["unsent"], oldest_created_at=row["oldest"])
 
 
 def email_officer(officer: Any, template: str, *, at: dt.datetime, **context: Any) -> OutboxMessage:

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 
 from auth_gateway.clients import known_client
 from auth_gateway.models import ServiceClient, hash_key
+from gfms_portal import metrics
 from gfms_portal.clock import now
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class ClientQuota(throttling.BaseThrottle):
         try:
             used = count_once(key, expire_after=120)
         except Exception:
+            metrics.cache_error("gateway_quota")
             logger.exception("quota cache unavailable; request not throttled")
             return True
         self.retry_after = 60 - int(now().timestamp()) % 60

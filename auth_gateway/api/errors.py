@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from auth_gateway.api.parsers import RequestBodyTooLarge
+from gfms_portal import metrics
 
 logger = logging.getLogger("auth_gateway")
 
@@ -28,6 +29,8 @@ def fail_closed(exc: Exception, context: dict[str, Any]) -> Response | None:
         if isinstance(exc, RequestBodyTooLarge):
             response.data["limit_bytes"] = exc.limit
         return response
+    if metrics.is_database_error(exc):
+        metrics.database_error("gateway_api")
     view = context.get("view")
     logger.error(
         "gateway failure in %s: %s",

@@ -46,6 +46,7 @@ from auth_gateway.services import (
     issue_challenge,
     methods_for,
 )
+from gfms_portal import metrics
 from gfms_portal.clock import now
 
 _View = TypeVar("_View", bound=Callable[..., Response])
@@ -104,7 +105,9 @@ def check(request: Request) -> Response:
     )
     client = request.user
     assert isinstance(client, ServiceClient)  # noqa: S101  (gateway: ServiceClientAuthentication)
-    return Response(answer_json(check_login(attempt, client=client, at=now())))
+    answer = check_login(attempt, client=client, at=now())
+    metrics.record_check(answer.decision, answer.recorded_reason or answer.reason, answer.method)
+    return Response(answer_json(answer))
 
 
 def answer_json(answer: LoginAnswer) -> dict[str, object]:

@@ -5,7 +5,9 @@ gunicorn.conf.py, on loopback ports, TLS with a throwaway certificate.
 - 50 slow clients (one byte every 2 s) do not delay /api/v1/health: answered in under 1 s;
   nginx then drops them (client_header_timeout);
 - bodies over the limits get 413 from nginx, before gunicorn sees them;
-- a client's own X-Forwarded-For never becomes the address Django sees.
+- a client's own X-Forwarded-For never becomes the address Django sees;
+- /metrics answers the monitoring network only: nginx refuses everyone else (403), and
+  Django again (404) anyone who reaches gunicorn some other way.
 """
 
 import contextlib
@@ -43,6 +45,9 @@ from tests.deploy.conftest import (
 )
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "gfms.conf.template"
+# The monitoring network of these tests: Prometheus scrapes from 127.0.0.65 (nginx and
+# Django both allow METRICS_ALLOW); everyone else is outside.
+MONITORING_NETWORK = "127.0.0.64/29"
 
 # The official image's /etc/nginx/nginx.conf (the parts that matter: the template is
 # included in its http block, after its own access_log and keepalive_timeout), with paths
@@ -135,6 +140,7 @@ def edge(private_postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -
         DJANGO_SETTINGS_MODULE="tests.deploy.echo_settings",
         GFMS_TRUSTED_PROXIES="127.0.0.1",  # nginx connects from here; the clients do not
         WEB_CONCURRENCY="2",
+        METRICS_ALLOW=MONITORING_NETWORK,
     )
     log = base / "gunicorn.log"
     with gunicorn(env, log) as gunicorn_port:
@@ -150,6 +156,7 @@ def edge(private_postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -
             "NGINX_HTTPS_PORT": f"127.0.0.1:{ports['https']}",
             "NGINX_HEALTH_PORT": str(ports["health"]),
             "NGINX_TLS_DIR": str(base / "tls"),
+            "METRICS_ALLOW": MONITORING_NETWORK,
         }
         rendered = render(TEMPLATE, variables)
         assert "$remote_addr" in rendered and "${" not in rendered
@@ -384,3 +391,49 @@ def test_sign_in_posts_are_rate_limited_per_address_and_pages_are_not(edge: Edge
     assert other[0] != 429
     pages = [via_edge(edge, "GET", "/login/", source="127.0.0.21")[0] for _ in range(30)]
     assert 429 not in pages
+
+
+def test_metrics_answer_the_monitoring_network_only(edge: Edge) -> None:
+    before = logged(edge, "GET /metrics")
+    # Outside the monitoring network: nginx says no, whatever the spelling of the path or a
+    # forwarding header naming an allowed address; none of it reaches gunicorn.
+    spoof = {"X-Forwarded-For": "127.0.0.65", "X-Real-IP": "127.0.0.65"}
+    for path in ("/metrics", "/metrics/", "/metrics?format=x", "//metrics", "/%6Detrics"):
+        status, _s, body, response = via_edge(edge, "GET", path, headers=spoof, source="127.0.0.7")
+        assert status == 403 and response.getheader("Server") == "nginx", path
+        assert b"gfms_" not in body
+    assert logged(edge, "GET /metrics") == before
+    # From the monitoring network, through nginx over TLS: the metrics.
+    status, _s, body, response = via_edge(edge, "GET", "/metrics", source="127.0.0.65")
+    assert status == 200, body[:300]
+    assert response.getheader("Content-Type", "").startswith("text/plain")
+    text = body.decode()
+    for name in (
+        "gfms_gateway_checks_total",
+        "gfms_http_request_duration_seconds_bucket",
+        "gfms_http_requests_in_flight",
+        "gfms_database_errors_total",
+        "gfms_cache_errors_total",
+        "gfms_outbox_unsent_messages",
+        "gfms_outbox_oldest_unsent_age_seconds",
+        'gfms_scrape_source_up{source="database"} 1.0',
+    ):
+        assert name in text, name
+    assert "127.0.0.65" not in text  # the scraper's address is no label either
+
+    # Straight to gunicorn (Prometheus on the compose network): plain HTTP is not redirected
+    # (SECURE_REDIRECT_EXEMPT), and Django itself checks the address — the second lock.
+    def direct(source: str) -> int:
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", edge.gunicorn_port, timeout=10, source_address=(source, 0)
+        )
+        try:
+            connection.request("GET", "/metrics", headers={"Host": HOST, **spoof})
+            response = connection.getresponse()
+            response.read()
+            return response.status
+        finally:
+            connection.close()
+
+    assert direct("127.0.0.66") == 200
+    assert direct("127.0.0.9") == 404
