@@ -108,6 +108,39 @@ SCENARIOS = {
             "b", "gateway, fast hasher (bench only)", "bench.settings_fast_hash", CHECK_PATH, "md5"
         ),
         Scenario("c", "bare reference endpoint", "bench.settings_reference", REFERENCE_PATH, "md5"),
+        # Variants for before/after figures within one run (--scenarios b b-tx …).
+        Scenario(
+            "b-tx",
+            "(b), every check on the transaction path",
+            "bench.settings_fast_hash",
+            CHECK_PATH,
+            "md5",
+            {"GFMS_GATEWAY_ONE_STATEMENT": "false"},
+        ),
+        Scenario(
+            "b-nometrics",
+            "(b) with METRICS_ENABLED=false",
+            "bench.settings_fast_hash",
+            CHECK_PATH,
+            "md5",
+            {"METRICS_ENABLED": "false"},
+        ),
+        Scenario(
+            "a-nolimit",
+            "(a) with no limit on hashes at once",
+            "gfms_portal.settings",
+            CHECK_PATH,
+            "argon2id",
+            {"GFMS_PASSWORD_HASHES_AT_ONCE": "0"},
+        ),
+        Scenario(
+            "a-limit1",
+            "(a) with one hash at a time a worker",
+            "gfms_portal.settings",
+            CHECK_PATH,
+            "argon2id",
+            {"GFMS_PASSWORD_HASHES_AT_ONCE": "1"},
+        ),
     )
 }
 
@@ -338,8 +371,13 @@ def free_port() -> int:
 def serve(
     port: int, scenario: Scenario, workers: int, worker_class: str
 ) -> subprocess.Popen[bytes]:
+    # Metrics as production keeps them: one directory the workers share (gunicorn.conf.py
+    # empties it at start), unless a scenario turns them off.
+    metrics_dir = ROOT / "var" / "bench-metrics"
+    metrics_dir.mkdir(parents=True, exist_ok=True)
     env = dict(
         os.environ,
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
         DJANGO_SETTINGS_MODULE=scenario.settings,
         DEBUG="false",
         LOG_LEVEL="WARNING",
@@ -676,7 +714,7 @@ def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--scenarios", nargs="+", choices=list(SCENARIOS), default=list(SCENARIOS))
+    parser.add_argument("--scenarios", nargs="+", choices=list(SCENARIOS), default=["a", "b", "c"])
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--seconds", type=int, default=20, help="per measured run (default 20)")
     parser.add_argument("--warmup", type=int, default=3, help="seconds before each measured run")
