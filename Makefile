@@ -13,7 +13,7 @@ LINK_HOST := $(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST))
 RUN_ENV = GFMS_PORTAL_URL=$${GFMS_PORTAL_URL:-http://$(LINK_HOST):$(PORT)/} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1],$(LINK_HOST)}
 
-.PHONY: help install install-dev browser promtool manage bench bench-gateway bench-progress bench-password-timing run test test-fast lint format check-migrations check-compose messages ci clean
+.PHONY: help install install-dev browser promtool manage bench bench-gateway bench-capacity bench-progress bench-password-timing run test test-fast lint format check-migrations check-compose messages ci clean
 
 help:
 	@echo "make run    - install, migrate, seed the demo (first time) and serve on http://$(HOST):$(PORT) (make run PORT=8765 HOST=0.0.0.0)"
@@ -152,6 +152,11 @@ bench-tools:
 	    echo "wrk is missing: install it (Debian: sudo apt-get install wrk)"; exit 1; \
 	  fi; \
 	}
+
+# The cutover-morning model checked with open-loop logins at given rates (docs/performance.md).
+bench-capacity: install-dev
+	@$(call create_database,$(BENCH_DATABASE_URL))
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/capacity.py $(BENCH_CAPACITY_ARGS)
 
 bench-progress: install-dev
 	@$(call create_database,$(BENCH_PROGRESS_DATABASE_URL))

@@ -177,6 +177,8 @@ def test_the_machine_api_skips_the_browser_middleware_but_keeps_the_headers(
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert "Permissions-Policy" in response
+    # Its length is said, as CommonMiddleware says it for pages (else gunicorn chunks it).
+    assert response["Content-Length"] == str(len(response.content))
     page = client.get("/account/")  # the same session on a page: renewed there
     assert page.status_code == 200
     assert "sessionid" in page.cookies
