@@ -30,7 +30,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agencies.models import Officer
-from gfms_portal import crypto
 from tokens import totp
 from tokens.models import SoftToken, SoftTokenStatus
 
@@ -73,7 +72,7 @@ def decide(data: Any, *, at: float) -> bool:
         if row is None:
             return False
         token_id, encrypted, last_step = row
-        step = matching_step(crypto.decrypt(encrypted), code, at=at)
+        step = matching_step(SoftToken.secret.decrypt(encrypted), code, at=at)
         if step is None or (last_step is not None and step <= last_step):
             return False
         cursor.execute(_CONSUME_SQL, [step, token_id, step])

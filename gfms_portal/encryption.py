@@ -99,8 +99,7 @@ class Decrypted(property):
     def __get__(self, instance: models.Model | None, owner: type | None = None, /) -> Any:
         if instance is None:
             return self
-        ciphertext = getattr(instance, self.field_name)
-        return crypto.decrypt(ciphertext) if ciphertext else ""
+        return self.decrypt(getattr(instance, self.field_name))
 
     def __set__(self, instance: models.Model, value: str, /) -> None:
         for name, stored in self.column_values(value).items():
@@ -115,10 +114,14 @@ class Decrypted(property):
             raise TypeError(f"{self.model._meta.label}.{self.field_name} is not encrypted")
         return found
 
-    # For code that writes rows itself (a COPY, values for an update): what would be stored.
+    # For code that writes or reads rows itself (a COPY, values for an update, a raw read):
+    # what would be stored, and what a stored value holds.
 
     def encrypt(self, value: str) -> str:
         return crypto.encrypt(value) if value else ""
+
+    def decrypt(self, ciphertext: str) -> str:
+        return crypto.decrypt(ciphertext) if ciphertext else ""
 
     def lookup_hash(self, value: str) -> str:
         """The keyed hash of `value` for the field's hash column, with the newest key."""

@@ -9,6 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import kombu.pools
 import pytest
 from django.core import mail
 from django.test import Client
@@ -117,6 +118,10 @@ def forget_connections() -> None:
         celery_app._pool.force_close_all()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    # kombu keeps producer pools by connection in a registry of its own: one closed above
+    # would be handed out again for the same broker ("Acquire on closed pool", and every
+    # later task of the run failed to start).
+    kombu.pools.reset()
 
 
 def test_registration_with_the_broker_down_then_sent_once_when_it_is_back(
