@@ -15,11 +15,8 @@ for one account do not queue behind each other's hashes; the wait is a sleep, wh
 worker thread, not a core. See docs/security.md.
 """
 
-import contextlib
 import logging
-import threading
 import time
-from contextlib import AbstractContextManager
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -37,37 +34,18 @@ def _stand_in_hash() -> str:
     return _dummy_hash
 
 
-_hashing: threading.BoundedSemaphore | None = None
-
-
-def _hash_slot() -> AbstractContextManager[object]:
-    """A turn to hash: at most GFMS_PASSWORD_HASHES_AT_ONCE hashes in this process at a time
-    (per process: with cores + 1 workers, cores + 1 on the machine). Argon2id is memory-hard:
-    24 threads hashing 19 MiB each on two cores share the caches and the memory bus and finish
-    fewer hashes per second than two at a time; the others wait their turn, which is a sleep.
-    0 or less: no limit."""
-    global _hashing
-    size = settings.GFMS_PASSWORD_HASHES_AT_ONCE
-    if size <= 0:
-        return contextlib.nullcontext()
-    if _hashing is None or _hashing._initial_value != size:  # type: ignore[attr-defined]  # the setting changed (tests)
-        _hashing = threading.BoundedSemaphore(size)
-    return _hashing
-
-
 def verify_password(encoded: str | None, raw: str) -> tuple[bool, bool]:
     """(is it right, should the stored hash be upgraded). With no account (`encoded` None) the
     time of one real check is spent all the same, and the answer is no."""
     global _warned
     needs_upgrade: list[bool] = []
-    with _hash_slot():
-        started = time.perf_counter()
-        if encoded is None:
-            check_password(raw, _stand_in_hash())
-            right = False
-        else:
-            right = check_password(raw, encoded, setter=lambda _raw: needs_upgrade.append(True))
-        took = time.perf_counter() - started
+    started = time.perf_counter()
+    if encoded is None:
+        check_password(raw, _stand_in_hash())
+        right = False
+    else:
+        right = check_password(raw, encoded, setter=lambda _raw: needs_upgrade.append(True))
+    took = time.perf_counter() - started
     floor = password_floor()
     if floor and took > floor and not _warned:
         _warned = True

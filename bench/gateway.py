@@ -125,22 +125,6 @@ SCENARIOS = {
             "md5",
             {"METRICS_ENABLED": "false"},
         ),
-        Scenario(
-            "a-nolimit",
-            "(a) with no limit on hashes at once",
-            "gfms_portal.settings",
-            CHECK_PATH,
-            "argon2id",
-            {"GFMS_PASSWORD_HASHES_AT_ONCE": "0"},
-        ),
-        Scenario(
-            "a-limit1",
-            "(a) with one hash at a time a worker",
-            "gfms_portal.settings",
-            CHECK_PATH,
-            "argon2id",
-            {"GFMS_PASSWORD_HASHES_AT_ONCE": "1"},
-        ),
     )
 }
 

@@ -389,9 +389,6 @@ GFMS_DEMO_FRONTEND = env_bool("GFMS_DEMO_FRONTEND", default=DEBUG)
 # with 1,000,000 iterations measured 295 ms on a quiet 2-core server and 580 ms on the same
 # machine when its host was busy; 800 ms keeps the margin (docs/security.md).
 GFMS_PASSWORD_FLOOR_MS = int(os.environ.get("GFMS_PASSWORD_FLOOR_MS", "800"))
-# Password hashes computed at once in one process (auth_gateway.passwords); the other
-# requests wait their turn. 0 or less: no limit (as many as the process has threads).
-GFMS_PASSWORD_HASHES_AT_ONCE = int(os.environ.get("GFMS_PASSWORD_HASHES_AT_ONCE", "0"))
 # An allowed soft-token check in one statement on PostgreSQL (auth_gateway.hot_path) rather
 # than the five round trips of the transaction path, which decides everything else either
 # way. On by default; false is a switch for comparing the two (make bench, the tests).
