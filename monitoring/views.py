@@ -31,7 +31,7 @@ from gfms_portal.digits import ascii_digits
 from gfms_portal.exports import csv_response, xlsx_response
 from gfms_portal.forms import GfmisCodeField
 from gfms_portal.thaidate import be_stamp, format_be_date
-from monitoring.charts import burnup_chart
+from monitoring.charts import NARROW, burnup_chart
 from monitoring.progress import (
     RegistrationCounts,
     burnup,
@@ -116,7 +116,9 @@ def manage_progress(request: SignedInRequest, code: str | None = None) -> HttpRe
             "closes": schedule.closes,
             "days_left": days_until_close(at, schedule),
             "burnup": figures,
+            # Drawn twice, for a PC and for a phone; the CSS shows the one that fits.
             "chart": burnup_chart(figures),
+            "chart_narrow": burnup_chart(figures, NARROW),
             "may_remind": may_remind(request.user.actor, node.path if node else None).allowed,
             "registration_open": registration_is_open(bangkok_date(at), schedule),
             "unregistered": unregistered,
