@@ -45,8 +45,14 @@ run: install
 manage: install
 	$(RUN_ENV) $(MANAGE) $(ARGS)
 
-test: install-dev browser promtool
+test: install-dev browser promtool node_modules/axe-core/axe.min.js
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# axe-core for the browser tests' accessibility check (tests/browser/conftest.py injects it
+# into every page): a test dependency from npm, pinned by package-lock.json, never vendored.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # The quick loop while coding, not what CI runs: SQLite in memory whatever DATABASE_URL says
 # (the PostgreSQL-only tests skip), no system packages, neither the browser tests nor the edge
@@ -165,4 +171,4 @@ bench-progress: install-dev
 ci: lint check-migrations check-compose test
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

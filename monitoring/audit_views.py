@@ -2,7 +2,7 @@
 officer, actor, event type, agency and Bangkok days, in pages of 50 or exported whole (CSV,
 XLSX) with the same filters. Everyone else gets 404, like anything outside a scope."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -21,8 +21,8 @@ from agencies.step_up import authorize_download, fresh_code_required
 from audit.labels import EVENT_LABELS, event_label, raw_data
 from audit.models import AuditEvent
 from gfms_portal.clock import BANGKOK, now
-from gfms_portal.exports import csv_response, xlsx_response
-from gfms_portal.thaidate import be_stamp, format_be_datetime
+from gfms_portal.exports import BeDateTime, Cell, csv_response, xlsx_response
+from gfms_portal.thaidate import be_stamp
 from monitoring.audit_forms import AuditLogFilter
 from monitoring.audit_search import find_events
 from monitoring.audit_sentences import actor_name, describe_event
@@ -44,6 +44,7 @@ EXPORT_HEADER = [
     "รายละเอียด",
     "ข้อมูลดิบ (JSON, เวลา ISO 8601)",
 ]
+EXPORT_WIDTHS = [8, 20, 26, 28, 32, 30, 20, 18, 28, 14, 30, 70, 60]  # XLSX, in characters
 
 
 def _require_reader(user: Officer) -> None:
@@ -99,7 +100,12 @@ def audit_log_xlsx(request: SignedInRequest) -> HttpResponseBase:
             % {"count": f"{count:,}", "limit": f"{XLSX_MAX_ROWS:,}"},
         )
         return _render_page(request, form, status=400)
-    return xlsx_response(_export_rows(events), f"{_export_name()}.xlsx", sheet="บันทึกการตรวจสอบ")
+    return xlsx_response(
+        _export_rows(events),
+        f"{_export_name()}.xlsx",
+        sheet="บันทึกการตรวจสอบ",
+        widths=EXPORT_WIDTHS,
+    )
 
 
 def _render_page(
@@ -130,7 +136,7 @@ def _render_page(
     )
 
 
-def _export_rows(events: QuerySet[AuditEvent]) -> Iterator[list[str]]:
+def _export_rows(events: QuerySet[AuditEvent]) -> Iterator[Sequence[Cell]]:
     # The headers are Thai, so are the labels, sentences and dates, whatever the page's
     # language; the codes, the ISO time and the raw JSON are there for machines (labelled).
     with translation.override("th"):
@@ -142,7 +148,7 @@ def _export_rows(events: QuerySet[AuditEvent]) -> Iterator[list[str]]:
                 agency = officer.unit
             yield [
                 str(event.pk),
-                format_be_datetime(event.at, lang="th"),
+                BeDateTime(event.at),
                 event.at.astimezone(BANGKOK).isoformat(timespec="seconds"),
                 event.action,
                 labels.get(event.action, event.action),

@@ -6,9 +6,28 @@ from dataclasses import dataclass
 
 from monitoring.progress import Burnup
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 12, 36  # room for the axis labels
 MAX_DAYS_AFTER_CLOSE = 60  # a projection later than this is drawn to the edge
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The drawing's size in SVG units and the room kept for the axis labels. The page scales
+    the drawing to its width, so a frame is drawn for the width it will be shown at: the
+    labels (13 units, portal.css) then stay about 13 px on the screen."""
+
+    name: str
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    tick_gap: int  # today's date label only if 1/tick_gap of the span from the others; 0: never
+
+
+WIDE = Frame("wide", 640, 260, 56, 16, 12, 36, 6)  # a PC: shown 640–900 px wide
+# A phone: shown 330–400 px wide, room for two date labels only (opening and closing day).
+NARROW = Frame("narrow", 340, 240, 44, 12, 12, 36, 0)
 
 
 @dataclass(frozen=True)
@@ -19,6 +38,7 @@ class Tick:
 
 @dataclass(frozen=True)
 class BurnupChart:
+    name: str  # the frame's: ids in the page and the CSS that shows one chart per screen
     width: int
     height: int
     registered: str  # SVG points "x,y x,y …"
@@ -37,7 +57,7 @@ def _points(pairs: list[tuple[float, float]]) -> str:
     return " ".join(f"{x:.1f},{y:.1f}" for x, y in pairs)
 
 
-def burnup_chart(data: Burnup) -> BurnupChart | None:
+def burnup_chart(data: Burnup, frame: Frame = WIDE) -> BurnupChart | None:
     if not data.days or data.total == 0:
         return None
     first = data.opens
@@ -46,17 +66,17 @@ def burnup_chart(data: Burnup) -> BurnupChart | None:
     if finish is not None and finish > last:
         last = min(finish, data.closes + dt.timedelta(days=MAX_DAYS_AFTER_CLOSE))
     span = max((last - first).days, 1)
-    plot_width = WIDTH - LEFT - RIGHT
-    plot_height = HEIGHT - TOP - BOTTOM
+    plot_width = frame.width - frame.left - frame.right
+    plot_height = frame.height - frame.top - frame.bottom
 
     def x(day: dt.date) -> float:
-        return LEFT + plot_width * (day - first).days / span
+        return frame.left + plot_width * (day - first).days / span
 
     def y(count: float) -> float:
-        return TOP + plot_height * (1 - min(count, data.total) / data.total)
+        return frame.top + plot_height * (1 - min(count, data.total) / data.total)
 
     registered = [(x(day.day), y(day.registered)) for day in data.days]
-    needed = [(LEFT, y(0)), (x(data.closes), y(data.total))]
+    needed = [(frame.left, y(0)), (x(data.closes), y(data.total))]
     projection = ""
     if data.remaining > 0 and data.recent_per_day > 0:
         end = min(finish or last, last)
@@ -65,20 +85,21 @@ def burnup_chart(data: Burnup) -> BurnupChart | None:
     values = sorted({round(data.total * share / 4) for share in range(5)})  # whole officers
     y_ticks = [Tick(y(value), value) for value in values]
     x_ticks = [Tick(x(data.opens), data.opens), Tick(x(data.closes), data.closes)]
-    apart = span / 6  # keep the three date labels from overlapping
+    apart = span / frame.tick_gap if frame.tick_gap else span  # keep the labels from overlapping
     if (data.today - data.opens).days > apart and (data.closes - data.today).days > apart:
         x_ticks.insert(1, Tick(x(data.today), data.today))
     return BurnupChart(
-        width=WIDTH,
-        height=HEIGHT,
+        name=frame.name,
+        width=frame.width,
+        height=frame.height,
         registered=_points(registered),
         needed=_points(needed),
         projection=projection,
         closes_x=x(data.closes),
         y_ticks=y_ticks,
         x_ticks=x_ticks,
-        plot_top=TOP,
-        plot_bottom=HEIGHT - BOTTOM,
-        plot_left=LEFT,
-        plot_right=WIDTH - RIGHT,
+        plot_top=frame.top,
+        plot_bottom=frame.height - frame.bottom,
+        plot_left=frame.left,
+        plot_right=frame.width - frame.right,
     )

@@ -1,7 +1,7 @@
 """Administrators and their officers: find an officer in your scope, reset a lost token, issue
 a late-registration code, unlock an account. Scope comes from agencies.scope (404 outside)."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from django import forms
@@ -28,10 +28,10 @@ from agencies.step_up import (
 )
 from gfms_portal.clock import bangkok_date, now
 from gfms_portal.digits import ascii_digits
-from gfms_portal.exports import csv_response, xlsx_response
+from gfms_portal.exports import BeDate, Cell, csv_response, xlsx_response
 from gfms_portal.forms import GfmisCodeField
-from gfms_portal.thaidate import be_stamp, format_be_date
-from monitoring.charts import burnup_chart
+from gfms_portal.thaidate import be_stamp
+from monitoring.charts import NARROW, burnup_chart
 from monitoring.progress import (
     RegistrationCounts,
     burnup,
@@ -116,7 +116,9 @@ def manage_progress(request: SignedInRequest, code: str | None = None) -> HttpRe
             "closes": schedule.closes,
             "days_left": days_until_close(at, schedule),
             "burnup": figures,
+            # Drawn twice, for a PC and for a phone; the CSS shows the one that fits.
             "chart": burnup_chart(figures),
+            "chart_narrow": burnup_chart(figures, NARROW),
             "may_remind": may_remind(request.user.actor, node.path if node else None).allowed,
             "registration_open": registration_is_open(bangkok_date(at), schedule),
             "unregistered": unregistered,
@@ -240,11 +242,12 @@ EXPORT_HEADER = [
     "วันที่ลงทะเบียน",
     "อีเมล",
 ]
+EXPORT_WIDTHS = [18, 32, 14, 20, 16, 16, 34]  # XLSX column widths, in characters
 
 
 def _export_rows(
     officers: "QuerySet[WithAnnotations[Officer, RosterState]]",
-) -> Iterator[list[str]]:
+) -> Iterator[Sequence[Cell]]:
     yield EXPORT_HEADER
     for officer in officers.iterator(chunk_size=2000):
         state = (
@@ -260,7 +263,7 @@ def _export_rows(
             officer.unit.code if officer.unit else "",  # never empty: the roster joins the unit
             officer.masked_citizen_id,
             state,
-            format_be_date(officer.registered_at, lang="th") if officer.registered_at else "",
+            BeDate(officer.registered_at) if officer.registered_at else "",
             officer.email,
         ]
 
@@ -287,7 +290,9 @@ def manage_officer_list_export(request: SignedInRequest, fmt: str) -> HttpRespon
     authorize_download(request, f"officer-list.{fmt}", at=at)
     filename = f"officers-{be_stamp(at)}.{fmt}"  # the Bangkok day, BE
     if fmt == "xlsx":
-        return xlsx_response(_export_rows(officers), filename, sheet="เจ้าหน้าที่")
+        return xlsx_response(
+            _export_rows(officers), filename, sheet="เจ้าหน้าที่", widths=EXPORT_WIDTHS
+        )
     return csv_response(_export_rows(officers), filename)
 
 

@@ -237,19 +237,23 @@ PostgresCreation._create_test_db = _without_timeouts(PostgresCreation._create_te
 PostgresCreation._destroy_test_db = _without_timeouts(PostgresCreation._destroy_test_db)  # type: ignore[attr-defined]  # private Django method, not in django-stubs
 
 
-def _flush_without_timeouts(original):
-    """A transactional test ends with a flush: one TRUNCATE of every table, which on a busy
-    machine takes longer than the production statement timeout (1 s) and then fails, leaving
-    the rows behind for the next test. The flush alone runs without it (SET LOCAL: its own
-    transaction); every statement of the tests keeps the production timeouts."""
+def _flush_without_statement_timeout(original):
+    """The flush after each transactional test (browser tests: live_server) truncates every
+    table in one statement, which takes more than the production 1 s statement timeout on a
+    busy machine; the test then errors in teardown and the next one finds the rows left
+    behind. Only the flush runs without the timeouts (and with a bounded lock wait)."""
 
     @functools.wraps(original)
     def wrapper(self, sql_list):
-        return original(
-            self, ["SET LOCAL statement_timeout = 0", "SET LOCAL lock_timeout = 0", *sql_list]
-        )
+        with dbclient.suspended():
+            return original(
+                self,
+                ["SET LOCAL statement_timeout = 0", "SET LOCAL lock_timeout = '10s'", *sql_list],
+            )
 
     return wrapper
 
 
-PostgresOperations.execute_sql_flush = _flush_without_timeouts(PostgresOperations.execute_sql_flush)  # type: ignore[method-assign]  # the test run's flush only
+PostgresOperations.execute_sql_flush = _flush_without_statement_timeout(  # type: ignore[method-assign]  # the test run's flush only
+    PostgresOperations.execute_sql_flush
+)

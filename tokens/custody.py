@@ -31,6 +31,7 @@ from agencies.permissions import (
 )
 from agencies.scope import agencies_visible_to
 from audit.services import record_event
+from gfms_portal.digits import ascii_digits
 from gfms_portal.thaidate import format_be_datetime
 from schedule.models import Schedule
 from tokens.models import (
@@ -75,8 +76,9 @@ def _may_record(actor: Officer, devices: list[TokenKey]) -> None:
 
 
 def parse_serials(text: str) -> list[str]:
-    """Serials typed or scanned: one per line, or separated by spaces, commas or semicolons."""
-    return [serial for serial in _SEPARATORS.split(text or "") if serial]
+    """Serials typed or scanned: one per line, or separated by spaces, commas or semicolons;
+    Thai digits are digits (DEMO-TK-๐๐๔๒ is DEMO-TK-0042)."""
+    return [serial for serial in _SEPARATORS.split(ascii_digits(text or "")) if serial]
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ def hand_over(serials_text: str, *, actor: Officer, at: dt.datetime) -> list[Tok
 
 def report_lost(serial: str, statement: str, *, actor: Officer, at: dt.datetime) -> TokenKey:
     statement = statement.strip()
-    batch = _load([serial.strip()], actor)
+    batch = _load([ascii_digits(serial).strip()], actor)
     _may_record(actor, batch.devices)
     problems = list(batch.problems)
     if len(statement) < LOST_STATEMENT_MIN:
@@ -230,7 +232,7 @@ def _packed(device: TokenKey) -> int | None:
 
 def report_damaged(serial: str, *, actor: Officer, at: dt.datetime) -> TokenKey:
     """A damaged key can no longer sign a login; it still travels back to CGD."""
-    batch = _load([serial.strip()], actor)
+    batch = _load([ascii_digits(serial).strip()], actor)
     _may_record(actor, batch.devices)
     problems = list(batch.problems)
     for device in batch.devices:
@@ -307,6 +309,7 @@ def mark_shipped(
     shipment: Shipment, *, courier: str, tracking_number: str, actor: Officer, at: dt.datetime
 ) -> Shipment:
     problems = []
+    tracking_number = ascii_digits(tracking_number)  # typed from the courier's slip
     _require(
         may_ship(actor.actor, shipment.sender.path),
         _("Only the sending agency's administrator ships its parcel."),
@@ -485,7 +488,7 @@ def receive_late(serial: str, *, actor: Officer, at: dt.datetime) -> TokenKey:
     _require(may_receive(actor.actor), _("Only CGD receives shipments."))
     item = (
         ShipmentItem.objects.filter(
-            serial__iexact=serial.strip(),
+            serial__iexact=ascii_digits(serial).strip(),
             outcome=ShipmentItemOutcome.MISSING,
             resolved_at__isnull=True,
         )

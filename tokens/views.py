@@ -1,7 +1,7 @@
 """Administrators and hardware Token Keys: hand-over, lost reports, shipments with a manifest,
 reception at CGD. Thin adapters over tokens.custody; scope from agencies.scope (404 outside)."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from django import forms
 from django.contrib import messages
@@ -27,8 +27,8 @@ from agencies.scope import agencies_visible_to, require_administrator
 from agencies.step_up import STEP_UP_NEEDED, authorize_download, fresh_code_required
 from gfms_portal.clock import now
 from gfms_portal.errors import Refused
-from gfms_portal.exports import csv_response, safe_cell, xlsx_response
-from gfms_portal.thaidate import be_stamp, format_be_date
+from gfms_portal.exports import BeDate, Cell, csv_response, xlsx_response
+from gfms_portal.thaidate import be_stamp
 from schedule.models import Schedule
 from tokens.custody import (
     CustodyError,
@@ -321,22 +321,21 @@ def manage_token_key_progress(request: SignedInRequest) -> HttpResponse:
 
 
 EXPORT_HEADERS = ["หมายเลขเครื่อง", "ผู้ถือครอง", "รหัสผู้ใช้", "หน่วยเบิกจ่าย", "ต้นสังกัด", "สถานะ", "แก้ไขล่าสุด"]
+EXPORT_WIDTHS = [18, 32, 18, 14, 12, 22, 16]  # XLSX column widths, in characters
 
 
-def _export_rows(request: SignedInRequest) -> Iterator[list[str]]:
+def _export_rows(request: SignedInRequest) -> Iterator[Sequence[Cell]]:
     yield EXPORT_HEADERS
     for device in outstanding_devices(request.user.viewer):
+        # Text cells are made safe from formulas by the export itself (gfms_portal.exports).
         yield [
-            safe_cell(value)
-            for value in [
-                device.serial,
-                device.officer.name_th if device.officer else "",
-                device.officer.username if device.officer else "",
-                device.unit.code,
-                device.unit.parent.code if device.unit.parent else "",
-                str(S(device.state).label),
-                format_be_date(device.updated_at, lang="th"),
-            ]
+            device.serial,
+            device.officer.name_th if device.officer else "",
+            device.officer.username if device.officer else "",
+            device.unit.code,
+            device.unit.parent.code if device.unit.parent else "",
+            str(S(device.state).label),
+            BeDate(device.updated_at),
         ]
 
 
@@ -355,5 +354,7 @@ def manage_token_keys_export(request: SignedInRequest, fmt: str) -> HttpResponse
     if fmt == "csv":
         return csv_response(_export_rows(request), filename)
     if fmt == "xlsx":
-        return xlsx_response(_export_rows(request), filename, sheet="Token Keys")
+        return xlsx_response(
+            _export_rows(request), filename, sheet="Token Keys", widths=EXPORT_WIDTHS
+        )
     raise Http404("unknown export format")

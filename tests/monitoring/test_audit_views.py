@@ -15,6 +15,7 @@ from agencies.lockout import unlock_officer
 from agencies.policy import Role
 from audit.services import record_event
 from gfms_portal.clock import BANGKOK
+from gfms_portal.exports import BE_DATETIME_FORMAT
 from monitoring import audit_views as views
 from tests.conftest import sign_in, streamed_body
 from tests.factories import OfficerFactory
@@ -383,7 +384,12 @@ def test_xlsx_export_follows_the_filters(alice, erin, charlie, dave) -> None:
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0] == views.EXPORT_HEADER
     assert [row[0] for row in rows[1:]] == [str(wanted.pk)]
-    assert rows[1][1] == "11 เม.ย. 2568 09:00 น."
+    # A date cell in Bangkok time, shown in the Buddhist calendar; the ISO column stays text.
+    assert rows[1][1] == dt.datetime.fromisoformat("2025-04-11T09:00")
+    assert sheet.cell(row=2, column=2).number_format == BE_DATETIME_FORMAT
+    assert rows[1][2] == "2025-04-11T09:00:00+07:00"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:M2"
+    assert sheet.column_dimensions["L"].width == views.EXPORT_WIDTHS[11]
     assert rows[1][5] == "ระบบตรวจสอบการเข้าสู่ระบบ"
     assert rows[1][6] == "auth_gateway"
     assert rows[1][-1] == '{"failed_logins": 5}'

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from agencies.models import Officer
 from gfms_portal.clock import BANGKOK, bangkok_date
+from gfms_portal.exports import BE_DATE_FORMAT
 from monitoring.progress import burnup, registration_overview
 from outbox.models import OutboxMessage
 from registration.services import Delivery, reset_soft_token
@@ -123,7 +124,9 @@ def test_progress_page_chart_numbers_and_sorting(registrations, bob, cgd_tree) -
     with time_machine.travel(AT, tick=False):
         page = client.get("/manage/progress/03004/").content.decode()
         assert 'data-testid="burnup-chart"' in page and "<polyline" in page
-        assert "<td>1 มี.ค. 2568</td><td>8</td>" in page  # the numbers table, BE dates
+        assert 'data-testid="burnup-chart-narrow"' in page  # drawn again for a phone
+        # The numbers table, BE dates.
+        assert '<td class="nowrap">1 มี.ค. 2568</td><td>8</td>' in page
         # Laggards first by default; sortable by any column, both ways.
         default = client.get("/manage/progress/03004/").content.decode()
         by_code = client.get("/manage/progress/03004/", {"sort": "code", "order": "asc"})
@@ -176,7 +179,11 @@ def test_officer_list_exports_and_filters(api, registrations, bob, cgd_tree) -> 
         sheet = load_workbook(io.BytesIO(streamed_body(xlsx))).active
         rows = list(sheet.iter_rows(values_only=True))
         assert rows[0][0] == "รหัสผู้ใช้" and len(rows) == 1 + 8
-        assert (rows[1][0], rows[1][4], rows[1][5]) == ("o00", "ลงทะเบียนแล้ว", "10 ก.พ. 2568")
+        # The registration day is a date cell, shown in the Buddhist calendar.
+        assert (rows[1][0], rows[1][4]) == ("o00", "ลงทะเบียนแล้ว")
+        assert rows[1][5] == dt.datetime.fromisoformat("2025-02-10T00:00")
+        assert sheet.cell(row=2, column=6).number_format == BE_DATE_FORMAT
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:G9"
         csv_text = streamed_body(
             client.get("/manage/officer-list.csv", {"state": "unregistered"})
         ).decode()

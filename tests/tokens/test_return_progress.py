@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from agencies.models import Officer
 from agencies.policy import Role
+from gfms_portal.exports import BE_DATE_FORMAT
 from schedule.policy import CIRCULAR_SCHEDULE
 from tests.conftest import PASSWORD, sign_in, streamed_body
 from tests.factories import OfficerFactory, TokenKeyFactory
@@ -63,6 +64,9 @@ def test_csv_export_has_a_bom_thai_headers_and_only_outstanding_in_scope(
     assert xlsx.status_code == 200
     sheet = load_workbook(io.BytesIO(streamed_body(xlsx))).active
     assert sheet.max_row == 4
+    assert sheet.cell(row=2, column=7).is_date  # last change: a date cell in the BE calendar
+    assert sheet.cell(row=2, column=7).number_format == BE_DATE_FORMAT
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:G4"
     assert missing_format.status_code == 404
 
 
