@@ -154,7 +154,10 @@ def run_wrk(
     if done.returncode != 0 or not result.exists():
         raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return parse_result(json.loads(result.read_text()), cpu_seconds=cpu)
+    # The script keeps the first wrong answer cut to a length, which can split a Thai
+    # character's bytes: decode what is there.
+    text = result.read_bytes().decode("utf-8", errors="replace")
+    return parse_result(json.loads(text), cpu_seconds=cpu)
 
 
 def parse_result(raw: dict[str, Any], *, cpu_seconds: float) -> WrkRun:
