@@ -22,8 +22,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from agencies.policy import Role
 from auth_gateway.models import ServiceClient, hash_key
-from auth_gateway.policy import Method
+from auth_gateway.policy import Decision, Method, Reason
 from auth_gateway.services import KEY_PREFIX
 from gfms_portal.clock import bangkok_date, now
 from schedule.models import Schedule
@@ -80,6 +81,7 @@ def gfms_login(request: HttpRequest) -> HttpResponse:
         request, "/api/v1/auth/methods?" + urlencode({"username": username})
     )
     context.update(username=username, methods=methods, methods_status=status)
+    context.update(labels_of(methods))
     step = request.POST.get("step")
     if step == "challenge":
         serial = request.POST.get("serial", "").strip()
@@ -109,7 +111,26 @@ def gfms_login(request: HttpRequest) -> HttpResponse:
                 payload[name] = request.POST[name].strip()
         status, answer = call_gateway(request, "/api/v1/auth/check", payload)
         context.update(answer=answer, answer_status=status, method=payload["method"])
+        context.update(labels_of(answer))
     return render(request, "auth_gateway/demo_gfms_login.html", context)
+
+
+def labels_of(body: object) -> dict[str, Any]:
+    """The words for the codes of a gateway answer (the page shows both: the words for the
+    person trying it, the code for the integrator reading the contract)."""
+    if not isinstance(body, dict):
+        return {}
+    found: dict[str, Any] = {}
+    words = {"phase": Phase, "reason": Reason, "decision": Decision}
+    for key, choices in words.items():
+        if body.get(key) in choices.values:
+            found[f"{key}_label"] = choices(body[key]).label
+    methods = [m for m in body.get("allowed_methods") or [] if m in Method.values]
+    found["methods_label"] = ", ".join(str(Method(m).label) for m in methods)
+    officer = body.get("officer")
+    if isinstance(officer, dict) and officer.get("role") in Role.values:
+        found["role_label"] = Role(officer["role"]).label
+    return found
 
 
 @require_POST

@@ -35,12 +35,16 @@ def test_each_demo_officer_in_the_window(demo: str, desktop) -> None:
     # Registered: soft token only, with a real code from the demo secret.
     open_user(page, demo, "officer.registered")
     assert page.inner_text("[data-testid=phase]") == "window"
+    # In words first (Thai), the API's code beside them for the integrator.
+    assert page.inner_text("[data-testid=phase-label]") == "ช่วงลงทะเบียน"
+    assert "Soft Token" in page.inner_text("[data-testid=methods-label]")
     # The same offer for everyone (who has registered is not revealed before the password).
     assert page.inner_text("[data-testid=methods]") == "soft_token, token_key, password"
     page.fill("#st-password", DEMO_PASSWORD)
     page.fill("#st-otp", pyotp.TOTP(DEMO_TOTP_SECRET).now())
     page.click("#form-soft_token button[type=submit]")
     assert answer(page)[0] == "ok"
+    assert page.inner_text("[data-testid=reason-label]") == "อนุญาต"
     screenshot(page, "demo-login-soft-token-allowed")
 
     # Not registered: password still works in the window (AAL1)...
