@@ -201,15 +201,17 @@ def _allow_at_once(
     attempt = check.attempt
     if not right or needs_upgrade or attempt.method != Method.SOFT_TOKEN:
         return None
-    token = active_token_of(officer)
+    # The active token as load_officer read it (no model built: only its seed is needed).
+    token_id = getattr(officer, "active_token_pk", None)
     privileged = is_privileged(Role(officer.role))
-    if token is None or method_refusal(check.phase, True, attempt.method, privileged=privileged):
+    if token_id is None or method_refusal(check.phase, True, attempt.method, privileged=privileged):
         return None
-    steps = matching_steps(token.secret, attempt.otp, at=check.at)
+    seed = SoftToken.secret.decrypt(officer.active_token_secret)
+    steps = matching_steps(seed, attempt.otp, at=check.at)
     if not steps or not hot_path.allow_in_one_statement(
         officer_id=officer.pk,
         unit_id=officer.unit_id,
-        token_id=token.pk,
+        token_id=token_id,
         step=max(steps),
         at=check.at,
         username=attempt.username,

@@ -361,6 +361,9 @@ def serve(
     metrics_dir.mkdir(parents=True, exist_ok=True)
     env = dict(
         os.environ,
+        # The quota counts in Redis, as in production (docker-compose.yml), not in each
+        # process's memory: one round trip a check that the reference does not make.
+        CACHE_URL=os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/13"),
         PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
         DJANGO_SETTINGS_MODULE=scenario.settings,
         DEBUG="false",
