@@ -38,8 +38,10 @@ class ThaiFirstLocaleMiddleware:
             language = translation.get_language_from_request(request)
         else:
             language = chosen_language(request)
-        translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        # For this request only: the thread's language is put back afterwards, so that work
+        # done later in the same thread (an eager task, the next test) does not inherit it.
+        with translation.override(language):
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response

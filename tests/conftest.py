@@ -24,6 +24,7 @@ from agencies.models import Agency, Officer
 from agencies.policy import Role
 from agencies.step_up import SECOND_FACTOR_KEY, SECOND_FACTOR_TOKEN_KEY, STEP_UP_KEY
 from auth_gateway.clients import forget_cached_clients
+from auth_gateway.quota import quota_counts
 from gfms_portal import dbclient
 from schedule.services import forget_cached_schedule
 from tests.factories import (
@@ -69,10 +70,12 @@ def fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def no_cached_schedule_or_clients() -> Iterator[None]:
-    """The gateway's per-process copies (schedule.services, auth_gateway.clients) start empty
-    in every test, whatever the test before left (and whatever time it froze)."""
+    """The gateway's per-process copies (schedule.services, auth_gateway.clients) and its
+    unsettled quota counts (auth_gateway.quota) start empty in every test, whatever the test
+    before left (and whatever time it froze)."""
     forget_cached_schedule()
     forget_cached_clients()
+    quota_counts.forget()
     yield
     forget_cached_schedule()
     forget_cached_clients()

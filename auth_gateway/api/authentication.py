@@ -3,8 +3,6 @@ session)."""
 
 import logging
 
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
@@ -13,6 +11,7 @@ from rest_framework.request import Request
 
 from auth_gateway.clients import known_client
 from auth_gateway.models import ServiceClient, hash_key
+from auth_gateway.quota import quota_counts
 from gfms_portal import metrics
 from gfms_portal.clock import now
 
@@ -45,7 +44,8 @@ class ServiceClientScheme(OpenApiAuthenticationExtension):
 
 
 class ClientQuota(throttling.BaseThrottle):
-    """A per-client quota per minute, counted in the shared cache (Redis in production).
+    """A per-client quota per minute, counted in the shared cache (Redis in production), in
+    batches per process (auth_gateway.quota).
 
     If the cache itself fails, the request goes on unthrottled (and is logged): the quota
     protects capacity, it never decides a login, and a cache outage must not refuse every
@@ -59,7 +59,7 @@ class ClientQuota(throttling.BaseThrottle):
         minute = int(now().timestamp()) // 60
         key = f"gateway-quota:{client.pk}:{minute}"
         try:
-            used = count_once(key, expire_after=120)
+            used = quota_counts.add(key, limit=client.requests_per_minute)
         except Exception:
             metrics.cache_error("gateway_quota")
             logger.exception("quota cache unavailable; request not throttled")
@@ -69,22 +69,3 @@ class ClientQuota(throttling.BaseThrottle):
 
     def wait(self) -> float | None:
         return getattr(self, "retry_after", 60)
-
-
-def count_once(key: str, *, expire_after: int) -> int:
-    """Add one to the counter `key` in the shared cache and return it; the counter expires
-    `expire_after` seconds after it was started. On Redis one round trip (INCR, then EXPIRE
-    only where none is set, pipelined); Django's cache API takes three (add, then exists and
-    incr). Elsewhere (the in-process cache of the demo and the tests) that API."""
-    backend = caches["default"]
-    if isinstance(backend, RedisCache):
-        full = backend.make_and_validate_key(key)
-        # Django's RedisCacheClient hands out its redis-py client (the same connection pool).
-        redis = backend._cache.get_client(full, write=True)  # type: ignore[attr-defined]  # not in django-stubs
-        pipe = redis.pipeline(transaction=False)
-        pipe.incr(full)
-        pipe.expire(full, expire_after, nx=True)
-        used, _expiry_set = pipe.execute()
-        return int(used)
-    cache.add(key, 0, timeout=expire_after)
-    return cache.incr(key)

@@ -301,18 +301,48 @@ def test_client_over_quota_gets_429(api, dave: Officer, quota_cache) -> None:
 def test_the_redis_counter_expires_from_its_first_count(settings) -> None:
     from django.core.cache import caches
 
-    from auth_gateway.api.authentication import count_once
+    from auth_gateway.quota import add_to_shared
 
     settings.CACHES = {"default": REDIS_CACHE}
     backend = caches["default"]
     backend.clear()
-    assert [count_once("k", expire_after=120) for _ in range(3)] == [1, 2, 3]
+    assert [add_to_shared("k", 1) for _ in range(3)] == [1, 2, 3]
+    assert add_to_shared("k", 20) == 23
     redis = backend._cache.get_client(write=False)  # type: ignore[attr-defined]
     full = backend.make_and_validate_key("k")
     assert 118 <= redis.ttl(full) <= 120
     redis.expire(full, 50)
-    count_once("k", expire_after=120)  # a later count keeps the first expiry
+    add_to_shared("k", 1)  # a later count keeps the first expiry
     assert redis.ttl(full) <= 50
+    backend.clear()
+
+
+def test_the_quota_settles_with_redis_in_batches_and_at_every_check_near_the_limit(
+    settings,
+) -> None:
+    """Two processes (two counters) over one Redis: each settles every 20 checks, and at every
+    check once within 20 of the limit, so the refusal comes at the same count."""
+    from django.core.cache import caches
+
+    from auth_gateway.quota import BatchedCounter
+
+    settings.CACHES = {"default": REDIS_CACHE}
+    backend = caches["default"]
+    backend.clear()
+    redis = backend._cache.get_client(write=False)  # type: ignore[attr-defined]
+    shared = backend.make_and_validate_key("q")
+    first, second = BatchedCounter(seconds=60), BatchedCounter(seconds=60)
+    assert [first.add("q", limit=1000) for _ in range(19)] == list(range(1, 20))
+    assert redis.get(shared) is None  # nothing settled yet
+    assert first.add("q", limit=1000) == 20
+    assert int(redis.get(shared)) == 20
+    assert second.add("q", limit=1000) == 1  # it has not settled yet…
+    assert [second.add("q", limit=1000) for _ in range(19)][-1] == 40  # …now it has: both
+    # The first still believes 20 (it settled before the second counted): it settles again
+    # once its own estimate comes within 20 of the limit — and learns the true total, so the
+    # check that passes a limit of 45 is the one seen to be over it.
+    assert [first.add("q", limit=45) for _ in range(6)] == [21, 22, 23, 24, 25, 46]
+    assert second.add("q", limit=45) == 47  # near the limit every check settles
     backend.clear()
 
 

@@ -18,6 +18,7 @@ from django.test import Client
 from prometheus_client import REGISTRY
 
 from agencies.models import Officer
+from auth_gateway.models import ServiceClient
 from gfms_portal.celery import app as celery_app
 from gfms_portal.checks import check_metrics_allow
 from tests.auth_gateway.conftest import IN_WINDOW, soft_token_login
@@ -132,6 +133,8 @@ def test_a_cache_that_fails_is_counted_and_the_check_still_answers(
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
         }
     }
+    # A quota this small is settled with the cache at every check (auth_gateway.quota).
+    ServiceClient.objects.update(requests_per_minute=10)
     response = api(CHECK, {"username": "dave", "password": PASSWORD, "method": "password"})
     assert response.status_code == 200 and response.json()["decision"] == "allow"
     after = scrape(client)
