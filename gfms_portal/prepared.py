@@ -17,11 +17,13 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
+from django.db import DatabaseError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.db.backends.utils import CursorWrapper
 
 _names = itertools.count(1)
+INVALID_STATEMENT_NAME = "26000"  # PostgreSQL: prepared statement … does not exist
 
 
 class Prepared:
@@ -38,7 +40,21 @@ class Prepared:
         if self.name not in prepared:
             cursor.execute(self.prepare)
             prepared.add(self.name)
-        cursor.execute(self.run, params)
+        try:
+            cursor.execute(self.run, params)
+        except DatabaseError as error:
+            # The session lost it (DEALLOCATE ALL, a pooler handing over the session): prepare
+            # again. Outside a transaction the failed EXECUTE left nothing to undo, so it is
+            # run once more; inside one the caller's transaction is aborted and the error goes
+            # on (the next request prepares it).
+            if getattr(error.__cause__, "pgcode", None) != INVALID_STATEMENT_NAME:
+                raise
+            prepared.discard(self.name)
+            if not cursor.db.get_autocommit():
+                raise
+            cursor.execute(self.prepare)
+            prepared.add(self.name)
+            cursor.execute(self.run, params)
 
 
 def _forget(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:

@@ -115,6 +115,20 @@ def test_a_new_connection_prepares_the_statements_again(api, registered: Officer
     assert [query["sql"].split()[0] for query in second.captured_queries] == ["EXECUTE"] * 2
 
 
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_statements_the_session_lost_are_prepared_again(api, registered: Officer) -> None:
+    """DEALLOCATE ALL (or a pooler handing the session to someone else) drops them without a
+    new connection: the next check prepares them again and is answered."""
+    api(CHECK, soft_token_login("charlie", IN_WINDOW, otp=code_at(IN_WINDOW, -1)))
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert api(CHECK, soft_token_login("charlie", IN_WINDOW)).json()["decision"] == "allow"
+    body = soft_token_login("charlie", IN_WINDOW, otp=code_at(IN_WINDOW, 1))
+    with CaptureQueriesContext(connection) as after:
+        assert api(CHECK, body).json()["decision"] == "allow"
+    assert [query["sql"].split()[0] for query in after.captured_queries] == ["EXECUTE"] * 2
+
+
 # --- the two paths agree ---------------------------------------------------------------------
 
 
