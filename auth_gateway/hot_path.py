@@ -14,7 +14,10 @@ which PostgreSQL runs as one transaction:
 2. `step` consumes the time step — only if it is newer than the last one accepted, and only if
    `o` holds the row and the token is still the active one — the same conditional UPDATE as
    `tokens.services.verify_soft_token`: two racing requests with one code never both succeed.
-3. `reset` clears a failure count or a lock that has run out, only when `step` succeeded.
+3. `reset` clears a failure count or a lock that has run out, only when `step` succeeded. It
+   asks `o` — the row as committed after the wait — whether there is anything to clear, not
+   its own snapshot: a failure committed while this statement waited is cleared too, as the
+   transaction path clears it.
 4. The decision record is inserted from `step`: written if and only if the login is allowed.
 
 Any other outcome leaves no trace: the statement returns no row and changed nothing, and the
@@ -41,7 +44,7 @@ from tokens.models import SoftToken, SoftTokenStatus
 _ALLOW = Prepared(
     f"""
 WITH o AS (
-    SELECT id FROM {Officer._meta.db_table}
+    SELECT id, failed_logins, locked_until FROM {Officer._meta.db_table}
     WHERE id = $1 AND is_active AND (locked_until IS NULL OR locked_until <= $2)
     FOR NO KEY UPDATE
 ), step AS (
@@ -53,7 +56,7 @@ WITH o AS (
 ), reset AS (
     UPDATE {Officer._meta.db_table} SET failed_logins = 0, locked_until = NULL
     WHERE id IN (SELECT officer_id FROM step)
-      AND (failed_logins <> 0 OR locked_until IS NOT NULL)
+      AND EXISTS (SELECT 1 FROM o WHERE o.failed_logins <> 0 OR o.locked_until IS NOT NULL)
 )
 INSERT INTO {LoginDecision._meta.db_table}
     (at, username, officer_id, unit_id, method, phase, decision, reason, client_id, client_ip,

@@ -118,7 +118,11 @@ def check_login(
         except AccountBusy:
             check.officer = officer
             with transaction.atomic():
-                return _record(check, Reason.ACCOUNT_BUSY)
+                busy = _record(check, Reason.ACCOUNT_BUSY)
+            # Answered as a wrong password, so in a wrong password's time: only right
+            # passwords reach this path, and an early answer would say which one was right.
+            wait_out_password_floor(started)
+            return busy
     try:
         with transaction.atomic():
             if officer is None:

@@ -260,7 +260,11 @@ def holder() -> Iterator[Callable[..., threading.Thread]]:
     threads: list[threading.Thread] = []
 
     def hold(
-        officer: Officer, *, seconds: float, lock_until: dt.datetime | None
+        officer: Officer,
+        *,
+        seconds: float,
+        lock_until: dt.datetime | None,
+        failures: int | None = None,
     ) -> threading.Thread:
         taken = threading.Event()
 
@@ -272,6 +276,8 @@ def holder() -> Iterator[Callable[..., threading.Thread]]:
                         Officer.objects.filter(pk=officer.pk).update(
                             failed_logins=10, locked_until=lock_until
                         )
+                    elif failures is not None:
+                        Officer.objects.filter(pk=officer.pk).update(failed_logins=failures)
                     taken.set()
                     time.sleep(seconds)
             finally:
@@ -298,6 +304,19 @@ def test_a_lock_committed_while_waiting_for_the_row_is_seen(registered: Officer,
     assert SoftToken.objects.get(pk=token.pk).last_used_step is None
 
 
+def test_a_failure_committed_while_waiting_is_cleared_by_the_allow(
+    registered: Officer, holder
+) -> None:
+    """A wrong password holds the row and counts a failure; the right login waits for the
+    row, is allowed, and clears the count as it stands after the wait — not as it stood when
+    the statement began."""
+    token = SoftToken.objects.get(officer=registered)
+    holder(registered, seconds=0.2, lock_until=None, failures=1)
+    assert allow(registered, token)
+    registered.refresh_from_db()
+    assert (registered.failed_logins, registered.locked_until) == (0, None)
+
+
 def test_a_row_held_past_the_lock_timeout_gives_up(registered: Officer, holder, settings) -> None:
     token = SoftToken.objects.get(officer=registered)
     holder(registered, seconds=settings.DB_LOCK_TIMEOUT_MS / 1000 + 1, lock_until=None)
@@ -315,7 +334,9 @@ def test_a_login_while_the_row_is_held_past_the_lock_timeout_is_account_busy(
     code is not consumed. DB_LOCK_TIMEOUT_MS is 500 ms on these connections; the holder
     keeps the row three times as long."""
     settings.GFMS_GATEWAY_ONE_STATEMENT = one_statement
+    settings.GFMS_PASSWORD_FLOOR_MS = 800  # the suite sets it to 0 (tests/conftest.py)
     holder(registered, seconds=3 * settings.DB_LOCK_TIMEOUT_MS / 1000, lock_until=None)
+    started = time.perf_counter()
     with time_machine.travel(IN_WINDOW, tick=False):
         answer = Client().post(
             CHECK,
@@ -323,6 +344,8 @@ def test_a_login_while_the_row_is_held_past_the_lock_timeout_is_account_busy(
             content_type="application/json",
             HTTP_AUTHORIZATION=f"Bearer {service_key}",
         )
+    # In a wrong password's time, although only a right password reaches the busy row here.
+    assert time.perf_counter() - started >= 0.8
     assert (answer.status_code, answer.json()["reason"]) == (200, "invalid_credentials")
     assert list(LoginDecision.objects.values_list("officer_id", "reason")) == [
         (registered.pk, "account_busy")
