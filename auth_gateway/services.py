@@ -111,19 +111,14 @@ def check_login(
     # The hash before any lock: racing requests for one account must not queue behind each
     # other's hashes (they would hit the statement timeout, and only real accounts would).
     password = verify_password(officer.password if officer else None, attempt.password)
-    if officer is not None and hot_path.available():
-        try:
-            if allowed := _allow_at_once(check, officer, password):
-                return allowed
-        except AccountBusy:
-            check.officer = officer
-            with transaction.atomic():
-                busy = _record(check, Reason.ACCOUNT_BUSY)
-            # Answered as a wrong password, so in a wrong password's time: only right
-            # passwords reach this path, and an early answer would say which one was right.
-            wait_out_password_floor(started)
-            return busy
     try:
+        # The common allow in one statement; anything else is decided by the transaction.
+        if (
+            officer is not None
+            and hot_path.available()
+            and (fast := _allow_at_once(check, officer, password)) is not None
+        ):
+            return fast
         with transaction.atomic():
             if officer is None:
                 reason: Reason = Reason.INVALID_CREDENTIALS
@@ -131,9 +126,12 @@ def check_login(
                 check.officer = officer
                 reason = _decide(check, password)
             answer = _record(check, reason)
-    except AccountBusy:
+    except AccountBusy:  # only an existing officer's row is waited for
+        check.officer = officer
         with transaction.atomic():
             answer = _record(check, Reason.ACCOUNT_BUSY)
+    # Refusals that read as a wrong password take a wrong password's time — a busy account's
+    # too, although only right passwords reach the one statement's wait.
     if answer.reason == Reason.INVALID_CREDENTIALS:
         wait_out_password_floor(started)
     return answer
