@@ -86,6 +86,14 @@ class LoginDecision(models.Model):
     )
     client_ip = models.GenericIPAddressField(_("officer's IP"), null=True, blank=True)
     request_id = models.CharField(_("request id"), max_length=100, blank=True)
+    # When a soft-token code was refused, how many time steps (30 s each) away from now it
+    # would have matched, within a few minutes either way: the officer's phone clock is that
+    # far off. Kept for the help desk and for the officer once signed in; never part of the
+    # gateway's answer (a code that matches a future step must not become a hint), and never
+    # a reason to accept the code.
+    clock_offset_steps = models.SmallIntegerField(
+        _("phone clock offset (steps)"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("login decision")
