@@ -48,7 +48,7 @@ from tokens.services import (
     active_token_of,
     verify_soft_token,
 )
-from tokens.totp import matching_steps
+from tokens.totp import clock_offset, matching_steps
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -99,6 +99,9 @@ class _Check:
     officer: "WithAnnotations[Officer, ActiveToken] | None" = None
     token: SoftToken | None = None
     allowed: tuple[Method, ...] = field(default_factory=tuple)
+    # A refused soft-token code that would be right this many steps away: the phone's clock
+    # is off. Kept in the decision record for the desk and the officer, never answered.
+    clock_offset: int | None = None
 
 
 def check_login(
@@ -266,6 +269,8 @@ def _second_factor(check: _Check) -> Reason:
     if attempt.method == Method.SOFT_TOKEN:
         assert check.token is not None  # noqa: S101  (method_refusal guarantees it)
         result = verify_soft_token(check.token, attempt.otp, at=check.at)
+        if result == TotpResult.INVALID:
+            check.clock_offset = clock_offset(check.token.secret, attempt.otp, at=check.at)
         return {
             TotpResult.OK: Reason.OK,
             TotpResult.INVALID: Reason.INVALID_OTP,
@@ -308,6 +313,7 @@ def _record(check: _Check, reason: Reason) -> LoginAnswer:
         client=check.client,
         client_ip=check.attempt.client_ip or None,
         request_id=check.attempt.request_id,
+        clock_offset_steps=check.clock_offset,
     )
     return _answer(check, reason)
 

@@ -49,6 +49,7 @@ from registration.models import (
 from schedule.models import Schedule
 from schedule.policy import is_registration_open, registration_ends_at
 from tokens import totp
+from tokens.clock_skew import clock_skew_message
 from tokens.models import RecoveryCode, SoftToken, SoftTokenStatus
 from tokens.possession import account_busy, new_recovery_codes
 from tokens.roster import PENDING_TOKEN_LIFETIME
@@ -63,7 +64,6 @@ EMAIL_CODES_PER_HOUR = 5
 IDENTITY_FAILURES_ALLOWED = 5  # wrong citizen IDs per officer per day; then an administrator
 IDENTITY_FAILURE_WINDOW = dt.timedelta(hours=24)
 IDENTITY_CHECK_VALID_FOR = dt.timedelta(minutes=30)  # from the e-mail code to the QR step
-SKEW_SEARCH_STEPS = 20  # ±10 minutes: further off than that, "wrong code" is the likelier story
 EMAIL_CODE_PURPOSE = "identity-email-code"
 REGISTRATION_CODE_PURPOSE = "registration-code"
 
@@ -497,27 +497,6 @@ def pending_token(officer: Officer, token_id: int | None, *, at: dt.datetime) ->
     return token
 
 
-def clock_skew_message(secret: str, code: str, *, at: dt.datetime) -> str | None:
-    """If `code` is right for a nearby time, say how far off the phone's clock is."""
-    now_step = totp.time_step(at)
-    for distance in range(2, SKEW_SEARCH_STEPS + 1):
-        for step in (now_step + distance, now_step - distance):
-            if totp.code_at_step(secret, step) == code:
-                minutes = max(1, round(abs(step - now_step) * totp.PERIOD / 60))
-                if step > now_step:
-                    return ngettext(
-                        "Your phone's clock is about %(minutes)d minute fast. Set it to update automatically, then type the new code.",
-                        "Your phone's clock is about %(minutes)d minutes fast. Set it to update automatically, then type the new code.",
-                        minutes,
-                    ) % {"minutes": minutes}
-                return ngettext(
-                    "Your phone's clock is about %(minutes)d minute slow. Set it to update automatically, then type the new code.",
-                    "Your phone's clock is about %(minutes)d minutes slow. Set it to update automatically, then type the new code.",
-                    minutes,
-                ) % {"minutes": minutes}
-    return None
-
-
 def confirm_registration(
     officer: Officer,
     *,
@@ -534,7 +513,7 @@ def confirm_registration(
     code = normalise_code(typed_code)
     steps = totp.matching_steps(secret, code, at=at)
     if not steps:
-        skew = clock_skew_message(secret, code, at=at) if len(code) == totp.DIGITS else None
+        skew = clock_skew_message(secret, code, at=at)
         raise RegistrationError(
             "clock_skew" if skew else "wrong_code",
             skew

@@ -21,6 +21,7 @@ from audit.services import record_event
 from gfms_portal.digits import normalise_code
 from gfms_portal.errors import Refused
 from tokens import totp
+from tokens.clock_skew import clock_skew_message
 from tokens.models import RecoveryCode
 from tokens.services import TotpResult, active_soft_token, verify_soft_token
 
@@ -37,11 +38,17 @@ def account_busy() -> CodeRefused:
     )
 
 
-def verify_fresh_code(officer: Officer, typed: str, *, at: dt.datetime) -> str:
+def verify_fresh_code(
+    officer: Officer, typed: str, *, at: dt.datetime, explain_clock: bool = False
+) -> str:
     """Prove possession again (a step-up, or the second step of a privileged sign-in): a
     current code from the app (its time step is consumed, as at the gateway) or an unused
     recovery code (used up). Decided under the officer's row lock, like the sign-in: a wrong
-    code counts toward the same lockout. Returns "soft_token" or "recovery_code"."""
+    code counts toward the same lockout. Returns "soft_token" or "recovery_code".
+
+    `explain_clock`: a signed-in officer (a step-up) whose code would be right a few minutes
+    away is told the phone's clock is off. Not before the sign-in is complete: there a code
+    that matches a future step must not become a hint to whoever typed it."""
     code = normalise_code(typed)
     try:
         with transaction.atomic():
@@ -56,6 +63,8 @@ def verify_fresh_code(officer: Officer, typed: str, *, at: dt.datetime) -> str:
         raise account_busy() from None
     if outcome in ("soft_token", "recovery_code"):
         return outcome
+    if outcome == "wrong_code" and explain_clock and (advice := _clock_advice(officer, code, at)):
+        raise CodeRefused("clock_skew", advice)
     raise CodeRefused(
         outcome,
         {
@@ -66,6 +75,11 @@ def verify_fresh_code(officer: Officer, typed: str, *, at: dt.datetime) -> str:
             ),
         }[outcome],
     )
+
+
+def _clock_advice(officer: Officer, code: str, at: dt.datetime) -> str | None:
+    token = active_soft_token(officer.pk)
+    return None if token is None else clock_skew_message(token.secret, code, at=at)
 
 
 def _fresh_code_outcome(officer: Officer, code: str, *, at: dt.datetime) -> str:

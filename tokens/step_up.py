@@ -15,7 +15,7 @@ from tokens.possession import verify_fresh_code
 def confirm_step_up(request: SignedInRequest, typed: str, at: dt.datetime) -> None:
     """Check a fresh code typed by this session's user (RegistrationError when it is wrong),
     audit it, and make the session stepped up."""
-    verify_fresh_code(request.user, typed, at=at)
+    verify_fresh_code(request.user, typed, at=at, explain_clock=True)
     with transaction.atomic():
         record_event("portal.step_up", at=at, actor=request.user, officer=request.user)
     mark_code_confirmed(request, at)

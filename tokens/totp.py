@@ -13,6 +13,11 @@ import pyotp
 DIGITS = 6
 PERIOD = 30  # seconds
 DRIFT_STEPS = 1  # accept the previous and the next step too (±30 s of clock drift)
+# How far a refused code is looked for, to tell an officer (and the help desk) that the phone's
+# clock is off — never to accept it. ±20 steps is ±10 minutes: further off than that, "wrong
+# code" is the likelier story, and a random wrong code matches one of the 40 steps with a
+# chance of 4 in 100,000.
+SKEW_REACH_STEPS = 20
 MIN_SECRET_BITS = 128
 
 
@@ -42,6 +47,31 @@ def matching_steps(
         if hmac.compare_digest(code_at_step(secret, step), code):
             matches.append(step)
     return matches
+
+
+def clock_offset(
+    secret: str, code: str, *, at: dt.datetime, reach: int = SKEW_REACH_STEPS
+) -> int | None:
+    """How many steps away from `at` a code that is not accepted would have been right (+2:
+    the phone's clock is a minute fast), within ±`reach` but outside the accepted window;
+    None if it matches none. The nearest match wins. A measurement for the officer and the
+    help desk: the code stays refused.
+
+    Every step in reach is compared, in constant time, so the time taken does not tell
+    whether or where it matched."""
+    if len(code) != DIGITS or not code.isascii() or not code.isdigit():
+        return None
+    now = time_step(at)
+    nearest: int | None = None
+    for offset in range(-reach, reach + 1):
+        matched = hmac.compare_digest(code_at_step(secret, now + offset), code)
+        if (
+            matched
+            and abs(offset) > DRIFT_STEPS
+            and (nearest is None or abs(offset) < abs(nearest))
+        ):
+            nearest = offset
+    return nearest
 
 
 def secret_bits(secret: str) -> int:
