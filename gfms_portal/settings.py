@@ -393,6 +393,9 @@ GFMS_PASSWORD_FLOOR_MS = int(os.environ.get("GFMS_PASSWORD_FLOOR_MS", "800"))
 # than the five round trips of the transaction path, which decides everything else either
 # way. On by default; false is a switch for comparing the two (make bench, the tests).
 GFMS_GATEWAY_ONE_STATEMENT = env_bool("GFMS_GATEWAY_ONE_STATEMENT", default=True)
+# The plain soft-token check answered without DRF's request cycle (auth_gateway.api.lean),
+# everything else by the DRF view. Same answers either way; false is the switch for comparing.
+GFMS_GATEWAY_LEAN_VIEW = env_bool("GFMS_GATEWAY_LEAN_VIEW", default=True)
 
 # Prometheus metrics (docs/monitoring.md). METRICS_ENABLED=false makes every recording a no-op
 # and /metrics a 404 (to measure their cost: docs/performance.md). /metrics answers only

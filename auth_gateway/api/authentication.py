@@ -18,15 +18,30 @@ from gfms_portal.clock import now
 logger = logging.getLogger(__name__)
 
 
+KEYWORD = "Bearer"
+
+
+def bearer_key(header: str) -> str | None:
+    """The key in an `Authorization: Bearer <key>` header, or None if there is none."""
+    scheme, _space, key = header.partition(" ")
+    if scheme != KEYWORD or not key.strip():
+        return None
+    return key.strip()
+
+
+def client_for(key: str) -> ServiceClient | None:
+    """The live client holding `key` (auth_gateway.clients keeps a short per-process copy)."""
+    return known_client(hash_key(key), at=now())
+
+
 class ServiceClientAuthentication(authentication.BaseAuthentication):
-    keyword = "Bearer"
+    keyword = KEYWORD
 
     def authenticate(self, request: Request) -> tuple[ServiceClient, None]:
         header = authentication.get_authorization_header(request).decode("latin-1")
-        scheme, _space, key = header.partition(" ")
-        if scheme != self.keyword or not key.strip():
+        if (key := bearer_key(header)) is None:
             raise exceptions.NotAuthenticated(_("Authorization: Bearer <service key> is required."))
-        client = known_client(hash_key(key.strip()), at=now())
+        client = client_for(key)
         if client is None:
             raise exceptions.AuthenticationFailed(_("Unknown or revoked service key."))
         return client, None
@@ -43,6 +58,20 @@ class ServiceClientScheme(OpenApiAuthenticationExtension):
         return {"type": "http", "scheme": "bearer", "description": "Service client key"}
 
 
+def within_quota(client: ServiceClient) -> tuple[bool, int]:
+    """Count one request of `client` in this minute: (within its quota, seconds until the
+    next minute). If the cache itself fails, the request goes on (and is logged)."""
+    moment = int(now().timestamp())
+    key = f"gateway-quota:{client.pk}:{moment // 60}"
+    try:
+        used = quota_counts.add(key, limit=client.requests_per_minute)
+    except Exception:
+        metrics.cache_error("gateway_quota")
+        logger.exception("quota cache unavailable; request not throttled")
+        return True, 60
+    return used <= client.requests_per_minute, 60 - moment % 60
+
+
 class ClientQuota(throttling.BaseThrottle):
     """A per-client quota per minute, counted in the shared cache (Redis in production), in
     batches per process (auth_gateway.quota).
@@ -56,16 +85,8 @@ class ClientQuota(throttling.BaseThrottle):
         client = request.user
         if not isinstance(client, ServiceClient):
             return True
-        minute = int(now().timestamp()) // 60
-        key = f"gateway-quota:{client.pk}:{minute}"
-        try:
-            used = quota_counts.add(key, limit=client.requests_per_minute)
-        except Exception:
-            metrics.cache_error("gateway_quota")
-            logger.exception("quota cache unavailable; request not throttled")
-            return True
-        self.retry_after = 60 - int(now().timestamp()) % 60
-        return used <= client.requests_per_minute
+        allowed, self.retry_after = within_quota(client)
+        return allowed
 
     def wait(self) -> float | None:
         return getattr(self, "retry_after", 60)

@@ -29,16 +29,22 @@ def fail_closed(exc: Exception, context: dict[str, Any]) -> Response | None:
         if isinstance(exc, RequestBodyTooLarge):
             response.data["limit_bytes"] = exc.limit
         return response
+    status, body, headers = failure_answer(exc, view=context.get("view"))
+    return Response(body, status=status, headers=headers)
+
+
+def failure_answer(exc: Exception, *, view: object) -> tuple[int, dict[str, str], dict[str, str]]:
+    """The answer to a failure we did not expect (status, body, headers): 503, never an
+    allow; counted and logged by its type only."""
     if metrics.is_database_error(exc):
         metrics.database_error("gateway_api")
-    view = context.get("view")
     logger.error(
         "gateway failure in %s: %s",
-        getattr(view, "__name__", type(view).__name__),
+        view if isinstance(view, str) else getattr(view, "__name__", type(view).__name__),
         type(exc).__name__,
     )
-    return Response(
+    return (
+        503,
         {"detail": _("The gateway cannot decide right now; the login is not allowed.")},
-        status=503,
-        headers={"Retry-After": "5"},
+        {"Retry-After": "5"},
     )

@@ -122,33 +122,37 @@ class GatewayJSONParser(BaseParser):
                 raise RequestBodyTooLarge()
         # The declared length may be wrong (or absent): count what actually arrives too.
         raw = stream.read(MAX_BODY_BYTES + 1) if stream is not None else b""
-        if len(raw) > MAX_BODY_BYTES:
-            raise RequestBodyTooLarge()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ParseError(_("The request body is not valid UTF-8.")) from None
-        if _nesting_depth_exceeds(text, MAX_DEPTH):
-            raise ParseError(
-                _("The JSON nests deeper than %(depth)d levels.") % {"depth": MAX_DEPTH}
-            )
-        try:
-            data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
-        except _DuplicateKey:
-            raise ParseError(_("The JSON object repeats a key.")) from None
-        except (ValueError, RecursionError) as exc:
-            # JSONDecodeError's message gives only a position; other ValueErrors (NaN, a
-            # number of more than 4,300 digits) say what was wrong without quoting the body.
-            if isinstance(exc, json.JSONDecodeError):
-                reason = f"{exc.msg} at character {exc.pos}"
-            else:
-                reason = str(exc)
-            raise ParseError(
-                _("The request body is not valid JSON: %(reason)s.") % {"reason": reason}
-            ) from None
-        if not isinstance(data, dict):
-            raise ParseError(_("The request body must be a JSON object."))
-        # Only a \u escape can make one (strict UTF-8 decoding refuses encoded surrogates).
-        if "\\u" in text and _has_lone_surrogate(data):
-            raise ParseError(_("The JSON holds an unpaired surrogate (\\ud800–\\udfff)."))
-        return data
+        return parse_object(raw)
+
+
+def parse_object(raw: bytes) -> dict[str, Any]:
+    """The JSON object in `raw`, by the gateway's rules (size, UTF-8, depth, no repeated key,
+    no NaN, no lone surrogate); ParseError or RequestBodyTooLarge naming what is wrong."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise RequestBodyTooLarge()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ParseError(_("The request body is not valid UTF-8.")) from None
+    if _nesting_depth_exceeds(text, MAX_DEPTH):
+        raise ParseError(_("The JSON nests deeper than %(depth)d levels.") % {"depth": MAX_DEPTH})
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
+    except _DuplicateKey:
+        raise ParseError(_("The JSON object repeats a key.")) from None
+    except (ValueError, RecursionError) as exc:
+        # JSONDecodeError's message gives only a position; other ValueErrors (NaN, a
+        # number of more than 4,300 digits) say what was wrong without quoting the body.
+        if isinstance(exc, json.JSONDecodeError):
+            reason = f"{exc.msg} at character {exc.pos}"
+        else:
+            reason = str(exc)
+        raise ParseError(
+            _("The request body is not valid JSON: %(reason)s.") % {"reason": reason}
+        ) from None
+    if not isinstance(data, dict):
+        raise ParseError(_("The request body must be a JSON object."))
+    # Only a \u escape can make one (strict UTF-8 decoding refuses encoded surrogates).
+    if "\\u" in text and _has_lone_surrogate(data):
+        raise ParseError(_("The JSON holds an unpaired surrogate (\\ud800–\\udfff)."))
+    return data

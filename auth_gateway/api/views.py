@@ -4,8 +4,8 @@ Any unexpected failure becomes 503 through auth_gateway.api.errors — never an 
 """
 
 import uuid
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from django.db import connection
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -93,6 +93,14 @@ def check(request: Request) -> Response:
         incoming = CheckRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
+    client = request.user
+    assert isinstance(client, ServiceClient)  # noqa: S101  (gateway: ServiceClientAuthentication)
+    return Response(decide(client, data))
+
+
+def decide(client: ServiceClient, data: Mapping[str, Any]) -> dict[str, object]:
+    """One login check of validated `data` for `client`: decided, recorded, counted in the
+    metrics, and shaped as the answer (this view's, and auth_gateway.api.lean's)."""
     attempt = LoginAttempt(
         username=data["username"],
         password=data["password"],
@@ -103,11 +111,9 @@ def check(request: Request) -> Response:
         client_ip=data.get("client_ip"),
         request_id=data.get("request_id") or uuid.uuid4().hex,
     )
-    client = request.user
-    assert isinstance(client, ServiceClient)  # noqa: S101  (gateway: ServiceClientAuthentication)
     answer = check_login(attempt, client=client, at=now())
     metrics.record_check(answer.decision, answer.recorded_reason or answer.reason, answer.method)
-    return Response(answer_json(answer))
+    return answer_json(answer)
 
 
 def answer_json(answer: LoginAnswer) -> dict[str, object]:
