@@ -3,6 +3,7 @@ status, headers and body for every kind of request, and it takes only the plain 
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import time_machine
@@ -86,10 +87,11 @@ def _thai(code: str) -> str:
 
 
 def _answer(client: Client, key: str, body: object, headers: dict[str, str]):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}", **headers}
-    response = client.post(CHECK, body, content_type="application/json", **headers)
+    extra: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {key}", **headers}
+    response = client.post(CHECK, body, content_type="application/json", **extra)
     content = response.json() if response["Content-Type"] == "application/json" else None
-    if isinstance(content, dict) and "request_id" in content and body and "request_id" not in body:
+    sent_id = isinstance(body, dict) and "request_id" in body
+    if isinstance(content, dict) and "request_id" in content and not sent_id:
         content["request_id"] = "generated"  # a fresh uuid each time
     kept = {k: v for k, v in response.headers.items() if k not in _PER_ANSWER}
     return response.status_code, kept, content
