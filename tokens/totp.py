@@ -28,7 +28,11 @@ def time_step(at: dt.datetime) -> int:
 
 
 def code_at_step(secret: str, step: int) -> str:
-    return pyotp.TOTP(secret, digits=DIGITS, interval=PERIOD).generate_otp(step)
+    return _totp(secret).generate_otp(step)
+
+
+def _totp(secret: str) -> pyotp.TOTP:
+    return pyotp.TOTP(secret, digits=DIGITS, interval=PERIOD)
 
 
 def matching_steps(
@@ -42,9 +46,10 @@ def matching_steps(
     if len(code) != DIGITS or not code.isascii() or not code.isdigit():
         return []
     now = time_step(at)
+    otp = _totp(secret)
     matches = []
     for step in range(now - window, now + window + 1):
-        if hmac.compare_digest(code_at_step(secret, step), code):
+        if hmac.compare_digest(otp.generate_otp(step), code):
             matches.append(step)
     return matches
 
@@ -62,9 +67,10 @@ def clock_offset(
     if len(code) != DIGITS or not code.isascii() or not code.isdigit():
         return None
     now = time_step(at)
+    otp = _totp(secret)
     nearest: int | None = None
     for offset in range(-reach, reach + 1):
-        matched = hmac.compare_digest(code_at_step(secret, now + offset), code)
+        matched = hmac.compare_digest(otp.generate_otp(now + offset), code)
         if (
             matched
             and abs(offset) > DRIFT_STEPS
