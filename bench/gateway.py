@@ -126,14 +126,6 @@ SCENARIOS = {
             {"GFMS_GATEWAY_LEAN_VIEW": "false"},
         ),
         Scenario(
-            "b-drf",
-            "(b), every check through DRF's view (GFMS_GATEWAY_LEAN_VIEW=false)",
-            "bench.settings_fast_hash",
-            CHECK_PATH,
-            "md5",
-            {"GFMS_GATEWAY_LEAN_VIEW": "false"},
-        ),
-        Scenario(
             "b-nometrics",
             "(b) with METRICS_ENABLED=false",
             "bench.settings_fast_hash",

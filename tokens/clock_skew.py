@@ -6,6 +6,7 @@ code stays refused: the sentence only says what to fix.
 """
 
 import datetime as dt
+from enum import Enum
 
 from django.utils.translation import ngettext
 
@@ -33,7 +34,27 @@ def clock_advice(offset_steps: int) -> str:
     ) % {"minutes": minutes}
 
 
-def clock_skew_message(secret: str, code: str, *, at: dt.datetime) -> str | None:
-    """If `code` would be right for a nearby time, say how far off the phone's clock is."""
+class ClockHint(Enum):
+    """What a wrong code's screen may say of the phone's clock.
+
+    A code that matches a *future* step tells whoever typed it when it will be accepted: say
+    so only to someone who has already proved they hold the phone (a new token being
+    confirmed, a session with a second factor or an earlier step-up). A slow phone's code
+    matches a past step, which is never accepted again: that can be said to anyone signed in."""
+
+    NONE = "none"
+    SLOW_ONLY = "slow_only"
+    ANY = "any"
+
+
+def clock_skew_message(
+    secret: str, code: str, *, at: dt.datetime, hint: ClockHint = ClockHint.ANY
+) -> str | None:
+    """If `code` would be right for a nearby time, say how far off the phone's clock is
+    (within what `hint` allows)."""
+    if hint is ClockHint.NONE:
+        return None
     offset = totp.clock_offset(secret, code, at=at)
-    return None if offset is None else clock_advice(offset)
+    if offset is None or (offset > 0 and hint is not ClockHint.ANY):
+        return None
+    return clock_advice(offset)

@@ -21,7 +21,7 @@ from audit.services import record_event
 from gfms_portal.digits import normalise_code
 from gfms_portal.errors import Refused
 from tokens import totp
-from tokens.clock_skew import clock_skew_message
+from tokens.clock_skew import ClockHint, clock_skew_message
 from tokens.models import RecoveryCode
 from tokens.services import TotpResult, active_soft_token, verify_soft_token
 
@@ -39,16 +39,16 @@ def account_busy() -> CodeRefused:
 
 
 def verify_fresh_code(
-    officer: Officer, typed: str, *, at: dt.datetime, explain_clock: bool = False
+    officer: Officer, typed: str, *, at: dt.datetime, clock_hint: ClockHint = ClockHint.NONE
 ) -> str:
     """Prove possession again (a step-up, or the second step of a privileged sign-in): a
     current code from the app (its time step is consumed, as at the gateway) or an unused
     recovery code (used up). Decided under the officer's row lock, like the sign-in: a wrong
     code counts toward the same lockout. Returns "soft_token" or "recovery_code".
 
-    `explain_clock`: a signed-in officer (a step-up) whose code would be right a few minutes
-    away is told the phone's clock is off. Not before the sign-in is complete: there a code
-    that matches a future step must not become a hint to whoever typed it."""
+    `clock_hint`: what a wrong code's answer may say of the phone's clock (ClockHint: nothing
+    at the sign-in's code step; at a step-up, a fast phone only to a session that has already
+    proved it holds the phone)."""
     code = normalise_code(typed)
     try:
         with transaction.atomic():
@@ -63,7 +63,7 @@ def verify_fresh_code(
         raise account_busy() from None
     if outcome in ("soft_token", "recovery_code"):
         return outcome
-    if outcome == "wrong_code" and explain_clock and (advice := _clock_advice(officer, code, at)):
+    if outcome == "wrong_code" and (advice := _clock_advice(officer, code, at, clock_hint)):
         raise CodeRefused("clock_skew", advice)
     raise CodeRefused(
         outcome,
@@ -77,9 +77,10 @@ def verify_fresh_code(
     )
 
 
-def _clock_advice(officer: Officer, code: str, at: dt.datetime) -> str | None:
-    token = active_soft_token(officer.pk)
-    return None if token is None else clock_skew_message(token.secret, code, at=at)
+def _clock_advice(officer: Officer, code: str, at: dt.datetime, hint: ClockHint) -> str | None:
+    if hint is ClockHint.NONE or (token := active_soft_token(officer.pk)) is None:
+        return None
+    return clock_skew_message(token.secret, code, at=at, hint=hint)
 
 
 def _fresh_code_outcome(officer: Officer, code: str, *, at: dt.datetime) -> str:

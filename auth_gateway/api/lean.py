@@ -35,14 +35,18 @@ _RENDERER = JSONRenderer()
 _drf_check = views.check  # everything that is not a plain call
 # What DRF's view adds to every answer of `views.check` (APIView.default_response_headers).
 _ALLOW = ", ".join(_drf_check.cls().allowed_methods)
-_ACCEPTS_JSON = frozenset({"", "*/*", "application/json"})
+_ACCEPTS_JSON = frozenset({"*/*", "application/json"})
 
 
 @csrf_exempt
 def check(request: HttpRequest) -> HttpResponse:
     if settings.GFMS_GATEWAY_LEAN_VIEW and (prepared := _plain_or_none(request)) is not None:
         client, data = prepared
-        if within_quota(client)[0]:
+        try:
+            within = within_quota(client)[0]
+        except Exception as exc:  # fail closed, as the DRF view does
+            return _response(*failure_answer(exc, view="check"))
+        if within:
             return _answer(client, data)
     return _drf_check(request)
 
@@ -60,9 +64,10 @@ def _plain_call(request: HttpRequest) -> tuple[ServiceClient, dict[str, Any]] | 
     meta = request.META
     if (
         request.method != "POST"
+        or meta.get("QUERY_STRING")  # DRF reads ?format=…: its view answers that
         or request.content_type != "application/json"
         or request.content_params
-        or meta.get("HTTP_ACCEPT", "") not in _ACCEPTS_JSON
+        or meta.get("HTTP_ACCEPT", "*/*") not in _ACCEPTS_JSON  # an empty Accept is a 406
     ):
         return None
     try:
@@ -86,12 +91,14 @@ def _plain_call(request: HttpRequest) -> tuple[ServiceClient, dict[str, Any]] | 
 
 
 def _answer(client: ServiceClient, data: dict[str, Any]) -> HttpResponse:
-    status, headers = 200, dict[str, str]()
-    body: Mapping[str, object]
     try:
         body = views.decide(client, data)
     except Exception as exc:  # fail closed, as the DRF view does
-        status, body, headers = failure_answer(exc, view="check")
+        return _response(*failure_answer(exc, view="check"))
+    return _response(200, body, {})
+
+
+def _response(status: int, body: Mapping[str, object], headers: Mapping[str, str]) -> HttpResponse:
     response = HttpResponse(
         _RENDERER.render(body), status=status, content_type=_RENDERER.media_type
     )

@@ -148,3 +148,55 @@ def test_the_sign_in_code_step_gives_no_clock_hint(alice: Officer) -> None:
     with translation.override("th"):
         assert clock_advice(6) not in skewed.content.decode()
     assert "นาฬิกา" not in skewed.content.decode()
+
+
+def _step_up(client: Client, code: str) -> str:
+    response = client.post("/account/verify/", {"code": code, "next": "account_recovery_codes"})
+    assert response.status_code == 200  # refused: the form again
+    return response.content.decode()
+
+
+def test_a_password_only_session_is_told_of_a_slow_phone_but_not_of_a_fast_one(
+    registered: Officer,
+) -> None:
+    """An ordinary officer signs in with the password alone: whoever holds it must not learn
+    when a guessed code will be accepted."""
+    with time_machine.travel(IN_WINDOW, tick=False):
+        client = sign_in(Client(), "charlie")
+        fast = _step_up(client, code_at(IN_WINDOW, 6))
+        slow = _step_up(client, code_at(IN_WINDOW, -6))
+        with translation.override("th"):
+            assert clock_advice(6) not in fast and "นาฬิกา" not in fast
+            assert clock_advice(-6) in slow
+
+
+def test_a_session_that_proved_the_phone_before_is_told_of_a_fast_one(
+    registered: Officer,
+) -> None:
+    with time_machine.travel(IN_WINDOW, tick=False):
+        client = sign_in(Client(), "charlie")
+        client.post("/account/verify/", {"code": code_at(IN_WINDOW)})  # a step-up that passes
+    later = IN_WINDOW + dt.timedelta(minutes=6)
+    with time_machine.travel(later, tick=False):
+        fast = _step_up(client, code_at(later, 6))
+        with translation.override("th"):
+            assert clock_advice(6) in fast
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_a_used_code_typed_again_later_is_not_a_slow_phone(api, registered: Officer) -> None:
+    """The code of the last accepted login, three minutes on, would measure as "6 steps slow":
+    it is an old code typed again (or replayed), and the desk must not read it as a clock."""
+    used = code_at(IN_WINDOW)
+    assert (
+        api(CHECK, soft_token_login("charlie", IN_WINDOW, otp=used)).json()["decision"] == "allow"
+    )
+    later = IN_WINDOW + dt.timedelta(minutes=3)
+    with time_machine.travel(later, tick=False):
+        again = api(CHECK, soft_token_login("charlie", later, otp=used))
+        slow = api(CHECK, soft_token_login("charlie", later, otp=code_at(later, -4)))
+    assert again.json()["reason"] == slow.json()["reason"] == "invalid_otp"
+    offsets = list(
+        LoginDecision.objects.order_by("id").values_list("clock_offset_steps", flat=True)
+    )
+    assert offsets == [None, None, -4]
