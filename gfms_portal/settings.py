@@ -381,6 +381,10 @@ GFMS_TOTP_ISSUER = os.environ.get("GFMS_TOTP_ISSUER", "GFMS Thai")
 # Where officers register (quoted in the gateway's guidance messages).
 # Every printed or e-mailed link is built from it; `make run` derives it from HOST and PORT.
 GFMS_PORTAL_URL = os.environ.get("GFMS_PORTAL_URL", "http://127.0.0.1:8000/").rstrip("/") + "/"
+# What the weekly digest to agency administrators adds from above the registration app
+# (registration.reminders._digest_extra): the officers the gateway will refuse from the
+# soft-token-only day, in the last two weeks before it (docs/forecast.md). Empty: nothing.
+GFMS_DIGEST_EXTRA = "monitoring.forecast.digest_forecast"
 # The demo GFMS login page (/demo/gfms-login/): on in DEBUG, else only when asked for.
 GFMS_DEMO_FRONTEND = env_bool("GFMS_DEMO_FRONTEND", default=DEBUG)
 # A refused password check (unknown user id, locked account, wrong password) answers no
