@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
@@ -60,7 +61,9 @@ if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
 PAGE_SIZE = 50
-DAYS_PROBLEM = gettext_lazy("Type a whole number of days from 1 to %(max)s.") % {"max": MAX_DAYS}
+DAYS_PROBLEM = lazy(
+    lambda: _("Type a whole number of days from 1 to %(max)s.") % {"max": MAX_DAYS}, str
+)()
 
 
 def _require_reader(request: SignedInRequest) -> None:
