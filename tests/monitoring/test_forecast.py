@@ -60,7 +60,11 @@ def usernames(officers) -> set[str]:
 @pytest.fixture
 def world(cgd_tree: dict[str, Agency]) -> dict[str, Officer]:
     """Officers of CGD's two units and one of the Department of Disease Control."""
-    unit, regional, disease = cgd_tree["cgd_unit"], cgd_tree["cgd_regional"], cgd_tree["disease_unit"]
+    unit, regional, disease = (
+        cgd_tree["cgd_unit"],
+        cgd_tree["cgd_regional"],
+        cgd_tree["disease_unit"],
+    )
     people = {
         name: OfficerFactory.create(username=name, name_th=f"ชื่อ {name}", unit=where)
         for name, where in [
@@ -285,8 +289,8 @@ def test_days_in_thai_digits(client: Client, world, alice) -> None:
 def test_the_list_sorts_and_filters(client: Client, world, alice) -> None:
     force_sign_in(client, alice)
     body = client.get("/manage/forecast/?sort=username&order=desc").content.decode()
-    assert body.index("officer-pwuser") < body.index("officer-keyuser") < body.index(
-        "officer-disease"
+    assert (
+        body.index("officer-pwuser") < body.index("officer-keyuser") < body.index("officer-disease")
     )
     body = client.get("/manage/forecast/?q=pwu").content.decode()
     assert "officer-pwuser" in body and "officer-keyuser" not in body
