@@ -361,11 +361,24 @@ def forecast_trend(
     """Before the day: per Bangkok day of the window, how many of the officers who will be
     refused logged in the old way that day."""
     today = bangkok_date(at)
-    unregistered = roster.officers_in(viewer, at=at, state=OfficerState.UNREGISTERED, code=code)
-    decisions = _legacy_logins(legacy_since(at, days)).filter(
-        officer__in=unregistered.order_by().values("pk")
+    node = overview_node(viewer, code)
+    unregistered = roster.annotated_officers(node.path if node else "", at).filter(
+        is_registered=False
     )
-    return _per_day(decisions, first_day(today, days), today)
+    decisions = _legacy_logins(legacy_since(at, days)).filter(
+        officer__in=in_scope(unregistered, viewer).order_by().values("pk")
+    )
+    return _per_day(_under(decisions, viewer, node), first_day(today, days), today)
+
+
+def _under(
+    decisions: QuerySet[LoginDecision], viewer: Viewer, node: Agency | None
+) -> QuerySet[LoginDecision]:
+    """Also by the decision's own unit (the officer's when it was made), so that a node's
+    decisions are read from the (unit, method, -at) index rather than the whole window's."""
+    if node is not None:
+        decisions = decisions.filter(unit__path__startswith=node.path)
+    return in_scope(decisions, viewer)
 
 
 def refused_trend(
@@ -375,11 +388,12 @@ def refused_trend(
     officers were refused for want of a soft token."""
     today = bangkok_date(at)
     first = trend_first_day(today, days, schedule, after=True)
-    officers = roster.officers_in(viewer, at=at, code=code)
-    decisions = _refusals(bangkok_midnight(schedule.soft_token_only_from)).filter(
+    node = overview_node(viewer, code)
+    officers = in_scope(roster.annotated_officers(node.path if node else "", at), viewer)
+    decisions = _refusals(bangkok_midnight(first)).filter(
         officer__in=officers.order_by().values("pk")
     )
-    return _per_day(decisions, first, today)
+    return _per_day(_under(decisions, viewer, node), first, today)
 
 
 # --- the number elsewhere: progress pages and the weekly digest --------------------------------------------

@@ -294,8 +294,12 @@ def test_the_list_sorts_and_filters(client: Client, world, alice) -> None:
     )
     body = client.get("/manage/forecast/?q=pwu").content.decode()
     assert "officer-pwuser" in body and "officer-keyuser" not in body
-    body = client.get("/manage/forecast/?sort=last").content.decode()  # newest first by default
+    body = client.get("/manage/forecast/?sort=last").content.decode()  # newest first
     assert body.index("officer-keyuser") < body.index("officer-pwuser")
+    body = client.get("/manage/forecast/").content.decode()  # by unit, then user id
+    assert (
+        body.index("officer-keyuser") < body.index("officer-pwuser") < body.index("officer-disease")
+    )
     body = client.get("/manage/forecast/?q=user&days=7").content.decode()
     assert "?q=user&amp;days=7&amp;sort=username&amp;order=asc" in body  # sorting keeps the filters
 
