@@ -224,7 +224,7 @@ def test_after_the_day_the_refused_officers_and_what_they_have_now(
     assert usernames(
         refused_since_cutover(bob.viewer, at=AFTER, schedule=schedule, state="registered")
     ) == {"since", "habit"}
-    node, summary, units = refused_overview(bob.viewer, None, at=AFTER, schedule=schedule)
+    _node, summary, units = refused_overview(bob.viewer, None, at=AFTER, schedule=schedule)
     assert (summary.refused, summary.registered, summary.with_code, summary.without_code) == (
         5,
         2,
