@@ -69,7 +69,6 @@ class RefusedState:
     REGISTERED = "registered"
     WITH_CODE = "with_code"
     WITHOUT_CODE = "without_code"
-    ALL = (REGISTERED, WITH_CODE, WITHOUT_CODE)
 
 
 # --- pure ------------------------------------------------------------------------------------------

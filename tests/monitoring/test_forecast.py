@@ -19,6 +19,7 @@ from monitoring.forecast import (
     is_notice_due,
     refused_overview,
     refused_since_cutover,
+    refused_trend,
     will_be_refused,
 )
 from schedule.models import Schedule
@@ -232,6 +233,17 @@ def test_after_the_day_the_refused_officers_and_what_they_have_now(
         2,
     )
     assert [(row.code, row.refused) for row in units] == [("0300400001", 5)]
+
+
+def test_after_the_day_the_trend_starts_on_the_day(refusals, bob) -> None:
+    days = refused_trend(bob.viewer, None, at=AFTER, days=14, schedule=CIRCULAR_SCHEDULE)
+    assert [(day.day.isoformat(), day.officers) for day in days] == [
+        ("2025-04-12", 2),  # nocode at 00:00, since at 09:00 (not "before", the evening before)
+        ("2025-04-13", 3),  # nocode, expiredcode, habit
+        ("2025-04-14", 1),  # withcode
+        ("2025-04-15", 0),
+    ]
+    assert len(refused_trend(bob.viewer, None, at=AFTER, days=2, schedule=CIRCULAR_SCHEDULE)) == 2
 
 
 @time_machine.travel(AFTER, tick=False)
