@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView
 from agencies.step_up import has_second_factor
 from auth_gateway import demo, signin
 from gfms_portal.health import healthz
-from monitoring import account, schedule_views
+from monitoring import account, forecast_views, schedule_views
 from monitoring import metrics as monitoring_metrics
 from monitoring import views as monitoring_views
 from registration import manage_views
@@ -63,6 +63,20 @@ urlpatterns = [
         "manage/officer-list.<str:fmt>",
         monitoring_views.manage_officer_list_export,
         name="manage_officer_list_export",
+    ),
+    path("manage/forecast/", forecast_views.manage_forecast, name="manage_forecast"),
+    path(
+        "manage/forecast/remind",
+        forecast_views.manage_forecast_remind,
+        name="manage_forecast_remind",
+    ),
+    path(
+        "manage/forecast/<str:code>/", forecast_views.manage_forecast, name="manage_forecast_node"
+    ),
+    path(
+        "manage/forecast.<str:fmt>",
+        forecast_views.manage_forecast_export,
+        name="manage_forecast_export",
     ),
     path("manage/schedule/", schedule_views.manage_schedule, name="manage_schedule"),
     path("manage/audit-log/", include("monitoring.audit_urls")),

@@ -4,6 +4,7 @@ writes the markup): no JavaScript, no third-party code, and the same numbers in 
 import datetime as dt
 from dataclasses import dataclass
 
+from monitoring.forecast import DailyCount
 from monitoring.progress import Burnup
 
 MAX_DAYS_AFTER_CLOSE = 60  # a projection later than this is drawn to the edge
@@ -97,6 +98,60 @@ def burnup_chart(data: Burnup, frame: Frame = WIDE) -> BurnupChart | None:
         projection=projection,
         closes_x=x(data.closes),
         y_ticks=y_ticks,
+        x_ticks=x_ticks,
+        plot_top=frame.top,
+        plot_bottom=frame.height - frame.bottom,
+        plot_left=frame.left,
+        plot_right=frame.width - frame.right,
+    )
+
+
+@dataclass(frozen=True)
+class DailyChart:
+    """A count per day as a line (the forecast page's trend), in the burn-up's frames."""
+
+    name: str
+    width: int
+    height: int
+    line: str  # SVG points
+    dots: list[tuple[float, float]]  # one per day, so that a single day still shows
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+    plot_top: int
+    plot_bottom: int
+    plot_left: int
+    plot_right: int
+
+
+def daily_chart(days: list[DailyCount], frame: Frame = WIDE) -> DailyChart | None:
+    if not days:
+        return None
+    top = max(max(day.officers for day in days), 1)
+    span = max(len(days) - 1, 1)
+    plot_width = frame.width - frame.left - frame.right
+    plot_height = frame.height - frame.top - frame.bottom
+
+    def x(index: int) -> float:
+        return frame.left + plot_width * index / span
+
+    def y(count: float) -> float:
+        return frame.top + plot_height * (1 - count / top)
+
+    pairs = [(x(index), y(day.officers)) for index, day in enumerate(days)]
+    values = sorted({round(top * share / 4) for share in range(5)})
+    x_ticks = [Tick(x(0), days[0].day)]
+    if len(days) > 1:
+        x_ticks.append(Tick(x(len(days) - 1), days[-1].day))
+    if frame.tick_gap and len(days) > 2 * frame.tick_gap:
+        middle = len(days) // 2
+        x_ticks.insert(1, Tick(x(middle), days[middle].day))
+    return DailyChart(
+        name=frame.name,
+        width=frame.width,
+        height=frame.height,
+        line=_points(pairs),
+        dots=pairs,
+        y_ticks=[Tick(y(value), value) for value in values],
         x_ticks=x_ticks,
         plot_top=frame.top,
         plot_bottom=frame.height - frame.bottom,

@@ -68,14 +68,21 @@ def _counts(
     return queryset.values(group_by).annotate(**aggregates)
 
 
+def overview_node(viewer: Viewer, code: str | None) -> Agency | None:
+    """The node a drill-down page shows: the agency with `code` (404 outside the viewer's
+    scope); without a code, an agency administrator's own node, or None (the whole country)
+    for CGD."""
+    if code is None and not sees_everything(viewer):
+        code = Agency.objects.filter(path=viewer.scope_path).values_list("code", flat=True).first()
+    return get_visible_agency(viewer, code) if code else None
+
+
 def registration_overview(
     viewer: Viewer, code: str | None, *, at: dt.datetime
 ) -> tuple[Agency | None, RegistrationCounts, list[RegistrationCounts]]:
     """The node (None: the whole country, for CGD) with its totals and one row per child,
     laggards first. A node outside the viewer's scope is a 404."""
-    if code is None and not sees_everything(viewer):
-        code = Agency.objects.filter(path=viewer.scope_path).values_list("code", flat=True).first()
-    node = get_visible_agency(viewer, code) if code else None
+    node = overview_node(viewer, code)
     prefix = node.path if node else ""
     officers = annotated_officers(prefix, at)
     child_kind = CHILD_KIND.get(node.kind if node else None)

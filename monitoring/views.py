@@ -32,6 +32,7 @@ from gfms_portal.exports import BeDate, Cell, csv_response, xlsx_response
 from gfms_portal.forms import GfmisCodeField
 from gfms_portal.thaidate import be_stamp
 from monitoring.charts import NARROW, burnup_chart
+from monitoring.forecast import refusal_notice
 from monitoring.progress import (
     RegistrationCounts,
     burnup,
@@ -41,7 +42,12 @@ from monitoring.progress import (
     refused_unregistered,
     registration_overview,
 )
-from registration.reminders import registration_is_open, remind_now, reminded_today
+from registration.reminders import (
+    OnDemandResult,
+    registration_is_open,
+    remind_now,
+    reminded_today,
+)
 from schedule.models import Schedule
 from schedule.policy import Phase, days_until_close, phase_at
 from tokens.roster import RosterState
@@ -125,6 +131,10 @@ def manage_progress(request: SignedInRequest, code: str | None = None) -> HttpRe
             "reminded_today": reminded_today(viewer, at, node.code if node else None)
             if unregistered and may_remind(request.user.actor, None).allowed
             else 0,
+            # "Will be refused from …: N officers", in the last two weeks before the day.
+            "refusal_notice": refusal_notice(
+                viewer, node.code if node else None, at=at, schedule=schedule
+            ),
         },
     )
 
@@ -144,7 +154,12 @@ def manage_remind(request: SignedInRequest) -> HttpResponse:
     if not registration_is_open(bangkok_date(at), schedule):
         messages.error(request, _("Registration is not open today, so no reminder was sent."))
         return redirect(back)
-    result = remind_now(request.user, code, at=at)
+    report_reminders(request, remind_now(request.user, code, at=at))
+    return redirect(back)
+
+
+def report_reminders(request: SignedInRequest, result: OnDemandResult) -> None:
+    """What a click on a reminder button did, as a message on the next page."""
     if result.unregistered == 0:
         messages.info(request, _("Everyone here has registered: no reminder was needed."))
     elif result.claimed == 0:
@@ -170,7 +185,6 @@ def manage_remind(request: SignedInRequest) -> HttpResponse:
                 else ""
             ),
         )
-    return redirect(back)
 
 
 class OfficerFilter(forms.Form):

@@ -18,9 +18,10 @@ Nobody gets more than one reminder per Bangkok day.
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -158,15 +159,28 @@ class OnDemandResult:
     already_today: int  # reminded earlier today (by anyone, for any reason): skipped
 
 
-def remind_now(admin: Officer, code: str | None, *, at: dt.datetime) -> OnDemandResult:
+def remind_now(
+    admin: Officer,
+    code: str | None,
+    *,
+    at: dt.datetime,
+    only: QuerySet[Officer] | None = None,
+    selection: str = "",
+) -> OnDemandResult:
     """An administrator reminds the unregistered officers of a node in its scope (None: its
     whole scope). A second click the same day claims nothing: one reminder per officer per
-    Bangkok day. A node outside the scope is a 404 (agencies.scope)."""
+    Bangkok day. A node outside the scope is a 404 (agencies.scope).
+
+    `only` narrows the reminder to some of them (the forecast page: those who still log in the
+    old way), named in the audit row by `selection`; never anyone outside the node's
+    unregistered officers, whatever it holds."""
     agency = get_visible_agency(admin.viewer, code) if code else None
     enforce(may_remind(admin.actor, agency.path if agency else None))
     unregistered = _unregistered(admin.viewer, at, code)
+    if only is not None:
+        unregistered = unregistered.filter(pk__in=only.order_by().values("pk"))
     candidates = _not_reminded_today(unregistered, at)
-    key = f"on-demand-{bangkok_date(at).isoformat()}"
+    key = f"{selection or 'on-demand'}-{bangkok_date(at).isoformat()}"
     claimed = 0
     with transaction.atomic():
         for batch in _batches(candidates.order_by().values_list("pk", flat=True).iterator()):
@@ -179,7 +193,12 @@ def remind_now(admin: Officer, code: str | None, *, at: dt.datetime) -> OnDemand
             at=at,
             actor=admin,
             agency=agency,
-            data={"scope": code or "", "unregistered": total, "queued": claimed},
+            data={
+                "scope": code or "",
+                "unregistered": total,
+                "queued": claimed,
+                **({"selection": selection} if selection else {}),
+            },
         )
         transaction.on_commit(_kick_delivery)
     return OnDemandResult(agency, total, claimed, total - claimed)
@@ -250,6 +269,30 @@ def _write_reminder(officer: Officer, schedule: MigrationSchedule, *, at: dt.dat
     )
 
 
+# What the weekly digest adds from the layers above this one, each a function of the
+# administrator's sight, the schedule and the moment that returns more of the e-mail's context.
+# monitoring registers the forecast of tomorrow's refusals when the apps are ready
+# (monitoring.apps): only the gateway's decision records tell it, and this app imports nothing
+# above it.
+DigestSection = Callable[..., dict[str, Any]]
+_digest_sections: list[DigestSection] = []
+
+
+def add_to_digest(section: DigestSection) -> None:
+    """Have `section(viewer, schedule, at=…)` add to every weekly digest (once)."""
+    if section not in _digest_sections:
+        _digest_sections.append(section)
+
+
+def _digest_extra(
+    admin: Officer, schedule: MigrationSchedule, *, at: dt.datetime
+) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    for section in _digest_sections:
+        extra.update(section(admin.viewer, schedule, at=at))
+    return extra
+
+
 def _write_digest(admin: Officer, schedule: MigrationSchedule, *, at: dt.datetime) -> int:
     unregistered = _unregistered(admin.viewer, at).select_related("unit")
     total = unregistered.count()
@@ -265,6 +308,7 @@ def _write_digest(admin: Officer, schedule: MigrationSchedule, *, at: dt.datetim
         more=max(0, total - DIGEST_LIST_LIMIT),
         closes=schedule.closes,
         portal_url=settings.GFMS_PORTAL_URL,
+        **_digest_extra(admin, schedule, at=at),
     )
     return 1
 
