@@ -71,7 +71,12 @@ def _letters(text: str) -> str:
 def _versions(password: str) -> list[tuple[str, bool]]:
     """The password as typed, then as it would read on the other layout: (text, other layout)."""
     folded = _fold(password)
-    others = {_fold(typed_on_thai(password)), _fold(typed_on_latin(normalise(password)))}
+    others = {
+        _fold(typed_on_thai(password)),
+        _fold(typed_on_thai(password, keep_digits=1)),
+        _fold(typed_on_thai(password, keep_digits=3)),
+        _fold(typed_on_latin(normalise(password))),
+    }
     return [(folded, False), *((text, True) for text in sorted(others - {folded}))]
 
 
