@@ -120,9 +120,8 @@ def test_without_an_account_the_service_words_still_count() -> None:
 
 
 def test_the_messages_are_thai_and_name_the_problem(somchai: Officer) -> None:
-    with translation.override("th"):
-        with pytest.raises(ValidationError) as raised:
-            validate_password("somchai2025", somchai)
+    with translation.override("th"), pytest.raises(ValidationError) as raised:
+        validate_password("somchai2025", somchai)
     text = " ".join(raised.value.messages)
     assert "สั้นเกินไป" in text and "15" in text and "11" in text
     assert "ชื่อผู้ใช้" in text
