@@ -45,7 +45,9 @@ def test_changing_the_password_works_everywhere_at_once(api, registered: Officer
     old = gateway(api, "charlie", PASSWORD, moment=AT, step=-1)
     assert (old["decision"], old["reason"]) == ("deny", "invalid_credentials")
     # The portal too.
-    assert portal().post("/login/", {"username": "charlie", "password": PASSWORD}).status_code == 200
+    assert (
+        portal().post("/login/", {"username": "charlie", "password": PASSWORD}).status_code == 200
+    )
     sign_in(portal(), "charlie", NEW_PASSWORD)
     # Audited and e-mailed to the official address, in Thai.
     event = AuditEvent.objects.get(action="password.changed")
