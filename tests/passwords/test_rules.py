@@ -124,7 +124,7 @@ def test_the_messages_are_thai_and_name_the_problem(somchai: Officer) -> None:
         validate_password("somchai2025", somchai)
     text = " ".join(raised.value.messages)
     assert "สั้นเกินไป" in text and "15" in text and "11" in text
-    assert "ชื่อผู้ใช้" in text
+    assert "รหัสผู้ใช้" in text
 
 
 def test_the_hasher_normalises_with_nfkc(settings) -> None:
