@@ -33,7 +33,7 @@ def problems_of(password: str, officer: Officer | None) -> set[str]:
     try:
         validate_password(password, officer)
     except ValidationError as error:
-        return {e.code for e in error.error_list}
+        return {str(e.code) for e in error.error_list}
     return set()
 
 
