@@ -168,3 +168,20 @@ def test_the_button_is_post_only(bob, charlie) -> None:
         force_sign_in(portal(), bob).get("/manage/officers/charlie/password-reset").status_code
         == 405
     )
+
+
+@time_machine.travel(AT, tick=False)
+def test_the_officer_page_shows_the_button_to_whoever_may_press_it(
+    bob, alice, erin, charlie
+) -> None:
+    page = force_sign_in(portal(), bob).get("/manage/officers/charlie/").content.decode()
+    assert 'action="/manage/officers/charlie/password-reset"' in page
+    assert (
+        "password-reset"
+        not in force_sign_in(portal(), erin).get("/manage/officers/charlie/").content.decode()
+    )
+    # Never for an administrator's account.
+    assert (
+        "password-reset"
+        not in force_sign_in(portal(), alice).get("/manage/officers/bob/").content.decode()
+    )
