@@ -127,3 +127,20 @@ def test_without_a_soft_token_the_password_cannot_be_changed(charlie: Officer) -
 
 def test_the_page_needs_a_signed_in_officer(client: Client) -> None:
     assert client.get(URL)["Location"].startswith("/login/")
+
+
+@time_machine.travel(AT, tick=False)
+def test_the_gateway_takes_the_password_however_the_keyboard_spells_sara_am(
+    api, registered: Officer, settings
+) -> None:
+    """With the project's hasher (Argon2id over NFKC): ำ set as one character, typed at GFMS
+    as nikhahit + sara aa (some phone keyboards), is the same password."""
+    settings.PASSWORD_HASHERS = ["passwords.hashers.Argon2idNfkcHasher"]
+    registered.set_password(PASSWORD)
+    registered.save(update_fields=["password"])
+    sara_am = "ทำงานที่กรมทุกวันจันทร์และอังคาร"
+    client = sign_in(portal(), "charlie")
+    assert change(client, new_password=sara_am, new_password_again=sara_am).status_code == 302
+    split = sara_am.replace("\u0e33", "\u0e4d\u0e32")
+    assert split != sara_am
+    assert gateway(api, "charlie", split, moment=AT)["decision"] == "allow"
