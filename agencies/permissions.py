@@ -300,3 +300,22 @@ def may_change_own_token(
     if not actor.is_active:
         return NOT_FOUND
     return _fresh(stepped_up_at, at)
+
+
+# --- an officer's password (passwords app) ---------------------------------------------------------
+
+
+def may_start_password_reset(
+    actor: Actor, officer: Subject, *, at: dt.datetime, stepped_up_at: dt.datetime | None
+) -> Verdict:
+    """E-mail an officer a one-time link to set a new password (the administrator never sets
+    or sees one): agency administrators for the officers of their subtree, central
+    administrators for any officer; never for an administrator's or auditor's account (they
+    reset their own with their soft token) and never one's own. Always with a fresh code."""
+    if not (
+        verdict := _act_on_officer(actor, officer, at=at, stepped_up_at=stepped_up_at)
+    ).permitted:
+        return verdict
+    if officer.role != Role.OFFICER:
+        return FORBIDDEN
+    return verdict

@@ -42,6 +42,20 @@ EVENT_GROUPS: list[tuple[Promise, dict[str, Promise]]] = [
         },
     ),
     (
+        _("Passwords"),
+        {
+            "password.changed": _("Password changed by the officer"),
+            "password.change_refused": _("Password change refused (wrong current password)"),
+            "password.reset_code_sent": _("Password reset code sent to the official e-mail"),
+            "password.reset_without_token": _(
+                "Password reset asked without a soft token (told to ask an administrator)"
+            ),
+            "password.reset_codes_confirmed": _("Password reset codes confirmed"),
+            "password.reset": _("Password reset"),
+            "password.reset_link_sent": _("Password reset link sent by an administrator"),
+        },
+    ),
+    (
         _("Sign-in and privileged access"),
         {
             "portal.signed_in": _("Signed in to the portal (password)"),

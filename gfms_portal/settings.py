@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "tokens",
     "registration",
     "auth_gateway",
+    "passwords",
     "monitoring",
 ]
 
@@ -177,11 +178,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "account"
 LOGOUT_REDIRECT_URL = "home"
 
-# Argon2id first; the others verify hashes migrated from GFMS (import_officers accepts any of
-# them) and are upgraded to Argon2 on the officer's next successful login.
+# Argon2id over the NFKC-normalised password first (passwords.hashers: it verifies every
+# Argon2 hash, whatever its parameters — it must be the only "argon2" hasher listed, since
+# Django picks the last one listed for an algorithm); the others verify hashes migrated from
+# GFMS (import_officers accepts any of them) and are upgraded to Argon2 on the officer's next
+# successful login.
 PASSWORD_HASHERS = [
-    "gfms_portal.hashers.Argon2idHasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "passwords.hashers.Argon2idNfkcHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
@@ -189,14 +192,14 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
     "django.contrib.auth.hashers.MD5PasswordHasher",
 ]
+# NIST SP 800-63B-4 (docs/passwords.md): length 15–128 after NFKC, the common list, the
+# account's context words, patterns — each also typed on the other keyboard layout. Every
+# place that sets a password applies it (our pages, the Django admin, bootstrap_admin).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "NAME": "passwords.validators.PasswordRulesValidator",
+        "OPTIONS": {"min_length": 15, "max_length": 128},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "th"

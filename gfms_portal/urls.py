@@ -12,6 +12,7 @@ from gfms_portal.health import healthz
 from monitoring import account, forecast_views, schedule_views
 from monitoring import metrics as monitoring_metrics
 from monitoring import views as monitoring_views
+from passwords import views as password_views
 from registration import manage_views
 from registration import views as registration_views
 from tokens import views as token_views
@@ -40,6 +41,7 @@ urlpatterns = [
     path("", registration_views.home, name="home"),
     path("account/", account.account, name="account"),
     path("account/verify/", registration_views.account_verify, name="account_verify"),
+    path("account/password/", password_views.password_change, name="password_change"),
     path(
         "account/recovery-codes/",
         registration_views.account_recovery_codes,
@@ -82,6 +84,11 @@ urlpatterns = [
     path("manage/audit-log/", include("monitoring.audit_urls")),
     path("manage/officers/", manage_views.manage_officer_search, name="manage_officer_search"),
     path("manage/officers/<str:username>/", manage_views.manage_officer, name="manage_officer"),
+    path(
+        "manage/officers/<str:username>/password-reset",
+        password_views.manage_officer_password_reset,
+        name="manage_officer_password_reset",
+    ),
     path("manage/token-keys/", token_views.manage_token_keys, name="manage_token_keys"),
     path(
         "manage/token-keys/progress/",
@@ -115,6 +122,19 @@ urlpatterns = [
     ),
     path("login/", signin.login, name="login"),
     path("login/code/", signin.login_code, name="login_code"),
+    # Under /login/: the edge limits sign-in posts per address there (deploy/nginx).
+    path("login/password/", password_views.password_forgotten, name="password_forgotten"),
+    path(
+        "login/password/codes/",
+        password_views.password_forgotten_codes,
+        name="password_forgotten_codes",
+    ),
+    path(
+        "login/password/new/", password_views.password_forgotten_new, name="password_forgotten_new"
+    ),
+    path("login/password/link/", password_views.password_link_new, name="password_link_new"),
+    path("login/password/link/<str:token>/", password_views.password_link, name="password_link"),
+    path("login/password/done/", password_views.password_done, name="password_done"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     # Prometheus: the monitoring network only (nginx and METRICS_ALLOW; docs/monitoring.md).

@@ -393,6 +393,25 @@ def _imported_token(w: Words, d: dict[str, Any]) -> str:
     return _("%(actor)s imported a soft token for %(officer)s.") % w
 
 
+def _password_reset(w: Words, d: dict[str, Any]) -> str:
+    if d.get("via") == "administrator_link":
+        w["issued_by"] = str(d.get("issued_by") or "—")
+        return (
+            _(
+                "%(officer)s set a new password with the one-time link sent by %(issued_by)s; "
+                "the old one no longer works."
+            )
+            % w
+        )
+    return (
+        _(
+            "%(officer)s reset their forgotten password (a code to their e-mail and a code from "
+            "their soft token); the old one no longer works."
+        )
+        % w
+    )
+
+
 @functools.cache
 def _sentences_in(language: str) -> dict[str, Sentence]:
     """Built once per language (the templates translated in it)."""
@@ -434,6 +453,35 @@ def _table() -> dict[str, Sentence]:
         ),
         "officer.locked": _locked,
         "officer.unlocked": _fixed(_("%(actor)s unlocked the account of %(officer)s.")),
+        "password.changed": _fixed(
+            _("%(officer)s changed their password; the old one no longer works.")
+        ),
+        "password.change_refused": _fixed(
+            _("%(officer)s typed a wrong current password when changing their password.")
+        ),
+        "password.reset_code_sent": _fixed(
+            _("A password reset code was e-mailed to the official address of %(officer)s.")
+        ),
+        "password.reset_without_token": _fixed(
+            _(
+                "A password reset was asked for %(officer)s, who has no soft token: they were "
+                "told by e-mail to ask their administrator."
+            )
+        ),
+        "password.reset_codes_confirmed": _fixed(
+            _(
+                "%(officer)s confirmed the password reset code from their e-mail with a code from "
+                "their soft token."
+            )
+        ),
+        "password.reset": _password_reset,
+        "password.reset_link_sent": _with(
+            "valid_minutes",
+            _(
+                "%(actor)s e-mailed %(officer)s a one-time link to set a new password, valid "
+                "%(valid_minutes)s minutes."
+            ),
+        ),
         "portal.signed_in": _fixed(_("%(officer)s signed in to the portal with their password.")),
         "portal.sign_in_refused": _sign_in_refused,
         "portal.second_factor_passed": _fixed(

@@ -175,6 +175,7 @@ def test_the_table_names_every_act_of_the_module() -> None:
         "may_edit_officer_record",
         "may_change_own_token",
     }
+    covered |= PASSWORD_ACTS
     assert module_acts == covered
 
 
@@ -217,3 +218,32 @@ def test_refusals_are_django_404_and_403() -> None:
 
     assert issubclass(p.OutOfSight, Http404)
     assert issubclass(p.NotYours, PermissionDenied)
+
+
+# --- an officer's password (passwords app): the administrator-started reset -----------------------
+
+PASSWORD_ACTS = {"may_start_password_reset"}
+# With a STALE code, as OFFICER_TABLE; officers only (never an administrator's account), never
+# oneself, auditors never.
+PASSWORD_RESET_TABLE = {
+    #                  home_officer other_officer home_admin central_self dept_admin_self other_central home_auditor unitless_officer
+    "officer":          ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N"),
+    "dept_admin":       ("S",        "N",          "F",       "N",         "F",            "N",          "F",         "N"),
+    "unit_admin":       ("S",        "N",          "F",       "N",         "F",            "N",          "F",         "N"),
+    "central":          ("S",        "S",          "F",       "F",         "F",            "F",          "F",         "S"),
+    "auditor":          ("F",        "F",          "F",       "F",         "F",            "F",          "F",         "F"),
+    "central_inactive": ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("actor", list(PASSWORD_RESET_TABLE))
+@pytest.mark.parametrize("subject", list(SUBJECTS))
+def test_starting_a_password_reset_follows_the_table(actor: str, subject: str) -> None:
+    expected = PASSWORD_RESET_TABLE[actor][list(SUBJECTS).index(subject)]
+    act = p.may_start_password_reset
+    stale = act(ACTORS[actor], SUBJECTS[subject], at=AT, stepped_up_at=STALE)
+    fresh = act(ACTORS[actor], SUBJECTS[subject], at=AT, stepped_up_at=FRESH)
+    never = act(ACTORS[actor], SUBJECTS[subject], at=AT, stepped_up_at=None)
+    _expect(stale, expected)
+    _expect(never, expected)
+    _expect(fresh, "A" if expected == "S" else expected)

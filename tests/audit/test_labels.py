@@ -19,6 +19,7 @@ APPS = (
     "tokens",
     "registration",
     "auth_gateway",
+    "passwords",
     "monitoring",
 )
 

@@ -437,3 +437,20 @@ def test_metrics_answer_the_monitoring_network_only(edge: Edge) -> None:
 
     assert direct("127.0.0.66") == 200
     assert direct("127.0.0.9") == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "source"),
+    [("/login/password/", "127.0.0.31"), ("/account/password/", "127.0.0.32")],
+)
+def test_password_posts_share_the_sign_in_limit(edge: Edge, path: str, source: str) -> None:
+    """The forgotten-password pages (under /login/) and the change-password page meet the
+    same per-address limit as the sign-in (docs/passwords.md)."""
+    form = b"username=nobody"
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    statuses = [
+        via_edge(edge, "POST", path, body=form, headers=headers, source=source)[0]
+        for _ in range(45)
+    ]
+    assert 429 in statuses
+    assert statuses[:20].count(429) == 0

@@ -70,6 +70,16 @@ SAMPLES: dict[str, dict] = {
     "service_client.revoked": {"client": "gfms-frontend"},
     "encryption_key.rotated": {"key_id": "k2", "rows": {"officers": 4, "tokens": 6}},
 }  # fmt: skip
+# The passwords app's actions.
+SAMPLES |= {
+    "password.changed": {},
+    "password.change_refused": {"reason": "wrong_password"},
+    "password.reset_code_sent": {},
+    "password.reset_without_token": {},
+    "password.reset_codes_confirmed": {},
+    "password.reset": {"via": "administrator_link", "issued_by": "bob"},
+    "password.reset_link_sent": {"valid_minutes": 60},
+}
 
 
 def event(action: str, data: dict, **fields) -> AuditEvent:
