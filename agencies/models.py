@@ -126,8 +126,7 @@ class Officer(AbstractBaseUser):
         on_delete=models.PROTECT,
         related_name="administrators",
         help_text=_(
-            "Agency administrators and an agency's help desk see this node and everything "
-            "below it."
+            "Agency administrators and an agency's help desk see this node and everything below it."
         ),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -177,7 +176,9 @@ class Officer(AbstractBaseUser):
         if self.role == Role.AGENCY_ADMIN and self.admin_scope_id is None:
             errors["admin_scope"] = _("An agency administrator needs an agency to administer.")
         if self.role == Role.HELPDESK and self.admin_scope_id is None:
-            errors["admin_scope"] = _("An agency's help desk needs the agency whose calls it takes.")
+            errors["admin_scope"] = _(
+                "An agency's help desk needs the agency whose calls it takes."
+            )
         if self.role == Role.OFFICER and self.unit_id is None:
             errors["unit"] = _("An officer belongs to a disbursement unit.")
         if errors:
