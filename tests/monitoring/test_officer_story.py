@@ -358,4 +358,7 @@ def test_the_timeline_is_newest_first_and_capped() -> None:
     shown, more = timeline(lines, limit=3)
     assert [line.text for line in shown] == ["line 4", "line 3", "line 2"]
     assert more
-    assert timeline(lines, limit=5) == (sorted(lines, key=lambda l: l.at, reverse=True), False)
+    assert timeline(lines, limit=5) == (
+        sorted(lines, key=lambda line: line.at, reverse=True),
+        False,
+    )
