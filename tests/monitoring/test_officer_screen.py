@@ -6,7 +6,6 @@ frank — the help desk of department 03004 (bob's subtree); grace — CGD's hel
 """
 
 import datetime as dt
-import re
 
 import pytest
 import time_machine
@@ -31,7 +30,7 @@ from registration.services import (
     reset_soft_token,
 )
 from schedule.policy import Phase
-from tests.conftest import force_sign_in, privileged
+from tests.conftest import first_group, force_sign_in, privileged
 from tests.factories import (
     LoginDecisionFactory,
     OfficerFactory,
@@ -229,7 +228,7 @@ def test_resending_the_email_code_replaces_it_in_the_same_check_audited_and_limi
     assert resent.email_code_attempts == 0
     event = AuditEvent.objects.get(action="registration.email_code_resent")
     assert (event.actor, event.officer) == (frank, charlie)
-    new_code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    new_code = first_group(r"\b(\d{6})\b", str(mail.outbox[-1].body))
     assert mail.outbox[-1].to == [charlie.email]
     from registration.services import verify_email_code
 
@@ -435,7 +434,7 @@ def test_the_timeline_is_capped_with_a_link_to_older_events_and_bounded_queries(
     with django_assert_max_num_queries(30):
         body = client.get("/manage/officers/charlie/").content.decode()
     assert body.count('<li class="story-') == 200
-    older = re.search(r'href="(\?before=[^"]+)" data-testid="older"', body).group(1)
+    older = first_group(r'href="(\?before=[^"]+)" data-testid="older"', body)
     with django_assert_max_num_queries(32):
         earlier = client.get("/manage/officers/charlie/" + older.replace("&amp;", "&"))
     page = earlier.content.decode()
