@@ -189,6 +189,12 @@ def may_reset_soft_token(
     return _act_on_officer(actor, officer, at=at, stepped_up_at=stepped_up_at, desk=True)
 
 
+def codes_by_email_only(actor: Actor) -> bool:
+    """The desk knows its caller only by a voice and a citizen ID read out (no secret): a code
+    issued with its reset goes to the official e-mail on record, never read out on the phone."""
+    return actor.role in DESK
+
+
 def may_issue_late_code(
     actor: Actor, officer: Subject, *, at: dt.datetime, stepped_up_at: dt.datetime | None
 ) -> Verdict:

@@ -32,6 +32,7 @@ from agencies.permissions import (
     DESK,
     StepUpRequired,
     Verdict,
+    codes_by_email_only,
     enforce,
     may_check_citizen_id,
     may_issue_late_code,
@@ -292,6 +293,10 @@ def manage_officer(request: SignedInRequest, username: str) -> HttpResponse:
     at = now()
     offers = _offers(request, officer, at)
     reset_form = ResetForm(request.POST if request.POST.get("action") == "reset" else None)
+    if codes_by_email_only(request.user.actor):
+        delivery = reset_form.fields["delivery"]
+        assert isinstance(delivery, forms.ChoiceField)  # noqa: S101  (ResetForm's own field)
+        delivery.choices = [(Delivery.EMAIL.value, Delivery.EMAIL.label)]
     late_form = LateCodeForm(request.POST if request.POST.get("action") == "late" else None)
     if request.method == "POST":
         response = _act(request, officer, offers, reset_form, late_form, at)

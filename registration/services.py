@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from agencies.lockout import AccountBusy, lock_officer_row, record_failed_attempt
 from agencies.models import Officer
 from agencies.permissions import (
+    codes_by_email_only,
     enforce,
     may_change_own_token,
     may_issue_late_code,
@@ -764,6 +765,14 @@ def reset_soft_token(
     a secret. The officer is told by e-mail and gets a one-time re-registration code valid 24
     hours — by e-mail, or handed over in person (returned here to show once)."""
     enforce(may_reset_soft_token(actor.actor, officer.subject, at=at, stepped_up_at=stepped_up_at))
+    if codes_by_email_only(actor.actor) and delivery != Delivery.EMAIL:
+        raise RegistrationError(
+            "email_only",
+            _(
+                "The help desk sends the re-registration code to the officer's official e-mail: "
+                "it is never shown to read out on the phone."
+            ),
+        )
     reason = reason.strip()
     if len(reason) < 5:
         raise RegistrationError(

@@ -193,16 +193,36 @@ def test_the_desk_resets_an_officers_token_but_never_its_own_or_a_colleagues(
                 at=CUTOVER,
                 stepped_up_at=FRESH,
             )
+    with pytest.raises(Refused) as in_person:  # the desk never reads a code out on the phone
+        reset_soft_token(
+            charlie,
+            actor=frank,
+            reason="lost phone, checked ID",
+            delivery=Delivery.IN_PERSON,
+            at=CUTOVER,
+            stepped_up_at=FRESH,
+        )
+    assert in_person.value.code == "email_only"
+    assert charlie.soft_tokens.filter(status=SoftTokenStatus.ACTIVE).exists()
     assert reset_soft_token(
         charlie,
         actor=frank,
         reason="lost phone, checked ID",
-        delivery=Delivery.IN_PERSON,
+        delivery=Delivery.EMAIL,
         at=CUTOVER,
         stepped_up_at=FRESH,
     )
     assert not charlie.soft_tokens.filter(status=SoftTokenStatus.ACTIVE).exists()
-    assert AuditEvent.objects.get(action="soft_token.reset").actor == frank
+    event = AuditEvent.objects.get(action="soft_token.reset")
+    assert (event.actor, event.data["delivery"]) == (frank, "email")
+
+
+@time_machine.travel(CUTOVER, tick=False)
+def test_the_desks_reset_form_offers_the_email_only(frank: Officer, bob, charlie) -> None:
+    SoftTokenFactory.create(officer=charlie)
+    as_desk = desk(frank).get("/manage/officers/charlie/").content.decode()
+    assert 'value="email"' in as_desk and 'value="in_person"' not in as_desk
+    assert 'value="in_person"' in desk(bob).get("/manage/officers/charlie/").content.decode()
 
 
 def test_a_desk_outside_its_scope_cannot_resend_a_code(frank: Officer, dave: Officer) -> None:
