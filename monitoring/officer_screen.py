@@ -343,7 +343,6 @@ def manage_officer(request: SignedInRequest, username: str) -> HttpResponse:
             "again": register_again(officer, at=at),
             "issued_code": issued_code,
             "offers": offers,
-            "can_act": offers.reset.permitted or offers.late.permitted or offers.unlock.permitted,
         },
     )
 

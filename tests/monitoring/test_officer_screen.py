@@ -96,6 +96,7 @@ def test_cgds_desk_sees_every_officer_but_not_an_administrator_it_cannot_serve(
     client = desk(grace)
     assert client.get("/manage/officers/charlie/").status_code == 200
     assert client.get("/manage/officers/dave/").status_code == 200
+    assert client.get("/manage/officers/nobody/").status_code == 404
     # bob is in sight (CGD's desk sees the country) but not the desk's to act on.
     bob.locked_until = CUTOVER + dt.timedelta(minutes=10)
     bob.save()
@@ -509,3 +510,10 @@ def test_the_clock_offset_is_shown_nowhere_else(alice: Officer, charlie: Officer
     client = desk(alice)
     for url in ("/manage/legacy-logins/", "/manage/officer-list/", "/manage/audit-log/"):
         assert "คลาดเคลื่อน" not in client.get(url).content.decode(), url
+
+
+def test_a_signed_in_officer_finds_their_logins_from_the_home_page(charlie: Officer) -> None:
+    body = force_sign_in(Client(), charlie).get("/").content.decode()
+    assert 'href="/account/"' in body
+    assert "หน้าบัญชีของท่านแสดงการเข้าสู่ระบบ GFMS ล่าสุด" in body
+    assert "เข้าสู่ระบบ GFMS ไม่ได้" not in Client().get("/").content.decode()
