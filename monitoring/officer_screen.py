@@ -89,6 +89,7 @@ from tokens.step_up import step_up_proof
 
 # A Token Key the officer still holds (not yet handed over, shipped, received or written off).
 HELD = (TokenKeyState.IN_USE, TokenKeyState.DUE_FOR_RETURN)
+PENDING_WORTH_SAYING = dt.timedelta(hours=24)
 
 
 class CitizenIdCheckForm(forms.Form):
@@ -162,7 +163,13 @@ def officer_facts(officer: Officer, *, at: dt.datetime, token: SoftToken | None)
     late_code_expires_at = None
     if token is None:
         pending = (
-            SoftToken.objects.filter(officer=officer, confirmed_at__isnull=True)
+            # A QR step left unfinished today is worth saying; an older one is just "not
+            # registered" (and may predate a reset).
+            SoftToken.objects.filter(
+                officer=officer,
+                confirmed_at__isnull=True,
+                created_at__gt=at - PENDING_WORTH_SAYING,
+            )
             .exclude(status=SoftTokenStatus.ACTIVE)
             .order_by("-created_at")
             .values_list("created_at", flat=True)

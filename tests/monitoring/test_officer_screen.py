@@ -517,3 +517,25 @@ def test_a_signed_in_officer_finds_their_logins_from_the_home_page(charlie: Offi
     assert 'href="/account/"' in body
     assert "หน้าบัญชีของท่านแสดงการเข้าสู่ระบบ GFMS ล่าสุด" in body
     assert "เข้าสู่ระบบ GFMS ไม่ได้" not in Client().get("/").content.decode()
+
+
+@time_machine.travel(IN_WINDOW, tick=False)
+def test_a_qr_step_left_unfinished_today_is_the_diagnosis_and_an_older_one_is_not(
+    frank: Officer, charlie: Officer
+) -> None:
+    stale = SoftTokenFactory.create(
+        officer=charlie,
+        status=SoftTokenStatus.PENDING,
+        confirmed_at=None,
+        created_at=IN_WINDOW - dt.timedelta(days=3),
+    )
+    client = desk(frank)
+    assert (
+        'data-diagnosis="not_registered_open"'
+        in client.get("/manage/officers/charlie/").content.decode()
+    )
+    stale.created_at = IN_WINDOW - dt.timedelta(minutes=30)
+    stale.save()
+    body = client.get("/manage/officers/charlie/").content.decode()
+    assert 'data-diagnosis="pending_expired"' in body
+    assert "3 มี.ค. 2568 09:40 น." in body  # shown at 09:30, expired 10 minutes later
