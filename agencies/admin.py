@@ -89,7 +89,9 @@ class OfficerForm(forms.ModelForm):
 class OfficerAdmin(AuditedAdmin):
     audit_saves = False  # record_admin_change writes officer.created/changed_by_admin
     form = OfficerForm
-    list_display = ["username", "name_th", "role", "unit", "is_active"]
+    # The role filter lists the help desks too; `admin_scope` is the node an agency
+    # administrator or an agency's help desk sees (CGD's desk and administrators have none).
+    list_display = ["username", "name_th", "role", "unit", "admin_scope", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "name_th", "name_en", "email"]
     raw_id_fields = ["unit", "admin_scope"]
@@ -100,7 +102,7 @@ class OfficerAdmin(AuditedAdmin):
         "last_login",
         "date_joined",
     ]
-    list_select_related = ["unit"]
+    list_select_related = ["unit", "admin_scope"]
     actions = ["unlock"]
 
     @admin.action(description=_("Unlock the selected accounts (reset failed logins)"))

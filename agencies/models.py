@@ -7,7 +7,15 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from agencies.permissions import Actor, Subject
-from agencies.policy import USERNAME_PATTERN, Kind, Region, Role, Viewer, mask_citizen_id
+from agencies.policy import (
+    PRIVILEGED_ROLES,
+    USERNAME_PATTERN,
+    Kind,
+    Region,
+    Role,
+    Viewer,
+    mask_citizen_id,
+)
 from gfms_portal.encryption import Decrypted, EncryptedTextField
 
 CITIZEN_ID_PURPOSE = "citizen-id"
@@ -117,7 +125,9 @@ class Officer(AbstractBaseUser):
         blank=True,
         on_delete=models.PROTECT,
         related_name="administrators",
-        help_text=_("Agency administrators see this node and everything below it."),
+        help_text=_(
+            "Agency administrators and an agency's help desk see this node and everything below it."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     # Lockout (auth_gateway.policy): consecutive failed logins, and until when the account is
@@ -146,6 +156,12 @@ class Officer(AbstractBaseUser):
                 condition=~models.Q(role=Role.AGENCY_ADMIN) | models.Q(admin_scope__isnull=False),
                 name="agency_admin_has_scope",
             ),
+            # An agency's help desk without a node would see nothing (agencies.scope fails
+            # closed): refused here, so that the account cannot be made by mistake.
+            models.CheckConstraint(
+                condition=~models.Q(role=Role.HELPDESK) | models.Q(admin_scope__isnull=False),
+                name="helpdesk_has_scope",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -159,6 +175,10 @@ class Officer(AbstractBaseUser):
             errors["username"] = _("Use 3–64 characters: letters, digits, dot, underscore or dash.")
         if self.role == Role.AGENCY_ADMIN and self.admin_scope_id is None:
             errors["admin_scope"] = _("An agency administrator needs an agency to administer.")
+        if self.role == Role.HELPDESK and self.admin_scope_id is None:
+            errors["admin_scope"] = _(
+                "An agency's help desk needs the agency whose calls it takes."
+            )
         if self.role == Role.OFFICER and self.unit_id is None:
             errors["unit"] = _("An officer belongs to a disbursement unit.")
         if errors:
@@ -212,7 +232,13 @@ class Officer(AbstractBaseUser):
 
     @property
     def is_administrator(self) -> bool:
-        return self.role in (Role.AGENCY_ADMIN, Role.CENTRAL_ADMIN, Role.AUDITOR)
+        """Reaches the administrators' pages: administrators, auditors and the help desk
+        (what each may do there is agencies.permissions)."""
+        return self.role in PRIVILEGED_ROLES
+
+    @property
+    def is_helpdesk(self) -> bool:
+        return self.role in (Role.HELPDESK, Role.CENTRAL_HELPDESK)
 
     @property
     def is_staff(self) -> bool:

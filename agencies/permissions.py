@@ -26,11 +26,28 @@ from enum import StrEnum
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from agencies.policy import Kind, Role, Viewer, can_see_agency, is_step_up_fresh, sees_everything
+from agencies.policy import (
+    SCOPED_ROLES,
+    Kind,
+    Role,
+    Viewer,
+    can_see_agency,
+    is_step_up_fresh,
+    sees_everything,
+)
 
-ADMINISTRATORS = frozenset({Role.AGENCY_ADMIN, Role.CENTRAL_ADMIN, Role.AUDITOR})
-# Administrators who act (auditors only read).
+# The help desk (an agency's, or CGD's service group): reads the officers in its scope, and
+# does only the few acts a caller needs — unlock, resend the registration e-mail code, reset a
+# lost soft token — and only on officers. Never late codes, the schedule, Token Key custody,
+# officer records or the country's audit log.
+DESK = frozenset({Role.HELPDESK, Role.CENTRAL_HELPDESK})
+# Everyone who reads about officers (each page's own rule says what more).
+ADMINISTRATORS = frozenset({Role.AGENCY_ADMIN, Role.CENTRAL_ADMIN, Role.AUDITOR}) | DESK
+# Administrators who act (auditors only read; the desk acts only where a rule names it).
 ACTING = frozenset({Role.AGENCY_ADMIN, Role.CENTRAL_ADMIN})
+# CGD's own readers of the whole country's schedule and audit trail (named, not "whoever sees
+# everything": CGD's help desk sees every officer, not the audit log).
+CGD_READERS = frozenset({Role.CENTRAL_ADMIN, Role.AUDITOR})
 
 
 @dataclass(frozen=True)
@@ -110,7 +127,11 @@ def _fresh(stepped_up_at: dt.datetime | None, at: dt.datetime) -> Verdict:
 
 
 def _administrator(actor: Actor) -> bool:
-    return actor.is_active and actor.role in ADMINISTRATORS
+    """An active reader of officers. A role scoped to a node (agency administrator, agency
+    help desk) without one is nobody's reader: it fails closed, as agencies.scope does."""
+    if not actor.is_active or actor.role not in ADMINISTRATORS:
+        return False
+    return actor.role not in SCOPED_ROLES or bool(actor.scope_path)
 
 
 def _sees_path(actor: Actor, path: str | None) -> bool:
@@ -131,36 +152,75 @@ def may_see_officer(actor: Actor, officer: Subject) -> Verdict:
 
 
 def _act_on_officer(
-    actor: Actor, officer: Subject, *, at: dt.datetime, stepped_up_at: dt.datetime | None
+    actor: Actor,
+    officer: Subject,
+    *,
+    at: dt.datetime,
+    stepped_up_at: dt.datetime | None,
+    desk: bool,
 ) -> Verdict:
     """Agency administrators act on the officers of their subtree, central administrators on
     anyone; nobody on their own account (that goes through the officer's own pages); auditors
-    only read. Always with a fresh code."""
+    only read; the help desk only where `desk` (and only on officers, never on a privileged
+    account). Always with a fresh code."""
+    if not (sight := _may_touch(actor, officer, desk=desk)).allowed:
+        return sight
+    return _fresh(stepped_up_at, at)
+
+
+def _may_touch(actor: Actor, officer: Subject, *, desk: bool) -> Verdict:
+    """Whose account this actor may act on at all (before any fresh code)."""
     if not (sight := may_see_officer(actor, officer)).allowed:
         return sight
-    if actor.role not in ACTING or actor.pk == officer.pk:
+    if actor.pk == officer.pk:
+        return FORBIDDEN
+    if actor.role in DESK:
+        return ALLOWED if desk and officer.role == Role.OFFICER else FORBIDDEN
+    if actor.role not in ACTING:
         return FORBIDDEN
     if actor.role == Role.AGENCY_ADMIN and officer.role != Role.OFFICER:
         return FORBIDDEN
-    return _fresh(stepped_up_at, at)
+    return ALLOWED
 
 
 def may_reset_soft_token(
     actor: Actor, officer: Subject, *, at: dt.datetime, stepped_up_at: dt.datetime | None
 ) -> Verdict:
-    return _act_on_officer(actor, officer, at=at, stepped_up_at=stepped_up_at)
+    return _act_on_officer(actor, officer, at=at, stepped_up_at=stepped_up_at, desk=True)
+
+
+def codes_by_email_only(actor: Actor) -> bool:
+    """The desk knows its caller only by a voice and a citizen ID read out (no secret): a code
+    issued with its reset goes to the official e-mail on record, never read out on the phone."""
+    return actor.role in DESK
 
 
 def may_issue_late_code(
     actor: Actor, officer: Subject, *, at: dt.datetime, stepped_up_at: dt.datetime | None
 ) -> Verdict:
-    return _act_on_officer(actor, officer, at=at, stepped_up_at=stepped_up_at)
+    """The exception to the circular's deadline is an administrator's decision, not the
+    desk's: the desk tells the caller to ask their administrator."""
+    return _act_on_officer(actor, officer, at=at, stepped_up_at=stepped_up_at, desk=False)
 
 
 def may_unlock(
     actor: Actor, officer: Subject, *, at: dt.datetime, stepped_up_at: dt.datetime | None
 ) -> Verdict:
-    return _act_on_officer(actor, officer, at=at, stepped_up_at=stepped_up_at)
+    return _act_on_officer(actor, officer, at=at, stepped_up_at=stepped_up_at, desk=True)
+
+
+def may_resend_email_code(actor: Actor, officer: Subject) -> Verdict:
+    """A new code for the registration the officer has started, to the official e-mail on
+    record (the one it went to): whoever may act on the officer, the desk included. No fresh
+    code: it reaches only the officer's own mailbox, and the e-mail limits still apply."""
+    return _may_touch(actor, officer, desk=True)
+
+
+def may_check_citizen_id(actor: Actor, officer: Subject) -> Verdict:
+    """Ask whether a citizen ID the caller reads out matches the record (the answer is yes or
+    no, never the number; counted per actor): whoever takes the officer's call — the desk and
+    the administrators who act on the officer. Auditors only read."""
+    return _may_touch(actor, officer, desk=True)
 
 
 def may_edit_officer_record(
@@ -178,8 +238,9 @@ def may_edit_officer_record(
 
 
 def may_view_schedule(actor: Actor) -> Verdict:
-    """CGD's page: central administrators and auditors."""
-    if not _administrator(actor) or not sees_everything(actor.viewer):
+    """CGD's page: central administrators and auditors (CGD's help desk sees the country's
+    officers, not this page)."""
+    if not _administrator(actor) or actor.role not in CGD_READERS:
         return NOT_FOUND
     return ALLOWED
 
@@ -196,12 +257,12 @@ def may_change_schedule(
 
 def may_remind(actor: Actor, node_path: str | None) -> Verdict:
     """E-mail the unregistered officers of a node (None: the whole scope) now. Not sensitive
-    (one reminder a day per officer, whoever asks), so no fresh code."""
+    (one reminder a day per officer, whoever asks), so no fresh code; the desk may too."""
     if not _administrator(actor):
         return NOT_FOUND
     if node_path is not None and not _sees_path(actor, node_path):
         return NOT_FOUND
-    if actor.role not in ACTING:
+    if actor.role not in ACTING | DESK:
         return FORBIDDEN
     return ALLOWED
 
@@ -276,15 +337,16 @@ def may_export_personal_data(
     actor: Actor, *, at: dt.datetime, stepped_up_at: dt.datetime | None
 ) -> Verdict:
     """A download of names, user ids, e-mails or audit trails (of the actor's own scope: the
-    query decides the rows): any administrator, with a fresh code."""
+    query decides the rows): any administrator or help desk, with a fresh code."""
     if not _administrator(actor):
         return NOT_FOUND
     return _fresh(stepped_up_at, at)
 
 
 def may_read_audit_log(actor: Actor) -> Verdict:
-    """The audit trail of the whole country: CGD's administrators and auditors."""
-    if not _administrator(actor) or not sees_everything(actor.viewer):
+    """The audit trail of the whole country: CGD's administrators and auditors, by name (not
+    CGD's help desk, which sees every officer: each officer's own story is on their page)."""
+    if not _administrator(actor) or actor.role not in CGD_READERS:
         return NOT_FOUND
     return ALLOWED
 
@@ -310,10 +372,11 @@ def may_start_password_reset(
 ) -> Verdict:
     """E-mail an officer a one-time link to set a new password (the administrator never sets
     or sees one): agency administrators for the officers of their subtree, central
-    administrators for any officer; never for an administrator's or auditor's account (they
-    reset their own with their soft token) and never one's own. Always with a fresh code."""
+    administrators for any officer, the help desk for the officers it sees (the link goes to
+    the official e-mail, like a reset's code); never for a privileged account (they reset
+    their own with their soft token) and never one's own. Always with a fresh code."""
     if not (
-        verdict := _act_on_officer(actor, officer, at=at, stepped_up_at=stepped_up_at)
+        verdict := _act_on_officer(actor, officer, at=at, stepped_up_at=stepped_up_at, desk=True)
     ).permitted:
         return verdict
     if officer.role != Role.OFFICER:

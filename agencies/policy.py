@@ -35,11 +35,23 @@ class Role(TextChoices):
     AGENCY_ADMIN = "agency_admin", _("Agency administrator")
     CENTRAL_ADMIN = "central_admin", _("Central administrator (CGD)")
     AUDITOR = "auditor", _("Auditor (read-only)")
+    # Who takes the officers' calls: an agency's desk sees its subtree (the scope field the
+    # agency administrator uses), CGD's service group the whole country. Both read officers
+    # and do a few acts on them (agencies.permissions); nothing else.
+    HELPDESK = "helpdesk", _("Help desk (agency)")
+    CENTRAL_HELPDESK = "central_helpdesk", _("Help desk (CGD)")
 
 
 # Accounts that can act on others or read about them: they sign in with a password and their
 # own soft token, and confirm sensitive actions with a fresh code (DESIGN.md, "Who uses it").
-PRIVILEGED_ROLES = frozenset({Role.AGENCY_ADMIN, Role.CENTRAL_ADMIN, Role.AUDITOR})
+PRIVILEGED_ROLES = frozenset(
+    {Role.AGENCY_ADMIN, Role.CENTRAL_ADMIN, Role.AUDITOR, Role.HELPDESK, Role.CENTRAL_HELPDESK}
+)
+# Roles whose sight is one node of the tree and everything below it (Officer.admin_scope);
+# without a node they see nothing (fail closed).
+SCOPED_ROLES = frozenset({Role.AGENCY_ADMIN, Role.HELPDESK})
+# Roles that see every officer and agency of the country.
+COUNTRY_ROLES = frozenset({Role.CENTRAL_ADMIN, Role.AUDITOR, Role.CENTRAL_HELPDESK})
 
 
 def is_privileged(role: Role) -> bool:
@@ -133,14 +145,17 @@ class Viewer:
 
 
 def sees_everything(viewer: Viewer) -> bool:
-    return viewer.role in (Role.CENTRAL_ADMIN, Role.AUDITOR)
+    """Sees every officer and agency (not: may do everything; what each role may do is
+    agencies.permissions, role by role)."""
+    return viewer.role in COUNTRY_ROLES
 
 
 def can_see_agency(viewer: Viewer, agency_path: str) -> bool:
-    """An agency administrator sees its node and everything below; CGD sees everything."""
+    """An agency administrator or an agency's help desk sees its node and everything below;
+    CGD sees everything."""
     if sees_everything(viewer):
         return True
-    if viewer.role is Role.AGENCY_ADMIN and viewer.scope_path:
+    if viewer.role in SCOPED_ROLES and viewer.scope_path:
         return agency_path.startswith(viewer.scope_path)
     return False
 

@@ -11,7 +11,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from agencies.models import Agency, Officer
-from agencies.policy import Role, Viewer, can_see_agency, sees_everything
+from agencies.policy import SCOPED_ROLES, Viewer, can_see_agency, sees_everything
 
 M = TypeVar("M", bound=Model)
 
@@ -20,7 +20,7 @@ def agencies_visible_to(viewer: Viewer) -> QuerySet[Agency]:
     agencies = Agency.objects.all()
     if sees_everything(viewer):
         return agencies
-    if viewer.role == Role.AGENCY_ADMIN and viewer.scope_path:
+    if viewer.role in SCOPED_ROLES and viewer.scope_path:
         return agencies.filter(path__startswith=viewer.scope_path)
     return agencies.none()
 
@@ -30,7 +30,7 @@ def in_scope(rows: QuerySet[M], viewer: Viewer, *, unit: str = "unit") -> QueryS
     subtree: officers, login decisions, anything attached to a unit."""
     if sees_everything(viewer):
         return rows
-    if viewer.role == Role.AGENCY_ADMIN and viewer.scope_path:
+    if viewer.role in SCOPED_ROLES and viewer.scope_path:
         return rows.filter(**{f"{unit}__path__startswith": viewer.scope_path})
     return rows.none()
 
@@ -49,6 +49,8 @@ def get_visible_agency(viewer: Viewer, code: str) -> Agency:
 
 
 def require_administrator(user: Officer) -> None:
-    """Administrator pages answer 404 to everyone else, like anything outside a scope."""
+    """Administrator pages answer 404 to everyone else, like anything outside a scope. The
+    help desk reads them too (officer list, progress, legacy logins, one officer): what each
+    role may do there is agencies.permissions."""
     if not user.is_administrator:
         raise Http404("not an administrator")

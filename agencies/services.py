@@ -15,6 +15,7 @@ from agencies.models import Agency, Officer
 from agencies.permissions import enforce, may_edit_officer_record
 from agencies.policy import (
     REGION_ALIASES,
+    SCOPED_ROLES,
     USERNAME_PATTERN,
     Kind,
     Role,
@@ -162,8 +163,10 @@ def officer_record_problems(record: OfficerRecord, agencies: dict[str, Agency]) 
         problems["scope_code"] = f"agency '{record.scope_code}' does not exist"
     elif record.role == Role.AGENCY_ADMIN and not record.scope_code:
         problems["scope_code"] = "an agency administrator needs the code of the agency it runs"
-    elif record.scope_code and record.role != Role.AGENCY_ADMIN:
-        problems["scope_code"] = "only an agency administrator has a scope"
+    elif record.role == Role.HELPDESK and not record.scope_code:
+        problems["scope_code"] = "an agency's help desk needs the code of the agency it serves"
+    elif record.scope_code and record.role not in SCOPED_ROLES:
+        problems["scope_code"] = "only an agency administrator or an agency's help desk has a scope"
     citizen_id = normalise_citizen_id(record.citizen_id)
     if citizen_id and not is_valid_citizen_id(citizen_id):
         # Never echo the number back: error output ends up in logs and e-mails.

@@ -19,6 +19,9 @@ EVENT_GROUPS: list[tuple[Promise, dict[str, Promise]]] = [
         {
             "registration.identity_failed": _("Identity check failed (citizen ID mismatch)"),
             "registration.email_code_sent": _("Verification code sent to the official e-mail"),
+            "registration.email_code_resent": _(
+                "Verification code sent again by the help desk or an administrator"
+            ),
             "registration.identity_verified": _("Identity verified"),
             "soft_token.registration_started": _("Soft token registration started"),
             "soft_token.bound": _("Soft token registered"),
@@ -39,6 +42,7 @@ EVENT_GROUPS: list[tuple[Promise, dict[str, Promise]]] = [
             "officer.updated_by_import": _("Officer record changed by an import"),
             "officer.locked": _("Account locked after failed logins"),
             "officer.unlocked": _("Account unlocked by an administrator"),
+            "officer.citizen_id_checked": _("Citizen ID read out on a call checked"),
         },
     ),
     (

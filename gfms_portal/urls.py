@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView
 from agencies.step_up import has_second_factor
 from auth_gateway import demo, signin
 from gfms_portal.health import healthz
-from monitoring import account, forecast_views, schedule_views
+from monitoring import account, forecast_views, officer_screen, schedule_views
 from monitoring import metrics as monitoring_metrics
 from monitoring import views as monitoring_views
 from passwords import views as password_views
@@ -83,7 +83,7 @@ urlpatterns = [
     path("manage/schedule/", schedule_views.manage_schedule, name="manage_schedule"),
     path("manage/audit-log/", include("monitoring.audit_urls")),
     path("manage/officers/", manage_views.manage_officer_search, name="manage_officer_search"),
-    path("manage/officers/<str:username>/", manage_views.manage_officer, name="manage_officer"),
+    path("manage/officers/<str:username>/", officer_screen.manage_officer, name="manage_officer"),
     path(
         "manage/officers/<str:username>/password-reset",
         password_views.manage_officer_password_reset,

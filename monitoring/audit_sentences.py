@@ -384,6 +384,12 @@ def _identity_verified(w: Words, d: dict[str, Any]) -> str:
     return _("%(officer)s confirmed their identity with the code e-mailed to them.") % w
 
 
+def _citizen_id_checked(w: Words, d: dict[str, Any]) -> str:
+    if d.get("matches"):
+        return _("%(actor)s checked a citizen ID for %(officer)s: it matches the record.") % w
+    return _("%(actor)s checked a citizen ID for %(officer)s: it does not match the record.") % w
+
+
 def _imported_token(w: Words, d: dict[str, Any]) -> str:
     if d.get("replaced"):
         return (
@@ -426,6 +432,9 @@ def _table() -> dict[str, Sentence]:
         ),
         "registration.email_code_sent": _fixed(
             _("A verification code was e-mailed to the official address of %(officer)s.")
+        ),
+        "registration.email_code_resent": _fixed(
+            _("%(actor)s sent a new verification code to the official address of %(officer)s.")
         ),
         "registration.identity_verified": _identity_verified,
         "soft_token.registration_started": _with(
@@ -482,6 +491,7 @@ def _table() -> dict[str, Sentence]:
                 "%(valid_minutes)s minutes."
             ),
         ),
+        "officer.citizen_id_checked": _citizen_id_checked,
         "portal.signed_in": _fixed(_("%(officer)s signed in to the portal with their password.")),
         "portal.sign_in_refused": _sign_in_refused,
         "portal.second_factor_passed": _fixed(

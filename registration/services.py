@@ -21,9 +21,11 @@ from django.utils.translation import ngettext
 from agencies.lockout import AccountBusy, lock_officer_row, record_failed_attempt
 from agencies.models import Officer
 from agencies.permissions import (
+    codes_by_email_only,
     enforce,
     may_change_own_token,
     may_issue_late_code,
+    may_resend_email_code,
     may_reset_soft_token,
 )
 from agencies.policy import (
@@ -252,6 +254,85 @@ def _email_code(officer: Officer, *, at: dt.datetime) -> IdentityCheck:
     )
     record_event("registration.email_code_sent", at=at, actor=officer, officer=officer)
     email_officer(officer, "identity_code", at=at, code=code, minutes=10)
+    return check
+
+
+# The desk resends a code for a registration the officer started within this time (the code
+# step: citizen ID matched, e-mail code not yet typed).
+RESEND_FOR_STARTED_WITHIN = dt.timedelta(hours=1)
+EMAIL_CODE_ACTIONS = ("registration.email_code_sent", "registration.email_code_resent")
+
+
+def resend_email_code(officer: Officer, *, actor: Officer, at: dt.datetime) -> IdentityCheck:
+    """The help desk (or an administrator) sends a new code for the registration the officer
+    has started — the e-mail did not arrive, or the code ran out while they looked for it. It
+    goes where the first went (the official e-mail on record), into the same identity check, so
+    the page the officer has open takes it; the earlier code of that check stops working. The
+    officer's own limits hold: one code a minute, EMAIL_CODES_PER_HOUR an hour. Audited."""
+    enforce(may_resend_email_code(actor.actor, officer.subject))
+    try:
+        with transaction.atomic():
+            lock_officer_row(officer)  # the same lock as the officer's own requests for codes
+            return _resend_email_code(officer, actor=actor, at=at)
+    except AccountBusy:
+        raise _busy() from None
+
+
+def _resend_email_code(officer: Officer, *, actor: Officer, at: dt.datetime) -> IdentityCheck:
+    check = (
+        IdentityCheck.objects.filter(
+            officer=officer,
+            verified_at__isnull=True,
+            used_at__isnull=True,
+            created_at__gt=at - RESEND_FOR_STARTED_WITHIN,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if check is None:
+        raise RegistrationError(
+            "no_code_step",
+            _(
+                "This officer is not at the e-mail code step of a registration (started in the "
+                "last hour): nothing to resend. They start on the register page with their "
+                "citizen ID, which sends a code."
+            ),
+        )
+    sent = AuditEvent.objects.filter(
+        officer=officer, action__in=EMAIL_CODE_ACTIONS, at__gt=at - dt.timedelta(hours=1)
+    ).values_list("at", flat=True)
+    if any(moment > at - EMAIL_RESEND_AFTER for moment in sent):
+        raise RegistrationError(
+            "resend_too_soon",
+            _(
+                "A code went to this officer less than a minute ago: ask them to wait a minute "
+                "and look in the spam folder before sending another."
+            ),
+        )
+    if len(sent) >= EMAIL_CODES_PER_HOUR:
+        raise RegistrationError(
+            "too_many_codes",
+            _(
+                "This officer was sent %(count)d e-mail codes in the last hour: no more for now. "
+                "Check that the official e-mail on record is right."
+            )
+            % {"count": len(sent)},
+        )
+    code = f"{secrets.randbelow(10**6):06d}"
+    IdentityCheck.objects.filter(pk=check.pk).update(
+        email_code_hash=_hash(code, EMAIL_CODE_PURPOSE),
+        email_code_expires_at=at + EMAIL_CODE_LIFETIME,
+        email_code_attempts=0,
+    )
+    record_event(
+        "registration.email_code_resent",
+        at=at,
+        actor=actor,
+        officer=officer,
+        data={"identity_check": check.pk},
+    )
+    email_officer(officer, "identity_code", at=at, code=code, minutes=10)
+    check.refresh_from_db()
     return check
 
 
@@ -663,6 +744,14 @@ def reset_soft_token(
     a secret. The officer is told by e-mail and gets a one-time re-registration code valid 24
     hours — by e-mail, or handed over in person (returned here to show once)."""
     enforce(may_reset_soft_token(actor.actor, officer.subject, at=at, stepped_up_at=stepped_up_at))
+    if codes_by_email_only(actor.actor) and delivery != Delivery.EMAIL:
+        raise RegistrationError(
+            "email_only",
+            _(
+                "The help desk sends the re-registration code to the officer's official e-mail: "
+                "it is never shown to read out on the phone."
+            ),
+        )
     reason = reason.strip()
     if len(reason) < 5:
         raise RegistrationError(

@@ -28,6 +28,11 @@ ACTORS = {
     "central": Actor(pk=4, role=Role.CENTRAL_ADMIN),
     "auditor": Actor(pk=5, role=Role.AUDITOR),
     "central_inactive": Actor(pk=6, role=Role.CENTRAL_ADMIN, is_active=False),
+    "agency_desk": Actor(pk=7, role=Role.HELPDESK, scope_path=HOME, scope_kind=Kind.DEPARTMENT),
+    "central_desk": Actor(pk=8, role=Role.CENTRAL_HELPDESK),
+    # Scoped roles without their node: they see nothing (fail closed).
+    "unscoped_desk": Actor(pk=9, role=Role.HELPDESK),
+    "unscoped_admin": Actor(pk=16, role=Role.AGENCY_ADMIN),
 }
 SUBJECTS = {
     "home_officer": Subject(pk=10, role=Role.OFFICER, unit_path=HOME_UNIT),
@@ -38,6 +43,8 @@ SUBJECTS = {
     "other_central": Subject(pk=13, role=Role.CENTRAL_ADMIN),
     "home_auditor": Subject(pk=14, role=Role.AUDITOR, unit_path=HOME_UNIT),
     "unitless_officer": Subject(pk=15, role=Role.OFFICER),
+    "home_desk": Subject(pk=17, role=Role.HELPDESK, unit_path=HOME_UNIT),
+    "agency_desk_self": Subject(pk=7, role=Role.HELPDESK, unit_path=HOME_UNIT),
 }
 
 LETTER = {
@@ -47,17 +54,48 @@ LETTER = {
     "N": Refusal.NOT_FOUND,
 }
 
-# Reset, late code and unlock share one rule; the verdicts below are with a STALE code (a
-# fresh one turns every S into A, checked separately).
-OFFICER_ACTS = [p.may_reset_soft_token, p.may_issue_late_code, p.may_unlock]
+# Reset and unlock share one rule; the verdicts below are with a STALE code (a fresh one
+# turns every S into A, checked separately). The desk acts on officers only, never on itself
+# or another privileged account.
+OFFICER_ACTS = [p.may_reset_soft_token, p.may_unlock]
 OFFICER_TABLE = {
-    #                  home_officer other_officer home_admin central_self dept_admin_self other_central home_auditor unitless_officer
-    "officer":          ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N"),
-    "dept_admin":       ("S",        "N",          "F",       "N",         "F",            "N",          "F",         "N"),
-    "unit_admin":       ("S",        "N",          "F",       "N",         "F",            "N",          "F",         "N"),
-    "central":          ("S",        "S",          "S",       "F",         "S",            "S",          "S",         "S"),
-    "auditor":          ("F",        "F",          "F",       "F",         "F",            "F",          "F",         "F"),
-    "central_inactive": ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N"),
+    #                  home_officer other_officer home_admin central_self dept_admin_self other_central home_auditor unitless_officer home_desk agency_desk_self
+    "officer":          ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N",             "N",      "N"),
+    "dept_admin":       ("S",        "N",          "F",       "N",         "F",            "N",          "F",         "N",             "F",      "F"),
+    "unit_admin":       ("S",        "N",          "F",       "N",         "F",            "N",          "F",         "N",             "F",      "F"),
+    "central":          ("S",        "S",          "S",       "F",         "S",            "S",          "S",         "S",             "S",      "S"),
+    "auditor":          ("F",        "F",          "F",       "F",         "F",            "F",          "F",         "F",             "F",      "F"),
+    "central_inactive": ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N",             "N",      "N"),
+    "agency_desk":      ("S",        "N",          "F",       "N",         "F",            "N",          "F",         "N",             "F",      "F"),
+    "central_desk":     ("S",        "S",          "F",       "F",         "F",            "F",          "F",         "S",             "F",      "F"),
+    "unscoped_desk":    ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N",             "N",      "N"),
+    "unscoped_admin":   ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N",             "N",      "N"),
+}  # fmt: skip
+
+# A late-registration code: the administrators' rows of the table above, but never the desk
+# (an exception to the deadline is the administrator's decision).
+LATE_CODE_TABLE = {
+    **OFFICER_TABLE,
+    "agency_desk":      ("F",        "N",          "F",       "N",         "F",            "N",          "F",         "N",             "F",      "F"),
+    "central_desk":     ("F",        "F",          "F",       "F",         "F",            "F",          "F",         "F",             "F",      "F"),
+}  # fmt: skip
+
+# Resending the registration e-mail code and checking a citizen ID read out on the phone: the
+# same people on the same accounts as reset and unlock, without a fresh code (each is limited
+# and audited instead).
+NO_CODE_ACTS = [p.may_resend_email_code, p.may_check_citizen_id]
+NO_CODE_TABLE = {
+    #                  home_officer other_officer home_admin central_self dept_admin_self other_central home_auditor unitless_officer home_desk agency_desk_self
+    "officer":          ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N",             "N",      "N"),
+    "dept_admin":       ("A",        "N",          "F",       "N",         "F",            "N",          "F",         "N",             "F",      "F"),
+    "unit_admin":       ("A",        "N",          "F",       "N",         "F",            "N",          "F",         "N",             "F",      "F"),
+    "central":          ("A",        "A",          "A",       "F",         "A",            "A",          "A",         "A",             "A",      "A"),
+    "auditor":          ("F",        "F",          "F",       "F",         "F",            "F",          "F",         "F",             "F",      "F"),
+    "central_inactive": ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N",             "N",      "N"),
+    "agency_desk":      ("A",        "N",          "F",       "N",         "F",            "N",          "F",         "N",             "F",      "F"),
+    "central_desk":     ("A",        "A",          "F",       "F",         "F",            "F",          "F",         "A",             "F",      "F"),
+    "unscoped_desk":    ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N",             "N",      "N"),
+    "unscoped_admin":   ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N",             "N",      "N"),
 }  # fmt: skip
 
 
@@ -75,6 +113,31 @@ def test_acting_on_an_officer_follows_the_table(act, actor: str, subject: str) -
     _expect(stale, expected)
     _expect(fresh, "A" if expected == "S" else expected)
     assert stale.permitted is (expected in ("A", "S"))
+
+
+@pytest.mark.parametrize("actor", list(LATE_CODE_TABLE))
+@pytest.mark.parametrize("subject", list(SUBJECTS))
+def test_issuing_a_late_code_follows_its_table(actor: str, subject: str) -> None:
+    expected = LATE_CODE_TABLE[actor][list(SUBJECTS).index(subject)]
+    stale = p.may_issue_late_code(ACTORS[actor], SUBJECTS[subject], at=AT, stepped_up_at=STALE)
+    fresh = p.may_issue_late_code(ACTORS[actor], SUBJECTS[subject], at=AT, stepped_up_at=FRESH)
+    _expect(stale, expected)
+    _expect(fresh, "A" if expected == "S" else expected)
+
+
+@pytest.mark.parametrize("act", NO_CODE_ACTS, ids=lambda act: act.__name__)
+@pytest.mark.parametrize("actor", list(NO_CODE_TABLE))
+@pytest.mark.parametrize("subject", list(SUBJECTS))
+def test_acts_without_a_fresh_code_follow_their_table(act, actor: str, subject: str) -> None:
+    _expect(
+        act(ACTORS[actor], SUBJECTS[subject]), NO_CODE_TABLE[actor][list(SUBJECTS).index(subject)]
+    )
+
+
+def test_every_actor_has_a_row_in_every_officer_table() -> None:
+    for table in (OFFICER_TABLE, LATE_CODE_TABLE, NO_CODE_TABLE):
+        assert set(table) == set(ACTORS)
+        assert all(len(row) == len(SUBJECTS) for row in table.values())
 
 
 def test_a_step_up_never_typed_is_stale() -> None:
@@ -95,26 +158,26 @@ def test_a_step_up_exactly_five_minutes_old_is_stale() -> None:
 # Acts without a target: (act, verdict per actor in ACTORS order), codes STALE.
 ROLES = list(ACTORS)
 PLAIN_TABLE = {
-    #                        officer dept  unit  central auditor inactive
-    "view_schedule":          ("N",   "N",  "N",  "A",    "A",    "N"),
-    "change_schedule":        ("N",   "N",  "N",  "S",    "F",    "N"),
-    "remind_whole_scope":     ("N",   "A",  "A",  "A",    "F",    "N"),
-    "remind_home_unit":       ("N",   "A",  "A",  "A",    "F",    "N"),
-    "remind_other_unit":      ("N",   "N",  "N",  "A",    "F",    "N"),
-    "hand_over_home":         ("N",   "A",  "A",  "A",    "F",    "N"),
-    "hand_over_other":        ("N",   "N",  "N",  "A",    "F",    "N"),
-    "lost_in_transit_home":   ("N",   "F",  "F",  "A",    "F",    "N"),
-    "lost_before_transit":    ("N",   "A",  "A",  "A",    "F",    "N"),
-    "pack":                   ("N",   "A",  "F",  "F",    "F",    "N"),
-    "ship_home":              ("N",   "A",  "N",  "F",    "F",    "N"),
-    "ship_other":             ("N",   "N",  "N",  "F",    "F",    "N"),
-    "cancel_home":            ("N",   "A",  "N",  "F",    "F",    "N"),
-    "receive":                ("N",   "F",  "F",  "A",    "F",    "N"),
-    "resolve":                ("N",   "F",  "F",  "S",    "F",    "N"),
-    "export_personal_data":   ("N",   "S",  "S",  "S",    "S",    "N"),
-    "read_audit_log":         ("N",   "N",  "N",  "A",    "A",    "N"),
-    "edit_officer_record":    ("N",   "F",  "F",  "S",    "F",    "N"),
-    "change_own_token":       ("S",   "S",  "S",  "S",    "S",    "N"),
+    #                        officer dept  unit  central auditor inactive a_desk c_desk no_scope_desk no_scope_admin
+    "view_schedule":          ("N",   "N",  "N",  "A",    "A",    "N",     "N",   "N",   "N",          "N"),
+    "change_schedule":        ("N",   "N",  "N",  "S",    "F",    "N",     "N",   "N",   "N",          "N"),
+    "remind_whole_scope":     ("N",   "A",  "A",  "A",    "F",    "N",     "A",   "A",   "N",          "N"),
+    "remind_home_unit":       ("N",   "A",  "A",  "A",    "F",    "N",     "A",   "A",   "N",          "N"),
+    "remind_other_unit":      ("N",   "N",  "N",  "A",    "F",    "N",     "N",   "A",   "N",          "N"),
+    "hand_over_home":         ("N",   "A",  "A",  "A",    "F",    "N",     "F",   "F",   "N",          "N"),
+    "hand_over_other":        ("N",   "N",  "N",  "A",    "F",    "N",     "N",   "F",   "N",          "N"),
+    "lost_in_transit_home":   ("N",   "F",  "F",  "A",    "F",    "N",     "F",   "F",   "N",          "N"),
+    "lost_before_transit":    ("N",   "A",  "A",  "A",    "F",    "N",     "F",   "F",   "N",          "N"),
+    "pack":                   ("N",   "A",  "F",  "F",    "F",    "N",     "F",   "F",   "N",          "N"),
+    "ship_home":              ("N",   "A",  "N",  "F",    "F",    "N",     "F",   "F",   "N",          "N"),
+    "ship_other":             ("N",   "N",  "N",  "F",    "F",    "N",     "N",   "F",   "N",          "N"),
+    "cancel_home":            ("N",   "A",  "N",  "F",    "F",    "N",     "F",   "F",   "N",          "N"),
+    "receive":                ("N",   "F",  "F",  "A",    "F",    "N",     "F",   "F",   "N",          "N"),
+    "resolve":                ("N",   "F",  "F",  "S",    "F",    "N",     "F",   "F",   "N",          "N"),
+    "export_personal_data":   ("N",   "S",  "S",  "S",    "S",    "N",     "S",   "S",   "N",          "N"),
+    "read_audit_log":         ("N",   "N",  "N",  "A",    "A",    "N",     "N",   "N",   "N",          "N"),
+    "edit_officer_record":    ("N",   "F",  "F",  "S",    "F",    "N",     "F",   "F",   "N",          "N"),
+    "change_own_token":       ("S",   "S",  "S",  "S",    "S",    "N",     "S",   "S",   "S",          "S"),
 }  # fmt: skip
 
 PLAIN_ACTS = {
@@ -158,7 +221,8 @@ def test_with_a_fresh_code_every_step_up_becomes_allowed(act: str, actor: str) -
 def test_the_table_names_every_act_of_the_module() -> None:
     """A new `may_…` rule must get its rows here."""
     module_acts = {name for name in dir(p) if name.startswith("may_")}
-    covered = {f"may_{act}" for act in ("see_officer",)} | {act.__name__ for act in OFFICER_ACTS}
+    covered = {f"may_{act}" for act in ("see_officer", "issue_late_code")}
+    covered |= {act.__name__ for act in OFFICER_ACTS + NO_CODE_ACTS}
     covered |= {
         "may_view_schedule",
         "may_change_schedule",
@@ -189,6 +253,13 @@ def test_the_table_names_every_act_of_the_module() -> None:
         ("auditor", "other_officer", "A"),
         ("officer", "home_officer", "N"),
         ("central_inactive", "home_officer", "N"),
+        ("agency_desk", "home_officer", "A"),
+        ("agency_desk", "other_officer", "N"),
+        ("agency_desk", "unitless_officer", "N"),
+        ("central_desk", "other_officer", "A"),
+        ("central_desk", "unitless_officer", "A"),
+        ("unscoped_desk", "home_officer", "N"),
+        ("unscoped_admin", "home_officer", "N"),
     ],
 )
 def test_seeing_an_officer_is_the_scope(actor: str, subject: str, expected: str) -> None:
@@ -223,16 +294,21 @@ def test_refusals_are_django_404_and_403() -> None:
 # --- an officer's password (passwords app): the administrator-started reset -----------------------
 
 PASSWORD_ACTS = {"may_start_password_reset"}
-# With a STALE code, as OFFICER_TABLE; officers only (never an administrator's account), never
-# oneself, auditors never.
+# With a STALE code, as OFFICER_TABLE; officers only (never a privileged account), never
+# oneself, auditors never; the help desk for the officers it sees (the link goes to the
+# official e-mail).
 PASSWORD_RESET_TABLE = {
-    #                  home_officer other_officer home_admin central_self dept_admin_self other_central home_auditor unitless_officer
-    "officer":          ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N"),
-    "dept_admin":       ("S",        "N",          "F",       "N",         "F",            "N",          "F",         "N"),
-    "unit_admin":       ("S",        "N",          "F",       "N",         "F",            "N",          "F",         "N"),
-    "central":          ("S",        "S",          "F",       "F",         "F",            "F",          "F",         "S"),
-    "auditor":          ("F",        "F",          "F",       "F",         "F",            "F",          "F",         "F"),
-    "central_inactive": ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N"),
+    #                  home_officer other_officer home_admin central_self dept_admin_self other_central home_auditor unitless_officer home_desk agency_desk_self
+    "officer":          ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N",             "N",      "N"),
+    "dept_admin":       ("S",        "N",          "F",       "N",         "F",            "N",          "F",         "N",             "F",      "F"),
+    "unit_admin":       ("S",        "N",          "F",       "N",         "F",            "N",          "F",         "N",             "F",      "F"),
+    "central":          ("S",        "S",          "F",       "F",         "F",            "F",          "F",         "S",             "F",      "F"),
+    "auditor":          ("F",        "F",          "F",       "F",         "F",            "F",          "F",         "F",             "F",      "F"),
+    "central_inactive": ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N",             "N",      "N"),
+    "agency_desk":      ("S",        "N",          "F",       "N",         "F",            "N",          "F",         "N",             "F",      "F"),
+    "central_desk":     ("S",        "S",          "F",       "F",         "F",            "F",          "F",         "S",             "F",      "F"),
+    "unscoped_desk":    ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N",             "N",      "N"),
+    "unscoped_admin":   ("N",        "N",          "N",       "N",         "N",            "N",          "N",         "N",             "N",      "N"),
 }  # fmt: skip
 
 

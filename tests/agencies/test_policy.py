@@ -130,7 +130,30 @@ def test_region_in_english_or_thai(region: str) -> None:
         (Viewer(Role.AGENCY_ADMIN, "03/03004/0300400001/"), "03/03004/0300400011/", False),
         (Viewer(Role.AGENCY_ADMIN, None), "03/", False),
         (Viewer(Role.OFFICER), "03/03004/0300400001/", False),
+        (Viewer(Role.CENTRAL_HELPDESK), "21/21004/2100400001/", True),
+        (Viewer(Role.HELPDESK, "03/03004/"), "03/03004/0300400001/", True),
+        (Viewer(Role.HELPDESK, "03/03004/"), "21/21004/2100400001/", False),
+        (Viewer(Role.HELPDESK, None), "03/", False),  # no scope: sees nothing
     ],
 )
 def test_can_see_agency(viewer: Viewer, path: str, visible: bool) -> None:
     assert can_see_agency(viewer, path) is visible
+
+
+@pytest.mark.parametrize(
+    ("role", "privileged"),
+    [
+        (Role.OFFICER, False),
+        (Role.AGENCY_ADMIN, True),
+        (Role.CENTRAL_ADMIN, True),
+        (Role.AUDITOR, True),
+        (Role.HELPDESK, True),
+        (Role.CENTRAL_HELPDESK, True),
+    ],
+)
+def test_every_role_but_the_officer_signs_in_with_a_second_factor(
+    role: Role, privileged: bool
+) -> None:
+    from agencies.policy import is_privileged
+
+    assert is_privileged(role) is privileged

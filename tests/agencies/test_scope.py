@@ -27,6 +27,19 @@ def test_central_admin_and_auditor_see_everything(alice, erin, charlie, dave) ->
         assert officers_visible_to(viewer).count() == Officer.objects.count()
 
 
+def test_the_help_desks_see_their_subtree_or_the_country(cgd_tree, charlie, dave) -> None:
+    agency_desk = Viewer(Role.HELPDESK, cgd_tree["cgd"].path)
+    assert list(officers_visible_to(agency_desk)) == [charlie]
+    assert set(agencies_visible_to(agency_desk).values_list("code", flat=True)) == {
+        "03004",
+        "0300400001",
+        "0300400002",
+    }
+    country = Viewer(Role.CENTRAL_HELPDESK)
+    assert officers_visible_to(country).count() == Officer.objects.count()
+    assert not officers_visible_to(Viewer(Role.HELPDESK, None)).exists()
+
+
 def test_officer_sees_nothing(charlie) -> None:
     assert not agencies_visible_to(charlie.viewer).exists()
     assert not officers_visible_to(charlie.viewer).exists()

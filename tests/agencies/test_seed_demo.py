@@ -38,8 +38,20 @@ def test_seed_creates_a_tree_officers_in_every_state_and_prints_logins() -> None
     statuses = set(SoftToken.objects.values_list("status", flat=True))
     assert statuses == {SoftTokenStatus.ACTIVE, SoftTokenStatus.PENDING}
     assert Officer.objects.filter(soft_tokens__isnull=True, role=Role.OFFICER).exists()
-    for username in ("cgd.admin", "agency.admin", "officer.registered", "officer.new"):
+    for username in (
+        "cgd.admin",
+        "agency.admin",
+        "cgd.helpdesk",
+        "agency.helpdesk",
+        "officer.registered",
+        "officer.new",
+    ):
         assert username in output
+    desk = Officer.objects.get(username="agency.helpdesk")
+    assert desk.role == Role.HELPDESK
+    assert desk.admin_scope == Officer.objects.get(username="agency.admin").admin_scope
+    assert Officer.objects.get(username="cgd.helpdesk").role == Role.CENTRAL_HELPDESK
+    assert SoftToken.objects.filter(officer=desk, status=SoftTokenStatus.ACTIVE).exists()
     assert DEMO_PASSWORD in output
     officer = Officer.objects.filter(role=Role.OFFICER).first()
     assert officer is not None

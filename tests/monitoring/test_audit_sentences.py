@@ -25,6 +25,7 @@ CE_YEAR = re.compile(r"\b(19|20)\d\d\b")
 SAMPLES: dict[str, dict] = {
     "registration.identity_failed": {},
     "registration.email_code_sent": {},
+    "registration.email_code_resent": {"identity_check": 812},
     "registration.identity_verified": {"via": "bootstrap_link"},
     "soft_token.registration_started": {"token": 2244},
     "soft_token.bound": {"token": 2244, "replaced": [2241], "registration_code": "reset"},
@@ -40,6 +41,7 @@ SAMPLES: dict[str, dict] = {
     "officer.updated_by_import": {"fields": ["email"]},
     "officer.locked": {"failed_logins": 10, "locked_until": "2026-12-01T07:54:07.429239+00:00"},
     "officer.unlocked": {},
+    "officer.citizen_id_checked": {"matches": False},
     "portal.signed_in": {},
     "portal.sign_in_refused": {"reason": "invalid_credentials"},
     "portal.second_factor_passed": {},

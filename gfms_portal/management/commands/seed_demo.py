@@ -31,10 +31,10 @@ from tokens.roster import PENDING_TOKEN_LIFETIME
 DEMO_PASSWORD = "gfms-demo-2568"  # noqa: S105  (printed for the demo; never a real account)
 # A fixed secret for the demo's registered officer, so people can add it to an authenticator.
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPGFMSDEMOTOTP2567"  # noqa: S105
-# The demo administrators and the auditor sign in with a second factor like real ones: one
-# fixed secret for the three, printed with the logins.
+# The demo administrators, the auditor and the help desks sign in with a second factor like
+# real ones: one fixed secret for all of them, printed with the logins.
 DEMO_ADMIN_TOTP_SECRET = "GFMSADMINDEMOTOTPSECRET2567AAAAA"  # noqa: S105
-DEMO_ADMINS = ("cgd.admin", "cgd.auditor", "agency.admin")
+DEMO_ADMINS = ("cgd.admin", "cgd.auditor", "agency.admin", "cgd.helpdesk", "agency.helpdesk")
 # The registered demo officer's ten recovery codes, fixed like its secret so that they can be
 # printed on every `make run` (each works once: replace the phone at /account/replace-phone/).
 _codes = random.Random(25680411)
@@ -51,6 +51,8 @@ DEMO_LOGINS = {
     "cgd.admin": "central administrator (CGD): sees everything, Django admin at /admin/",
     "cgd.auditor": "auditor: read-only, sees everything",
     "agency.admin": "agency administrator of one department and its units",
+    "cgd.helpdesk": "CGD's help desk: reads every officer, unlocks, resends e-mail codes, resets",
+    "agency.helpdesk": "help desk of the same department as agency.admin (its officers only)",
     "officer.registered": "officer with an active soft token (secret and recovery codes below)",
     "officer.pending": "officer whose registration is in progress (QR shown, not confirmed; "
     "see below); Token Key DEMO-TK-0002",
@@ -95,8 +97,9 @@ class Command(BaseCommand):
             if username in existing:
                 self.stdout.write(f"  {username:<20} {what}")
         self.stdout.write(
-            "\nAdministrators and the auditor also type a code from their own soft token. Add "
-            f"this secret to an authenticator app (the same for the three): {DEMO_ADMIN_TOTP_SECRET}"
+            "\nAdministrators, the auditor and the help desks also type a code from their own soft "
+            "token. Add this secret to an authenticator app (the same for all of them): "
+            f"{DEMO_ADMIN_TOTP_SECRET}"
             '\n  or print the current code: .venv/bin/python -c "import pyotp; '
             f"print(pyotp.TOTP('{DEMO_ADMIN_TOTP_SECRET}').now())\""
         )
@@ -311,6 +314,8 @@ class Command(BaseCommand):
             ("cgd.admin", "มานพ ผู้ดูแลกลาง", "Manop CGD-Admin", Role.CENTRAL_ADMIN, None, None),
             ("cgd.auditor", "อรทัย ตรวจสอบ", "Orathai Auditor", Role.AUDITOR, None, None),
             ("agency.admin", "วรรณา ดูแลหน่วย", "Wanna Agency-Admin", Role.AGENCY_ADMIN, None, department),
+            ("cgd.helpdesk", "ชไมพร ศูนย์บริการ", "Chamaiporn CGD-Helpdesk", Role.CENTRAL_HELPDESK, None, None),
+            ("agency.helpdesk", "กิตติ รับเรื่อง", "Kitti Agency-Helpdesk", Role.HELPDESK, None, department),
             ("officer.registered", "สมศักดิ์ ลงทะเบียนแล้ว", "Somsak Registered", Role.OFFICER, unit, None),
             ("officer.pending", "สุนีย์ รอยืนยัน", "Sunee Pending", Role.OFFICER, unit, None),
             ("officer.new", "ประยูร ยังไม่ลงทะเบียน", "Prayoon New", Role.OFFICER, unit, None),
