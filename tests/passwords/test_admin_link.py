@@ -185,3 +185,24 @@ def test_the_officer_page_shows_the_button_to_whoever_may_press_it(
         "password-reset"
         not in force_sign_in(portal(), alice).get("/manage/officers/bob/").content.decode()
     )
+
+
+@time_machine.travel(AT, tick=False)
+def test_the_help_desk_sends_the_link_too_but_never_to_a_privileged_account(
+    cgd_tree, registered: Officer, bob: Officer
+) -> None:
+    from agencies.policy import Role
+    from tests.conftest import privileged
+
+    grace = privileged(username="grace", role=Role.CENTRAL_HELPDESK)
+    client = force_sign_in(portal(), grace)
+    page = client.get("/manage/officers/charlie/").content.decode()
+    assert 'action="/manage/officers/charlie/password-reset"' in page
+    assert start(client, "charlie").status_code == 302
+    assert [m.officer for m in emails("password_reset_link")] == [registered]
+    event = AuditEvent.objects.get(action="password.reset_link_sent")
+    assert event.actor == grace
+    # An administrator's account resets its own password with its soft token.
+    assert "password-reset" not in client.get("/manage/officers/bob/").content.decode()
+    assert start(client, "bob").status_code == 403
+    assert ResetLink.objects.count() == 1
