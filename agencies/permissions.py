@@ -333,6 +333,17 @@ def may_resolve_discrepancy(
 # --- reading: personal data and the audit trail ---------------------------------------------------
 
 
+def may_see_forecast(actor: Actor, node_path: str | None = None) -> Verdict:
+    """The forecast of tomorrow's refusals (monitoring.forecast) of a node (None: the whole
+    scope): every reader of officers — administrators, auditors, the help desk — for what
+    they see; the rows come from agencies.scope."""
+    if not _administrator(actor):
+        return NOT_FOUND
+    if node_path is not None and not _sees_path(actor, node_path):
+        return NOT_FOUND
+    return ALLOWED
+
+
 def may_export_personal_data(
     actor: Actor, *, at: dt.datetime, stepped_up_at: dt.datetime | None
 ) -> Verdict:

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from auth_gateway.policy import Decision, Method, Reason
+from auth_gateway.policy import LEGACY_METHODS, Decision, Method, Reason
 from schedule.policy import Phase
 
 
@@ -102,6 +102,22 @@ class LoginDecision(models.Model):
         indexes = [
             models.Index(fields=["officer", "-at"]),
             models.Index(fields=["unit", "method", "-at"]),
+            # For the forecast of refusals (monitoring.forecast), over the whole country: the
+            # old-way logins that were let in, and the refusals for want of a soft token.
+            # Partial, so a soft-token check — nearly every row — never touches them.
+            models.Index(
+                fields=["at", "officer"],
+                name="decision_legacy_allow_at",
+                condition=models.Q(decision=Decision.ALLOW, method__in=LEGACY_METHODS),
+            ),
+            models.Index(
+                fields=["at", "officer"],
+                name="decision_refused_unreg_at",
+                condition=models.Q(
+                    decision=Decision.DENY,
+                    reason__in=[Reason.NOT_REGISTERED, Reason.METHOD_NOT_ALLOWED],
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -22,9 +22,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from agencies.http import SignedInRequest
 from agencies.models import Officer
-from agencies.permissions import enforce, may_remind
+from agencies.permissions import enforce, may_remind, may_see_forecast
 from agencies.policy import can_see_agency
-from agencies.scope import require_administrator
 from agencies.step_up import authorize_download, fresh_code_required
 from auth_gateway.policy import Method
 from gfms_portal.clock import bangkok_date, now
@@ -67,10 +66,9 @@ DAYS_PROBLEM = lazy(
 
 
 def _require_reader(request: SignedInRequest) -> None:
-    """Who may open the page: the administrators of the legacy-logins page and the officer
-    list (their scope decides the rows). A verdict of its own (may_see_forecast) belongs in
-    agencies.permissions once the help-desk roles read it too."""
-    require_administrator(request.user)
+    """Who may open the page (agencies.permissions.may_see_forecast): every reader of officers,
+    the help desk included; their scope decides the rows, and a node outside it is a 404."""
+    enforce(may_see_forecast(request.user.actor))
 
 
 class ForecastFilter(forms.Form):

@@ -176,6 +176,9 @@ PLAIN_TABLE = {
     "resolve":                ("N",   "F",  "F",  "S",    "F",    "N",     "F",   "F",   "N",          "N"),
     "export_personal_data":   ("N",   "S",  "S",  "S",    "S",    "N",     "S",   "S",   "N",          "N"),
     "read_audit_log":         ("N",   "N",  "N",  "A",    "A",    "N",     "N",   "N",   "N",          "N"),
+    "see_forecast":           ("N",   "A",  "A",  "A",    "A",    "N",     "A",   "A",   "N",          "N"),
+    "see_forecast_home_unit": ("N",   "A",  "A",  "A",    "A",    "N",     "A",   "A",   "N",          "N"),
+    "see_forecast_other":     ("N",   "N",  "N",  "A",    "A",    "N",     "N",   "A",   "N",          "N"),
     "edit_officer_record":    ("N",   "F",  "F",  "S",    "F",    "N",     "F",   "F",   "N",          "N"),
     "change_own_token":       ("S",   "S",  "S",  "S",    "S",    "N",     "S",   "S",   "S",          "S"),
 }  # fmt: skip
@@ -200,6 +203,9 @@ PLAIN_ACTS = {
         a, at=AT, stepped_up_at=code
     ),
     "read_audit_log": lambda a, code: p.may_read_audit_log(a),
+    "see_forecast": lambda a, code: p.may_see_forecast(a),
+    "see_forecast_home_unit": lambda a, code: p.may_see_forecast(a, HOME_UNIT),
+    "see_forecast_other": lambda a, code: p.may_see_forecast(a, OTHER),
     "edit_officer_record": lambda a, code: p.may_edit_officer_record(a, at=AT, stepped_up_at=code),
     "change_own_token": lambda a, code: p.may_change_own_token(a, at=AT, stepped_up_at=code),
 }
@@ -226,6 +232,7 @@ def test_the_table_names_every_act_of_the_module() -> None:
     covered |= {
         "may_view_schedule",
         "may_change_schedule",
+        "may_see_forecast",
         "may_remind",
         "may_hand_over",
         "may_report_lost",
