@@ -13,7 +13,7 @@ LINK_HOST := $(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST))
 RUN_ENV = GFMS_PORTAL_URL=$${GFMS_PORTAL_URL:-http://$(LINK_HOST):$(PORT)/} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1],$(LINK_HOST)}
 
-.PHONY: help install install-dev browser promtool manage bench bench-gateway bench-capacity bench-progress bench-password-timing run test test-fast lint format check-migrations check-compose messages ci clean
+.PHONY: help install install-dev browser promtool manage bench bench-argon2 bench-gateway bench-capacity bench-progress bench-password-timing run test test-fast lint format check-migrations check-compose messages ci clean
 
 help:
 	@echo "make run    - install, migrate, seed the demo (first time) and serve on http://$(HOST):$(PORT) (make run PORT=8765 HOST=0.0.0.0)"
@@ -135,9 +135,15 @@ create_database = psql "$(dir $(1))postgres" -tAc "SELECT 1 FROM pg_database WHE
 
 # One after the other, even under make -j: they share the machine's cores.
 bench:
+	$(MAKE) bench-argon2
 	$(MAKE) bench-gateway
 	$(MAKE) bench-progress
 	$(MAKE) bench-password-timing
+
+# The OWASP-equivalent Argon2id settings side by side: one verification's time, and the rate
+# with every core verifying at once (bench/argon2_params.py; gfms_portal/hashers.py says why).
+bench-argon2: install-dev
+	$(BIN)/python bench/argon2_params.py $(BENCH_ARGON2_ARGS)
 
 # Wrong-password timing: unknown user id vs imported legacy hashes vs Argon2id (docs/security.md).
 bench-password-timing: install-dev

@@ -16,7 +16,10 @@ worker thread, not a core. See docs/security.md.
 """
 
 import logging
+import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -34,10 +37,32 @@ def _stand_in_hash() -> str:
     return _dummy_hash
 
 
-def verify_password(encoded: str | None, raw: str) -> tuple[bool, bool]:
-    """(is it right, should the stored hash be upgraded). With no account (`encoded` None) the
-    time of one real check is spent all the same, and the answer is no."""
-    global _warned
+# Every hash of a process is computed by one thread of its own (GFMS_PASSWORD_HASH_THREADS).
+# A gthread worker serves each request in whichever of its threads is free, and argon2 gives
+# each thread its own working memory (7 MiB at our parameters): hashing in the request's
+# thread, each verification found its memory cold in the caches, and several verifications
+# of one process shared a core with each other. In one thread they queue, the memory stays
+# warm, and each costs what it costs alone (docs/performance.md: about 4 ms of CPU a check).
+_hasher: ThreadPoolExecutor | None = None
+_hasher_pid = 0
+_hasher_lock = threading.Lock()
+
+
+def _hash_threads() -> ThreadPoolExecutor:
+    global _hasher, _hasher_pid
+    if _hasher is None or _hasher_pid != os.getpid():  # created after gunicorn's fork
+        with _hasher_lock:
+            if _hasher is None or _hasher_pid != os.getpid():
+                _hasher = ThreadPoolExecutor(
+                    max_workers=settings.GFMS_PASSWORD_HASH_THREADS,
+                    thread_name_prefix="password-hash",
+                )
+                _hasher_pid = os.getpid()
+    return _hasher
+
+
+def _check(raw: str, encoded: str | None) -> tuple[bool, bool, float]:
+    """(right, needs upgrade, seconds the hash took — not counting any wait for the thread)."""
     needs_upgrade: list[bool] = []
     started = time.perf_counter()
     if encoded is None:
@@ -45,7 +70,17 @@ def verify_password(encoded: str | None, raw: str) -> tuple[bool, bool]:
         right = False
     else:
         right = check_password(raw, encoded, setter=lambda _raw: needs_upgrade.append(True))
-    took = time.perf_counter() - started
+    return right, bool(needs_upgrade), time.perf_counter() - started
+
+
+def verify_password(encoded: str | None, raw: str) -> tuple[bool, bool]:
+    """(is it right, should the stored hash be upgraded). With no account (`encoded` None) the
+    time of one real check is spent all the same, and the answer is no."""
+    global _warned
+    if settings.GFMS_PASSWORD_HASH_THREADS > 0:
+        right, upgrade, took = _hash_threads().submit(_check, raw, encoded).result()
+    else:
+        right, upgrade, took = _check(raw, encoded)
     floor = password_floor()
     if floor and took > floor and not _warned:
         _warned = True
@@ -56,7 +91,7 @@ def verify_password(encoded: str | None, raw: str) -> tuple[bool, bool]:
             took * 1000,
             settings.GFMS_PASSWORD_FLOOR_MS,
         )
-    return right, bool(needs_upgrade)
+    return right, upgrade
 
 
 def password_floor() -> float:

@@ -82,7 +82,7 @@ class OfficerSet:
 OFFICER_SETS = {
     s.name: s
     for s in (
-        OfficerSet("argon2id", "bench-argon2id-", "gfms_portal.hashers.Argon2idHasher"),
+        OfficerSet("argon2id", "bench-argon2id-", "passwords.hashers.Argon2idNfkcHasher"),
         OfficerSet("md5", "bench-md5-", "django.contrib.auth.hashers.MD5PasswordHasher"),
     )
 }
@@ -109,6 +109,14 @@ SCENARIOS = {
         ),
         Scenario("c", "bare reference endpoint", "bench.settings_reference", REFERENCE_PATH, "md5"),
         # Variants for before/after figures within one run (--scenarios b b-tx …).
+        Scenario(
+            "a-inline",
+            "(a), each password hashed in the request's thread",
+            "gfms_portal.settings",
+            CHECK_PATH,
+            "argon2id",
+            {"GFMS_PASSWORD_HASH_THREADS": "0"},
+        ),
         Scenario(
             "b-tx",
             "(b), every check on the transaction path",
@@ -321,7 +329,7 @@ class Argon2Figure:
 def argon2_figure(processes: int, samples: int = 25, per_process: int = 15) -> Argon2Figure:
     """(d): one Argon2id verification with the project's hasher and parameters, timed alone
     `samples` times in this process; then `processes` processes verifying at the same moment
-    (they share the memory bandwidth: m = 19 MiB a verification)."""
+    (they share the memory bandwidth and the caches)."""
     hasher = Argon2idHasher()
     encoded = hasher.encode(PASSWORD, hasher.salt())
     _verify_burst(encoded, 2)

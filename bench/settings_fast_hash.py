@@ -5,5 +5,5 @@ from gfms_portal.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",
-    "gfms_portal.hashers.Argon2idHasher",
+    "passwords.hashers.Argon2idNfkcHasher",
 ]
