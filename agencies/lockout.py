@@ -40,7 +40,9 @@ def lock_officer_row(officer: Officer) -> dt.datetime | None:
     that point at it — a decision record for a busy account is written without waiting for
     the holder) until the end of the transaction and read its lockout state as
     committed now (a request that waited for the lock sees the failures counted meanwhile).
-    Returns `locked_until`. Raises AccountBusy when the wait passes the lock timeout
+    Returns `locked_until`; the officer's counters and password hash are those of the locked
+    row (a caller that verified a password before the lock compares the hash: a change
+    committed meanwhile must not let the old one in). Raises AccountBusy when the wait passes the lock timeout
     (PostgreSQL's lock_timeout, set on our connections): a burst of guesses for one account
     is refused rather than queued into the statement timeout, which would answer 503 — and
     only for accounts that exist."""
@@ -48,11 +50,11 @@ def lock_officer_row(officer: Officer) -> dt.datetime | None:
         row = _locked_row(officer.pk)
     if row is None:  # deleted meanwhile: nothing to let in
         return LOCKED_UNTIL_UNLOCKED
-    officer.failed_logins, officer.locked_until = row
+    officer.failed_logins, officer.locked_until, officer.password = row
     return officer.locked_until
 
 
-def _locked_row(pk: int) -> tuple[int, dt.datetime | None] | None:
+def _locked_row(pk: int) -> tuple[int, dt.datetime | None, str] | None:
     """On PostgreSQL one statement written once (it runs on every login check: building it
     through the ORM cost more than running it); elsewhere (the SQLite demo, which has no row
     locks) the ORM, whose converters SQLite's datetimes need."""
@@ -60,17 +62,17 @@ def _locked_row(pk: int) -> tuple[int, dt.datetime | None] | None:
         return (
             Officer.objects.select_for_update(no_key=True)
             .filter(pk=pk)
-            .values_list("failed_logins", "locked_until")
+            .values_list("failed_logins", "locked_until", "password")
             .first()
         )
     with connection.cursor() as cursor:
         cursor.execute(_LOCK_ROW_SQL, [pk])
-        row: tuple[int, dt.datetime | None] | None = cursor.fetchone()
+        row: tuple[int, dt.datetime | None, str] | None = cursor.fetchone()
         return row
 
 
 _LOCK_ROW_SQL = (
-    f"SELECT failed_logins, locked_until FROM {Officer._meta.db_table}"  # noqa: S608  (the model's table)
+    f"SELECT failed_logins, locked_until, password FROM {Officer._meta.db_table}"  # noqa: S608  (the model's table)
     " WHERE id = %s FOR NO KEY UPDATE"
 )
 

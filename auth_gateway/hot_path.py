@@ -7,8 +7,9 @@ the decision record, commit. For the login that ends in `allow` — by far the m
 the same work is one statement, `_ALLOW` (prepared once per connection: gfms_portal.prepared),
 which PostgreSQL runs as one transaction:
 
-1. `o` locks the officer's row (`FOR NO KEY UPDATE`, as `lock_officer_row` does) only if the account is active and not locked at
-   `at`. Under READ COMMITTED a request that waits for the lock re-reads the row as committed
+1. `o` locks the officer's row (`FOR NO KEY UPDATE`, as `lock_officer_row` does) only if the
+   account is active, not locked at `at`, and still has the password hash that was verified
+   (a change or reset committed while the hash was computed lets nothing in). Under READ COMMITTED a request that waits for the lock re-reads the row as committed
    by the holder, so a lock that a racing failure has just set filters the row out — exactly
    what `lock_officer_row` sees in the transaction path.
 2. `step` consumes the time step — only if it is newer than the last one accepted, and only if
@@ -46,6 +47,7 @@ _ALLOW = Prepared(
 WITH o AS (
     SELECT id, failed_logins, locked_until FROM {Officer._meta.db_table}
     WHERE id = $1 AND is_active AND (locked_until IS NULL OR locked_until <= $2)
+      AND password = $15
     FOR NO KEY UPDATE
 ), step AS (
     UPDATE {SoftToken._meta.db_table} t SET last_used_step = $4
@@ -66,7 +68,8 @@ FROM step
 RETURNING id
 """,  # noqa: S608  (table names from the models; every value is a parameter)
     # $1 officer, $2 at, $3 token, $4 step, $5 active, $6 user id as given, $7 unit,
-    # $8 method, $9 phase, $10 allow, $11 ok, $12 client, $13 client IP, $14 request id
+    # $8 method, $9 phase, $10 allow, $11 ok, $12 client, $13 client IP, $14 request id,
+    # $15 the password hash that was verified (a change committed meanwhile: no row)
     types=[
         "bigint",
         "timestamptz",
@@ -81,6 +84,7 @@ RETURNING id
         "text",
         "bigint",
         "inet",
+        "text",
         "text",
     ],
 )
@@ -98,6 +102,7 @@ def allow_in_one_statement(
     client_id: int | None,
     client_ip: str | None,
     request_id: str,
+    password_hash: str,
 ) -> bool:
     """Consume `step` of the officer's active token and record an `allow`, as one transaction
     — True — or change nothing and return False: locked, no longer active, the step already
@@ -128,6 +133,7 @@ def allow_in_one_statement(
                 client_id,
                 client_ip or None,
                 request_id,
+                password_hash,
             ],
         )
         return cursor.fetchone() is not None

@@ -224,6 +224,7 @@ def _allow_at_once(
         client_id=check.client.pk if check.client else None,
         client_ip=attempt.client_ip,
         request_id=attempt.request_id,
+        password_hash=officer.password,
     ):
         return None
     check.officer = officer
@@ -240,13 +241,14 @@ def _decide(check: _Check, password: tuple[bool, bool]) -> Reason:
     officer, attempt = check.officer, check.attempt
     assert officer is not None  # noqa: S101  (check_login only calls with an officer)
     right, needs_upgrade = password
+    verified = officer.password  # read before the lock; lock_officer_row reads it again
     if is_locked(lock_officer_row(officer), at=check.at):
         # No password oracle while locked: whatever was typed, the answer is
         # `invalid_credentials` and nothing is counted, so nobody can push someone else's
         # lock toward the permanent one. The officer learns of the lock by e-mail; the
         # decision record keeps `locked`.
         return Reason.LOCKED
-    if not right:
+    if not right or officer.password != verified:  # changed while it was hashed
         return Reason.INVALID_CREDENTIALS
     if needs_upgrade:
         upgrade_password_hash(officer, attempt.password)
@@ -294,9 +296,12 @@ def _clock_offset(token: SoftToken, code: str, *, at: dt.datetime) -> int | None
 
 def upgrade_password_hash(officer: Officer, raw: str) -> None:
     """Re-hash a right password with the preferred hasher (Argon2id): imported legacy hashes
-    go away at the officer's first successful login."""
+    and older parameters go away at the officer's first successful login. Under the row lock,
+    after checking that the stored hash is the one verified (a change committed while the
+    password was hashed is never overwritten), and only over that hash."""
+    verified = officer.password
     officer.set_password(raw)
-    Officer.objects.filter(pk=officer.pk).update(password=officer.password)
+    Officer.objects.filter(pk=officer.pk, password=verified).update(password=officer.password)
 
 
 def _record(check: _Check, reason: Reason) -> LoginAnswer:
@@ -510,12 +515,13 @@ def _portal_decision(
     officer: Officer | None, password: str, verdict_: tuple[bool, bool], *, at: dt.datetime
 ) -> Reason:
     right, needs_upgrade = verdict_
+    verified = officer.password if officer else None  # lock_officer_row reads it again
     with transaction.atomic():
         if officer is None:
             reason = Reason.INVALID_CREDENTIALS
         elif is_locked(lock_officer_row(officer), at=at):
             reason = Reason.LOCKED
-        elif not right:
+        elif not right or officer.password != verified:  # changed while it was hashed
             record_failed_attempt(officer, at=at)
             reason = Reason.INVALID_CREDENTIALS
         else:

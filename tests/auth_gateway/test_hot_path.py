@@ -214,6 +214,7 @@ def allow(officer: Officer, token: SoftToken, *, step: int | None = None) -> boo
         client_id=None,
         client_ip="192.0.2.7",
         request_id="r-1",
+        password_hash=Officer.objects.get(pk=officer.pk).password,
     )
 
 
@@ -265,6 +266,7 @@ def holder() -> Iterator[Callable[..., threading.Thread]]:
         seconds: float,
         lock_until: dt.datetime | None,
         failures: int | None = None,
+        new_password: str | None = None,
     ) -> threading.Thread:
         taken = threading.Event()
 
@@ -278,6 +280,8 @@ def holder() -> Iterator[Callable[..., threading.Thread]]:
                         )
                     elif failures is not None:
                         Officer.objects.filter(pk=officer.pk).update(failed_logins=failures)
+                    if new_password is not None:  # a change or reset, as passwords does it
+                        Officer.objects.filter(pk=officer.pk).update(password=new_password)
                     taken.set()
                     time.sleep(seconds)
             finally:
@@ -351,3 +355,52 @@ def test_a_login_while_the_row_is_held_past_the_lock_timeout_is_account_busy(
         (registered.pk, "account_busy")
     ]
     assert SoftToken.objects.get(officer=registered).last_used_step is None
+
+
+@pytest.mark.parametrize("one_statement", [True, False], ids=["one-statement", "transaction"])
+@pytest.mark.parametrize("stored", ["preferred", "legacy"])
+def test_a_password_changed_while_the_old_one_was_checked_lets_nothing_in_and_stays(
+    one_statement: bool, stored: str, registered: Officer, holder, settings, service_key: str
+) -> None:
+    """The check reads the hash and computes it before any lock; a change committed meanwhile
+    (the holder) must neither let the old password in nor be overwritten by the re-hash of a
+    legacy hash (which writes the password it was given back)."""
+    from django.contrib.auth.hashers import make_password
+
+    from tests.conftest import PASSWORD
+
+    settings.GFMS_GATEWAY_ONE_STATEMENT = one_statement
+    if stored == "legacy":  # not the preferred hasher: a right password re-hashes it
+        Officer.objects.filter(pk=registered.pk).update(
+            password=make_password(PASSWORD, hasher="pbkdf2_sha256")
+        )
+    new_hash = make_password("a new password of fifteen", hasher="md5")
+    holder(registered, seconds=0.3, lock_until=None, new_password=new_hash)
+    with time_machine.travel(IN_WINDOW, tick=False):
+        answer = Client().post(
+            CHECK,
+            soft_token_login("charlie", IN_WINDOW),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {service_key}",
+        )
+    assert (answer.status_code, answer.json()["decision"]) == (200, "deny")
+    assert answer.json()["reason"] == "invalid_credentials"
+    assert Officer.objects.get(pk=registered.pk).password == new_hash
+    assert SoftToken.objects.get(officer=registered).last_used_step is None
+
+
+def test_the_portal_sign_in_with_a_password_changed_meanwhile_is_refused(
+    registered: Officer, holder, settings
+) -> None:
+    from django.contrib.auth.hashers import make_password
+
+    from tests.conftest import PASSWORD
+
+    Officer.objects.filter(pk=registered.pk).update(
+        password=make_password(PASSWORD, hasher="pbkdf2_sha256")
+    )
+    new_hash = make_password("a new password of fifteen", hasher="md5")
+    holder(registered, seconds=0.3, lock_until=None, new_password=new_hash)
+    response = Client().post("/login/", {"username": "charlie", "password": PASSWORD})
+    assert response.status_code == 200  # the form again: refused
+    assert Officer.objects.get(pk=registered.pk).password == new_hash
