@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from agencies.http import SignedInRequest
+from agencies.step_up import has_second_factor, stepped_up_at
 from auth_gateway.policy import Method
 from gfms_portal.clock import now
 from monitoring.officer_screen import login_records, officer_facts
@@ -15,6 +16,7 @@ from monitoring.officer_story import (
     diagnose,
     login_advice,
     login_sentence,
+    without_hints,
 )
 from schedule.models import Schedule
 from schedule.policy import is_registration_open
@@ -35,7 +37,12 @@ def account(request: SignedInRequest) -> HttpResponse:
     at = now()
     token = active_soft_token(officer.pk)
     schedule = Schedule.load().dates
-    decisions = login_records(officer, before=None, limit=RECENT_DECISIONS)
+    # An ordinary officer signs in with the password alone: whoever holds it must not read
+    # when a guessed code will be let in (officer_story.offset_is_no_hint).
+    proved = has_second_factor(request) or stepped_up_at(request) is not None
+    decisions = without_hints(
+        login_records(officer, before=None, limit=RECENT_DECISIONS), at=at, proved_phone=proved
+    )
     registration_open = is_registration_open(at, schedule)
     last_login = next((record for record in decisions if record.allowed), None)
     return render(

@@ -12,7 +12,7 @@ officer's own page — never anywhere else (it tells how far off a refused code 
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from agencies.policy import FAILURES_PER_LOCK, LOCKED_UNTIL_UNLOCKED
 from auth_gateway.policy import Method, Reason
 from gfms_portal.thaidate import format_be_date, format_be_datetime
 from schedule.policy import MigrationSchedule, Phase, is_registration_open, phase_at
+from tokens.totp import DRIFT_STEPS, PERIOD
 
 STEP_SECONDS = 30  # one TOTP time step (tokens.totp.PERIOD)
 TIMELINE_LIMIT = 200  # lines on one page of the timeline; older ones behind a link
@@ -64,6 +65,31 @@ class LoginRecord:
     reason: str
     client_ip: str | None = None
     clock_offset_steps: int | None = None
+
+
+def offset_is_no_hint(record: LoginRecord, *, at: dt.datetime, proved_phone: bool) -> bool:
+    """May this reader see the record's clock offset now? A slow phone's code matched a past
+    step: never accepted again, no hint. A fast phone's code matches a step still to come: told
+    to a session that signs in with the password alone (an ordinary officer's), it says when a
+    guessed code will be let in — so only once that step is past the accepted window, or to a
+    session that has proved it holds the phone (a second factor or a step-up)."""
+    offset = record.clock_offset_steps
+    if offset is None or offset <= 0 or proved_phone:
+        return True
+    last_accepted = record.at + dt.timedelta(seconds=(offset + DRIFT_STEPS + 1) * PERIOD)
+    return at >= last_accepted
+
+
+def without_hints(
+    records: Sequence[LoginRecord], *, at: dt.datetime, proved_phone: bool
+) -> list[LoginRecord]:
+    """The records with every clock offset that would be a hint (offset_is_no_hint) left out."""
+    return [
+        record
+        if offset_is_no_hint(record, at=at, proved_phone=proved_phone)
+        else replace(record, clock_offset_steps=None)
+        for record in records
+    ]
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from registration.services import (
     reset_soft_token,
 )
 from schedule.policy import Phase
-from tests.conftest import first_group, force_sign_in, privileged
+from tests.conftest import first_group, force_sign_in, privileged, sign_in
 from tests.factories import (
     LoginDecisionFactory,
     OfficerFactory,
@@ -539,3 +539,40 @@ def test_a_qr_step_left_unfinished_today_is_the_diagnosis_and_an_older_one_is_no
     body = client.get("/manage/officers/charlie/").content.decode()
     assert 'data-diagnosis="pending_expired"' in body
     assert "3 มี.ค. 2568 09:40 น." in body  # shown at 09:30, expired 10 minutes later
+
+
+def _skewed_refusal(officer: Officer, *, at: dt.datetime, steps: int) -> None:
+    LoginDecisionFactory.create(
+        officer=officer,
+        at=at,
+        method=Method.SOFT_TOKEN,
+        decision=Decision.DENY,
+        reason=Reason.INVALID_OTP,
+        clock_offset_steps=steps,
+    )
+
+
+@pytest.mark.parametrize(
+    ("steps", "minutes_later", "shown"),
+    [
+        (4, 1, False),  # the code is still to come: whoever has the password would learn when
+        (4, 3, True),  # its step is past the accepted window: no hint any more
+        (-4, 1, True),  # a slow phone's code matched a past step: never a hint
+    ],
+)
+def test_a_password_only_session_sees_a_fast_phone_only_once_its_code_is_past(
+    charlie: Officer, steps: int, minutes_later: int, shown: bool
+) -> None:
+    SoftTokenFactory.create(officer=charlie)
+    _skewed_refusal(charlie, at=CUTOVER, steps=steps)
+    with time_machine.travel(CUTOVER + dt.timedelta(minutes=minutes_later), tick=False):
+        body = sign_in(Client(), "charlie").get("/account/").content.decode()  # password only
+    assert ("คลาดเคลื่อน" in body) is shown
+
+
+@time_machine.travel(CUTOVER + dt.timedelta(minutes=1), tick=False)
+def test_a_session_that_proved_the_phone_sees_a_fast_phone_at_once(charlie: Officer) -> None:
+    SoftTokenFactory.create(officer=charlie)
+    _skewed_refusal(charlie, at=CUTOVER, steps=4)
+    body = force_sign_in(Client(), charlie).get("/account/").content.decode()  # stepped up
+    assert "นาฬิกาโทรศัพท์คลาดเคลื่อนประมาณ +2 นาที" in body
