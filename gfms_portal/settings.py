@@ -178,13 +178,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "account"
 LOGOUT_REDIRECT_URL = "home"
 
-# Argon2id over the NFKC-normalised password first (passwords.hashers: it verifies every
-# Argon2 hash, whatever its parameters — it must be the only "argon2" hasher listed, since
-# Django picks the last one listed for an algorithm); the others verify hashes migrated from
-# GFMS (import_officers accepts any of them) and are upgraded to Argon2 on the officer's next
-# successful login.
+# Argon2id over the NFKC-normalised password first (passwords.hashers, algorithm
+# "argon2nfkc"; it reads its own hashes whatever their parameters); the others verify hashes
+# made before it or migrated from GFMS (import_officers accepts any of them: MD5 too, for the
+# oldest exports) and are upgraded to it on the officer's next successful login.
 PASSWORD_HASHERS = [
     "passwords.hashers.Argon2idNfkcHasher",
+    # Hashes made before NFKC ("argon2$…"): read, and re-made with the first at the next login.
+    "gfms_portal.hashers.Argon2idHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",

@@ -133,7 +133,7 @@ urlpatterns = [
         "login/password/new/", password_views.password_forgotten_new, name="password_forgotten_new"
     ),
     path("login/password/link/", password_views.password_link_new, name="password_link_new"),
-    path("login/password/link/<str:token>/", password_views.password_link, name="password_link"),
+    path("login/password/link/open/", password_views.password_link, name="password_link"),
     path("login/password/done/", password_views.password_done, name="password_done"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),

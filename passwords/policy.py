@@ -56,7 +56,10 @@ def normalise(password: str) -> str:
 
 
 def length(password: str) -> int:
-    return len(normalise(password))
+    """Characters counted for the rules: the smaller of what was typed and its NFKC form, so
+    that neither a decomposed vowel (longer typed) nor a ligature such as U+FDFA (one typed
+    character, eighteen after NFKC) makes a short password long enough."""
+    return min(len(password), len(normalise(password)))
 
 
 def _fold(text: str) -> str:
@@ -149,7 +152,7 @@ def problems(
     size = length(password)
     if size < rules.min_length:
         found.append(Problem.TOO_SHORT)
-    if size > rules.max_length:
+    if len(normalise(password)) > rules.max_length:  # what is hashed
         found.append(Problem.TOO_LONG)
     versions = _versions(password)
     if any(is_pattern(text) for text, _other in versions):

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -336,6 +336,18 @@ def start_password_reset(
         raise PasswordError(
             "inactive", _("This account is deactivated: its password cannot be reset.")
         )
+    if active_soft_token(officer.pk) is not None:
+        # The link proves only the mailbox. With a soft token the officer resets the password
+        # on the forgotten-password page (the e-mail and a code from the app); a lost phone
+        # gets its soft token reset first, and then this link.
+        raise PasswordError(
+            "has_soft_token",
+            _(
+                "This officer has a soft token: they set a new password themselves on the "
+                "forgotten-password page, with a code from the app. If the phone is lost too, "
+                "reset the soft token first."
+            ),
+        )
     token = secrets.token_urlsafe(32)
     expires_at = at + RESET_LINK_LIFETIME
     with transaction.atomic():
@@ -362,26 +374,40 @@ def start_password_reset(
             "password_reset_link",
             at=at,
             actor=actor,
-            link=urljoin(settings.GFMS_PORTAL_URL, reverse("password_link", args=[token])),
+            # The token in the query, not the path: the proxy's and gunicorn's access logs
+            # keep paths, never query strings (deploy/nginx, gunicorn.conf.py).
+            link=urljoin(settings.GFMS_PORTAL_URL, reverse("password_link") + f"?t={token}"),
             expires_at=expires_at,
         )
 
 
 def find_reset_link(token: str, *, at: dt.datetime) -> ResetLink | None:
-    """The link, if it still works (unused, not replaced, not expired)."""
+    """The link of the e-mailed `token`, if it still works (unused, not replaced, not
+    expired)."""
     if not token or len(token) > 100:
         return None
     return (
-        ResetLink.objects.filter(
-            token_hash__in=crypto.lookup_hash_candidates(token, purpose=LINK_PURPOSE),
-            used_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=at,
-            officer__is_active=True,
-        )
-        .select_related("officer", "officer__unit", "issued_by")
+        _live_links(at)
+        .filter(token_hash__in=crypto.lookup_hash_candidates(token, purpose=LINK_PURPOSE))
         .first()
     )
+
+
+def live_reset_link(link_id: object, *, at: dt.datetime) -> ResetLink | None:
+    """The link found earlier (its id, kept in the session instead of the token), if it still
+    works."""
+    if not isinstance(link_id, int):
+        return None
+    return _live_links(at).filter(pk=link_id).first()
+
+
+def _live_links(at: dt.datetime) -> QuerySet[ResetLink]:
+    return ResetLink.objects.filter(
+        used_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=at,
+        officer__is_active=True,
+    ).select_related("officer", "officer__unit", "issued_by")
 
 
 def _link_refused() -> PasswordError:
@@ -394,9 +420,10 @@ def _link_refused() -> PasswordError:
     )
 
 
-def finish_link_reset(token: str, *, new: str, at: dt.datetime) -> Officer:
-    """The new password through the administrator's link: used once, whoever races."""
-    link = find_reset_link(token, at=at)
+def finish_link_reset(link_id: object, *, new: str, at: dt.datetime) -> Officer:
+    """The new password through the administrator's link (`live_reset_link`'s id): used
+    once, whoever races."""
+    link = live_reset_link(link_id, at=at)
     if link is None:
         raise _link_refused()
     officer = link.officer

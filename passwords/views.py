@@ -102,6 +102,7 @@ def password_forgotten_codes(request: HttpRequest) -> HttpResponse:
         except Refused as error:
             form.add_error(None, error.message)
         else:
+            request.session.cycle_key()  # the reset belongs to this session key, fresh
             request.session[RESET_KEY] = reset_id
             return redirect("password_forgotten_new")
     return render(
@@ -138,13 +139,16 @@ def password_forgotten_new(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET"])
-def password_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The administrator's e-mailed link. Opening it uses nothing up (mail scanners open
-    links too): the token moves to the session and the page without it asks for the
+def password_link(request: HttpRequest) -> HttpResponse:
+    """The administrator's e-mailed link (`?t=<token>`: a query string, which the access logs
+    never keep). Opening it uses nothing up (mail scanners open links too): the link's id —
+    not the token — goes into a fresh session, and the page without the token asks for the
     password."""
-    if services.find_reset_link(token, at=now()) is None:
+    link = services.find_reset_link(request.GET.get("t", ""), at=now())
+    if link is None:
         return _link_refused(request)
-    request.session[LINK_KEY] = token
+    request.session.cycle_key()
+    request.session[LINK_KEY] = link.pk
     return redirect("password_link_new")
 
 
@@ -168,14 +172,14 @@ def _link_refused(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_link_new(request: HttpRequest) -> HttpResponse:
     at = now()
-    token = request.session.get(LINK_KEY, "")
-    link = services.find_reset_link(token, at=at)
+    link_id = request.session.get(LINK_KEY)
+    link = services.live_reset_link(link_id, at=at)
     if link is None:
         return _link_refused(request)
     form = NewPasswordForm(request.POST or None, officer=link.officer)
     if request.method == "POST" and form.is_valid():
         try:
-            services.finish_link_reset(token, new=form.cleaned_data["new_password"], at=at)
+            services.finish_link_reset(link_id, new=form.cleaned_data["new_password"], at=at)
         except Refused as error:
             form.add_error(None, error.message)
         else:

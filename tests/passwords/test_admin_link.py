@@ -15,14 +15,14 @@ from audit.models import AuditEvent
 from passwords import services
 from passwords.models import ResetLink
 from tests.conftest import PASSWORD, force_sign_in, sign_in
-from tests.passwords.conftest import AT, NEW_PASSWORD, OTHER_PASSWORD, emails, gateway, portal
+from tests.passwords.conftest import AT, NEW_PASSWORD, OTHER_PASSWORD, emails, portal
 
 pytestmark = pytest.mark.django_db
 
 
 def link_path(officer: Officer) -> str:
     body = emails("password_reset_link", officer)[-1].body_text
-    match = re.search(r"https?://[^/\s]+(/login/password/link/[^/\s]+/)", body)
+    match = re.search(r"https?://[^/\s]+(/login/password/link/open/\?t=[\w-]+)", body)
     assert match, body
     return match.group(1)
 
@@ -40,9 +40,15 @@ def set_through_link(client: Client, path: str, password: str = NEW_PASSWORD):
     )
 
 
+def _gateway_password_login(api, password: str) -> dict:
+    return api(
+        "/api/v1/auth/check", {"username": "charlie", "password": password, "method": "password"}
+    ).json()
+
+
 @time_machine.travel(AT, tick=False)
 def test_the_administrator_sends_a_link_and_the_officer_sets_the_password(
-    api, bob: Officer, registered: Officer
+    api, bob: Officer, charlie: Officer
 ) -> None:
     desk = force_sign_in(portal(), bob)
     response = start(desk, "charlie")
@@ -50,26 +56,43 @@ def test_the_administrator_sends_a_link_and_the_officer_sets_the_password(
     page = desk.get(response["Location"]).content.decode()
     # The desk sees neither the link nor any password.
     (message,) = emails("password_reset_link")
-    path = link_path(registered)
-    assert message.to == registered.email
-    assert path not in page
+    path = link_path(charlie)
+    assert message.to == charlie.email
+    assert path not in page and path.split("=")[1] not in page
     event = AuditEvent.objects.get(action="password.reset_link_sent")
-    assert (event.actor, event.officer, event.data) == (bob, registered, {"valid_minutes": 60})
+    assert (event.actor, event.officer, event.data) == (bob, charlie, {"valid_minutes": 60})
     # Opening the link uses nothing up (mail scanners open links too); the password does.
     officer = portal()
     assert officer.get(path).status_code == 302
     assert officer.get(path).status_code == 302
+    # The session keeps the link's id, never its token.
+    assert path.split("=")[1] not in str(dict(officer.session.items()))
     response = set_through_link(officer, path)
     assert response.status_code == 302 and response["Location"] == "/login/password/done/"
-    assert gateway(api, "charlie", NEW_PASSWORD, moment=AT)["decision"] == "allow"
-    assert gateway(api, "charlie", PASSWORD, moment=AT, step=-1)["reason"] == "invalid_credentials"
+    assert _gateway_password_login(api, NEW_PASSWORD)["decision"] == "allow"
+    assert _gateway_password_login(api, PASSWORD)["reason"] == "invalid_credentials"
     reset = AuditEvent.objects.get(action="password.reset")
     assert reset.data == {"via": "administrator_link", "issued_by": "bob"}
-    assert len(emails("password_changed", registered)) == 1
+    assert len(emails("password_changed", charlie)) == 1
     # Once only.
     assert set_through_link(portal(), path, OTHER_PASSWORD).status_code == 410
-    registered.refresh_from_db()
-    assert registered.check_password(NEW_PASSWORD)
+    charlie.refresh_from_db()
+    assert charlie.check_password(NEW_PASSWORD)
+
+
+@time_machine.travel(AT, tick=False)
+def test_no_link_for_an_officer_with_a_soft_token(bob: Officer, registered: Officer) -> None:
+    """The link proves only the mailbox: an officer with a soft token resets the password with
+    the app on the forgotten-password page; a lost phone gets a token reset first."""
+    desk = force_sign_in(portal(), bob)
+    page = desk.get("/manage/officers/charlie/").content.decode()
+    assert "password-reset" not in page
+    with pytest.raises(services.PasswordError) as refused:
+        services.start_password_reset(registered, actor=bob, at=AT, stepped_up_at=AT)
+    assert refused.value.code == "has_soft_token"
+    response = start(desk, "charlie")
+    assert response.status_code in (200, 302)
+    assert not ResetLink.objects.exists() and not emails("password_reset_link")
 
 
 @time_machine.travel(AT, tick=False)
@@ -123,7 +146,8 @@ def test_the_new_password_follows_the_rules(bob: Officer, charlie) -> None:
 
 @time_machine.travel(AT, tick=False)
 def test_a_wrong_link_is_refused(client: Client, db) -> None:
-    assert client.get("/login/password/link/not-a-real-token/").status_code == 410
+    assert client.get("/login/password/link/open/?t=not-a-real-token").status_code == 410
+    assert client.get("/login/password/link/open/").status_code == 410
     assert client.get("/login/password/link/").status_code == 410
 
 
@@ -189,7 +213,7 @@ def test_the_officer_page_shows_the_button_to_whoever_may_press_it(
 
 @time_machine.travel(AT, tick=False)
 def test_the_help_desk_sends_the_link_too_but_never_to_a_privileged_account(
-    cgd_tree, registered: Officer, bob: Officer
+    cgd_tree, charlie: Officer, bob: Officer
 ) -> None:
     from agencies.policy import Role
     from tests.conftest import privileged
@@ -199,7 +223,7 @@ def test_the_help_desk_sends_the_link_too_but_never_to_a_privileged_account(
     page = client.get("/manage/officers/charlie/").content.decode()
     assert 'action="/manage/officers/charlie/password-reset"' in page
     assert start(client, "charlie").status_code == 302
-    assert [m.officer for m in emails("password_reset_link")] == [registered]
+    assert [m.officer for m in emails("password_reset_link")] == [charlie]
     event = AuditEvent.objects.get(action="password.reset_link_sent")
     assert event.actor == grace
     # An administrator's account resets its own password with its soft token.

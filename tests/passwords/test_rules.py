@@ -44,6 +44,8 @@ RULES = [
     ("ก" * 14, {"too_short", "pattern"}),
     ("แมวดำกินปลาทูทอด", set()),  # Thai, marks counted as characters (16 after NFKC)
     ("ｐｕｒｐｌｅ ｏｔｔｅｒ 12", set()),  # full-width letters are the same password
+    ("\ufdfa", {"too_short"}),  # one ligature typed, 18 characters after NFKC: still short
+    ("\ufdfa" * 3 + "abc", {"too_short"}),
     ("purple otter " + "reads " * 19 + "a", set()),  # 128
     ("purple otter " + "reads " * 19 + "ab", {"too_long"}),  # 129
     # the common list, as it is or with digits and symbols around it
@@ -133,18 +135,24 @@ def test_the_hasher_normalises_with_nfkc(settings) -> None:
     split = sara_am.replace("\u0e33", "\u0e4d\u0e32")  # as some phone keyboards type it
     assert split != sara_am
     encoded = make_password(sara_am)
-    assert encoded.startswith("argon2$argon2id$")
+    assert encoded.startswith("argon2nfkc$argon2id$")
     assert check_password(split, encoded) and check_password(sara_am, encoded)
     assert not check_password("ทำงานที่กรมทุกวันอังคาร", encoded)
 
 
-def test_a_hash_made_before_normalising_still_verifies(settings) -> None:
+def test_a_hash_made_before_normalising_still_verifies_and_is_made_again(settings) -> None:
     """An Argon2 hash of the password exactly as typed (before this hasher) still verifies,
-    with no re-hash at the next login."""
+    and the right password re-makes it with NFKC (one hash per refusal from then on)."""
     from gfms_portal.hashers import Argon2idHasher
 
     sara_am = "ทำงานที่กรมทุกวันจันทร์"
     legacy = Argon2idHasher().encode(sara_am, Argon2idHasher().salt())
-    settings.PASSWORD_HASHERS = ["passwords.hashers.Argon2idNfkcHasher"]
-    assert check_password(sara_am, legacy)
+    assert legacy.startswith("argon2$argon2id$")
+    settings.PASSWORD_HASHERS = [
+        "passwords.hashers.Argon2idNfkcHasher",
+        "gfms_portal.hashers.Argon2idHasher",
+    ]
+    upgraded: list[str] = []
+    assert check_password(sara_am, legacy, setter=upgraded.append)
+    assert upgraded == [sara_am]
     assert not check_password("something else entirely", legacy)
