@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from agencies.citizen_id_check import check_citizen_id
@@ -294,6 +295,7 @@ def audience_for(request: SignedInRequest, offers: Offers) -> Audience:
 # --- the page ---------------------------------------------------------------------------------------
 
 
+@sensitive_post_parameters("citizen_id", "step_up_code")
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required

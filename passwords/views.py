@@ -194,6 +194,7 @@ def password_done(request: HttpRequest) -> HttpResponse:
     return render(request, "passwords/password_done.html")
 
 
+@sensitive_post_parameters("step_up_code")
 @require_POST
 @login_required
 def manage_officer_password_reset(request: SignedInRequest, username: str) -> HttpResponse:

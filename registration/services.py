@@ -232,10 +232,13 @@ def _email_code(officer: Officer, *, at: dt.datetime) -> IdentityCheck:
     ).first()
     if recent is not None:
         return recent  # a double-click or an impatient retry: one e-mail, one code
+    hour_ago = at - dt.timedelta(hours=1)
+    sent_by_the_desk = AuditEvent.objects.filter(
+        officer=officer, action="registration.email_code_resent", at__gt=hour_ago
+    ).count()
     if (
-        IdentityCheck.objects.filter(
-            officer=officer, created_at__gt=at - dt.timedelta(hours=1)
-        ).count()
+        IdentityCheck.objects.filter(officer=officer, created_at__gt=hour_ago).count()
+        + sent_by_the_desk
         >= EMAIL_CODES_PER_HOUR
     ):
         raise RegistrationError(
@@ -285,6 +288,8 @@ def _resend_email_code(officer: Officer, *, actor: Officer, at: dt.datetime) -> 
             verified_at__isnull=True,
             used_at__isnull=True,
             created_at__gt=at - RESEND_FOR_STARTED_WITHIN,
+            # A code killed by its wrong tries is not revived: the tries are the check's.
+            email_code_attempts__lt=EMAIL_CODE_TRIES,
         )
         .order_by("-created_at")
         .first()
@@ -319,10 +324,10 @@ def _resend_email_code(officer: Officer, *, actor: Officer, at: dt.datetime) -> 
             % {"count": len(sent)},
         )
     code = f"{secrets.randbelow(10**6):06d}"
+    # The check's wrong tries stand: a resend gives a new code, not new guesses.
     IdentityCheck.objects.filter(pk=check.pk).update(
         email_code_hash=_hash(code, EMAIL_CODE_PURPOSE),
         email_code_expires_at=at + EMAIL_CODE_LIFETIME,
-        email_code_attempts=0,
     )
     record_event(
         "registration.email_code_resent",

@@ -246,7 +246,7 @@ def test_resending_the_email_code_replaces_it_in_the_same_check_audited_and_limi
     assert resent.pk == check.pk  # the page the officer has open takes the new code
     assert resent.email_code_hash != first_hash
     assert resent.email_code_expires_at == later + dt.timedelta(minutes=10)
-    assert resent.email_code_attempts == 0
+    assert resent.email_code_attempts == 0  # none were wrong
     event = AuditEvent.objects.get(action="registration.email_code_resent")
     assert (event.actor, event.officer) == (frank, charlie)
     new_code = first_group(r"\b(\d{6})\b", str(mail.outbox[-1].body))
@@ -576,3 +576,35 @@ def test_a_session_that_proved_the_phone_sees_a_fast_phone_at_once(charlie: Offi
     _skewed_refusal(charlie, at=CUTOVER, steps=4)
     body = force_sign_in(Client(), charlie).get("/account/").content.decode()  # stepped up
     assert "นาฬิกาโทรศัพท์คลาดเคลื่อนประมาณ +2 นาที" in body
+
+
+def test_a_resend_gives_a_new_code_not_new_guesses(frank: Officer, charlie: Officer) -> None:
+    """The check's wrong tries stand across a resend: five guesses per check in all, and a
+    check they killed is not revived (the officer starts again on the register page)."""
+    from registration.services import RegistrationError, verify_email_code
+
+    check = check_identity(charlie, CHARLIE_ID, at=IN_WINDOW)
+    moment = IN_WINDOW + dt.timedelta(seconds=10)
+    for _ in range(3):
+        with pytest.raises(RegistrationError):
+            verify_email_code(check, "000000", at=moment)
+    resent = resend_email_code(charlie, actor=frank, at=IN_WINDOW + dt.timedelta(minutes=2))
+    assert resent.email_code_attempts == 3
+    for _ in range(2):
+        with pytest.raises(RegistrationError):
+            verify_email_code(resent, "000000", at=IN_WINDOW + dt.timedelta(minutes=3))
+    with pytest.raises(Refused) as dead:
+        resend_email_code(charlie, actor=frank, at=IN_WINDOW + dt.timedelta(minutes=5))
+    assert dead.value.code == "no_code_step"
+
+
+def test_the_officers_own_hourly_limit_counts_the_desks_resends(
+    frank: Officer, charlie: Officer
+) -> None:
+    check_identity(charlie, CHARLIE_ID, at=IN_WINDOW)
+    for minute in (2, 4, 6, 8):
+        resend_email_code(charlie, actor=frank, at=IN_WINDOW + dt.timedelta(minutes=minute))
+    # Five codes this hour (one asked, four resent): starting again asks for none.
+    with pytest.raises(Refused) as limited:
+        check_identity(charlie, CHARLIE_ID, at=IN_WINDOW + dt.timedelta(minutes=20))
+    assert limited.value.code == "too_many_codes"
