@@ -88,7 +88,9 @@ def test_one_link_sets_one_password(bob: Officer, charlie: Officer, mailoutbox) 
     force_sign_in(Client(), bob).post("/manage/officers/charlie/password-reset")
     body = sent_body(mailoutbox)
     token = body.split("/login/password/link/open/?t=", 1)[1].split()[0]
-    link_id = services.find_reset_link(token, at=AT).pk
+    link = services.find_reset_link(token, at=AT)
+    assert link is not None
+    link_id = link.pk
     passwords = [f"{NEW_PASSWORD} {index}" for index in range(PARALLEL)]
 
     def finish(index: int) -> str:
