@@ -39,6 +39,15 @@ def officers_visible_to(viewer: Viewer) -> QuerySet[Officer]:
     return in_scope(Officer.objects.all(), viewer)
 
 
+def get_visible_officer(viewer: Viewer, username: str) -> Officer:
+    """The officer with `username` (and its unit) if the viewer may see it; otherwise 404,
+    whether or not it exists."""
+    officer = officers_visible_to(viewer).filter(username=username).select_related("unit").first()
+    if officer is None:
+        raise Http404("no such officer in your scope")
+    return officer
+
+
 def get_visible_agency(viewer: Viewer, code: str) -> Agency:
     """The agency with `code` if the viewer may see it; otherwise 404, whether or not it
     exists."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -43,7 +43,7 @@ from agencies.permissions import (
     may_unlock,
 )
 from agencies.policy import Role, is_privileged
-from agencies.scope import officers_visible_to, require_administrator
+from agencies.scope import get_visible_officer, require_administrator
 from agencies.step_up import STEP_UP_NEEDED, stepped_up_at
 from audit.models import AuditEvent
 from auth_gateway.models import LoginDecision
@@ -124,18 +124,6 @@ def _offers(request: SignedInRequest, officer: Officer, at: dt.datetime) -> Offe
         check=may_check_citizen_id(actor, subject),
         password_reset=may_start_password_reset(actor, subject, at=at, stepped_up_at=code),
     )
-
-
-def visible_officer(request: SignedInRequest, username: str) -> Officer:
-    officer = (
-        officers_visible_to(request.user.viewer)
-        .filter(username=username)
-        .select_related("unit")
-        .first()
-    )
-    if officer is None:
-        raise Http404("no such officer in your scope")
-    return officer
 
 
 # --- what the page reads ---------------------------------------------------------------------------
@@ -301,7 +289,7 @@ def audience_for(request: SignedInRequest, offers: Offers) -> Audience:
 @login_required
 def manage_officer(request: SignedInRequest, username: str) -> HttpResponse:
     require_administrator(request.user)
-    officer = visible_officer(request, username)
+    officer = get_visible_officer(request.user.viewer, username)
     at = now()
     offers = _offers(request, officer, at)
     reset_form = ResetForm(request.POST if request.POST.get("action") == "reset" else None)

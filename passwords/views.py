@@ -5,7 +5,7 @@ administrator's button. Thin: each calls one service and shows its answer."""
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.http import SignedInRequest
 from agencies.permissions import StepUpRequired
-from agencies.scope import officers_visible_to, require_administrator
+from agencies.scope import get_visible_officer, require_administrator
 from agencies.step_up import STEP_UP_NEEDED
 from gfms_portal.clock import now
 from gfms_portal.errors import Refused
@@ -201,14 +201,7 @@ def manage_officer_password_reset(request: SignedInRequest, username: str) -> Ht
     """The administrator's button on the officer's page: e-mail the officer a one-time link.
     POST with the CSRF token and `step_up_code` (when the session's code is not fresh)."""
     require_administrator(request.user)
-    officer = (
-        officers_visible_to(request.user.viewer)
-        .filter(username=username)
-        .select_related("unit")
-        .first()
-    )
-    if officer is None:
-        raise Http404("no such officer in your scope")
+    officer = get_visible_officer(request.user.viewer, username)
     at = now()
     try:
         proof = step_up_proof(request, at)

@@ -18,7 +18,7 @@ OVERLAPS: list[bool] = []
 class RecordingHasher(MD5PasswordHasher):
     """MD5 that notes the thread it runs in, and whether another hash was running."""
 
-    algorithm = "recording_md5"
+    algorithm = "argon2"  # as memory-hard hashes are: they go to the hash thread
 
     def verify(self, password: str, encoded: str) -> bool:
         if password == "boom":
@@ -38,7 +38,7 @@ def recording(settings):
     settings.PASSWORD_HASHERS = [f"{__name__}.RecordingHasher"]
     SEEN.clear()
     OVERLAPS.clear()
-    yield make_password("right", hasher="recording_md5")
+    yield make_password("right", hasher="argon2")
 
 
 def test_hashes_asked_from_many_threads_run_one_at_a_time_in_one_thread(recording) -> None:
@@ -64,3 +64,20 @@ def test_a_failing_hash_reaches_the_caller_and_the_thread_goes_on(recording) -> 
     with pytest.raises(RuntimeError):
         passwords.verify_password(recording, "boom")
     assert passwords.verify_password(recording, "right") == (True, False)
+
+
+class MD5Spy(MD5PasswordHasher):
+    """MD5 that notes the thread it runs in."""
+
+    def verify(self, password: str, encoded: str) -> bool:
+        SEEN.append(threading.current_thread().name)
+        return super().verify(password, encoded)
+
+
+def test_a_hash_that_is_not_memory_hard_is_checked_in_the_asking_thread(settings) -> None:
+    """PBKDF2, bcrypt, MD5: nothing for the hash thread to keep warm, so no hand-over."""
+    settings.PASSWORD_HASHERS = [f"{__name__}.MD5Spy"]
+    SEEN.clear()
+    encoded = make_password("right", hasher="md5")
+    assert passwords.verify_password(encoded, "right") == (True, False)
+    assert [threading.current_thread().name] == SEEN
