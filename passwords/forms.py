@@ -1,9 +1,11 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
+
+if TYPE_CHECKING:  # django-stubs-ext is a development dependency (pyproject.toml)
+    from django_stubs_ext import StrOrPromise
 
 from agencies.models import Officer
 from passwords.services import password_rule_problems
@@ -15,7 +17,7 @@ LONGEST_INPUT = 1024
 
 
 def _password_field(
-    label: StrOrPromise, autocomplete: str, help_text: StrOrPromise = ""
+    label: "StrOrPromise", autocomplete: str, help_text: "StrOrPromise" = ""
 ) -> forms.CharField:
     return forms.CharField(
         label=label,
@@ -27,7 +29,7 @@ def _password_field(
     )
 
 
-def _code_field(label: StrOrPromise, autocomplete: str = "one-time-code") -> forms.CharField:
+def _code_field(label: "StrOrPromise", autocomplete: str = "one-time-code") -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=40,
