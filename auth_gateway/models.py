@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from auth_gateway.policy import LEGACY_METHODS, Decision, Method, Reason
+from auth_gateway.policy import LEGACY_METHODS, REFUSED_UNREGISTERED, Decision, Method, Reason
 from schedule.policy import Phase
 
 
@@ -113,10 +113,7 @@ class LoginDecision(models.Model):
             models.Index(
                 fields=["at", "officer"],
                 name="decision_refused_unreg_at",
-                condition=models.Q(
-                    decision=Decision.DENY,
-                    reason__in=[Reason.NOT_REGISTERED, Reason.METHOD_NOT_ALLOWED],
-                ),
+                condition=models.Q(decision=Decision.DENY, reason__in=REFUSED_UNREGISTERED),
             ),
         ]
 

@@ -53,6 +53,8 @@ class Reason(TextChoices):
 AAL = {Method.PASSWORD: 1, Method.SOFT_TOKEN: 2, Method.TOKEN_KEY: 2}
 
 LEGACY_METHODS = (Method.TOKEN_KEY, Method.PASSWORD)
+# The refusals of an officer who logs in without a soft token after the day it is the only way.
+REFUSED_UNREGISTERED = (Reason.NOT_REGISTERED, Reason.METHOD_NOT_ALLOWED)
 
 
 def allowed_methods(

@@ -29,7 +29,7 @@ from agencies.models import Agency, Officer
 from agencies.policy import Viewer
 from agencies.scope import in_scope
 from auth_gateway.models import LoginDecision
-from auth_gateway.policy import LEGACY_METHODS, Decision, Reason
+from auth_gateway.policy import LEGACY_METHODS, REFUSED_UNREGISTERED, Decision
 from gfms_portal.clock import BANGKOK, bangkok_date, bangkok_midnight
 from monitoring.progress import CHILD_KIND, PATH_LENGTH, overview_node
 from registration.models import RegistrationCode
@@ -60,7 +60,6 @@ DEFAULT_DAYS = 14
 MAX_DAYS = 90
 # The progress pages and the weekly digest name the number in the last two weeks before the day.
 NOTICE_DAYS = 14
-REFUSED_UNREGISTERED = (Reason.NOT_REGISTERED, Reason.METHOD_NOT_ALLOWED)
 
 
 class RefusedState:
@@ -112,13 +111,6 @@ def _refusals(since: dt.datetime) -> QuerySet[LoginDecision]:
     )
 
 
-def _usable_codes(at: dt.datetime) -> QuerySet[RegistrationCode]:
-    """Registration codes the officer could still type (registration.services does the same)."""
-    return RegistrationCode.objects.filter(
-        used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=at
-    )
-
-
 # --- the officers ------------------------------------------------------------------------------------
 
 
@@ -166,7 +158,7 @@ def refused_since_cutover(
         officer=OuterRef("pk")
     )
     officers = officers.filter(Exists(refusals)).annotate(
-        has_code=Exists(_usable_codes(at).filter(officer=OuterRef("pk")))
+        has_code=Exists(RegistrationCode.objects.usable(at).filter(officer=OuterRef("pk")))
     )
     if state == RefusedState.REGISTERED:
         officers = officers.filter(is_registered=True)
@@ -190,7 +182,9 @@ def with_last_refusal(
         .filter(officer=OuterRef("pk"))
         .order_by("-at")
     )
-    code = _usable_codes(at).filter(officer=OuterRef("pk")).order_by("-expires_at")
+    code = (
+        RegistrationCode.objects.usable(at).filter(officer=OuterRef("pk")).order_by("-expires_at")
+    )
     return officers.annotate(
         last_at=Subquery(latest.values("at")[:1]),
         last_method=Subquery(latest.values("method")[:1]),
@@ -313,7 +307,9 @@ def refused_overview(
     officers = (
         roster.annotated_officers(node.path if node else "", at)
         .filter(Exists(refusals))
-        .annotate(has_code=Exists(_usable_codes(at).filter(officer=OuterRef("pk"))))
+        .annotate(
+            has_code=Exists(RegistrationCode.objects.usable(at).filter(officer=OuterRef("pk")))
+        )
     )
     total, children = _grouped(
         viewer,

@@ -305,6 +305,17 @@ AFTER_HEADER = [
 AFTER_WIDTHS = [18, 32, 14, 22, 20, 26, 22]
 
 
+def _officer_cells(row: dict[str, Any]) -> list[Cell]:
+    """The columns both exports start with: who, where, and the last login that counts."""
+    return [
+        row["username"],
+        row["name_th"],
+        row["unit__code"] or "",
+        BeDateTime(row["last_at"]) if row["last_at"] else "",
+        METHOD_TH.get(row["last_method"], row["last_method"] or ""),
+    ]
+
+
 def _before_rows(
     officers: "QuerySet[WithAnnotations[Officer, LastLogin]]",
 ) -> Iterator[Sequence[Cell]]:
@@ -313,14 +324,7 @@ def _before_rows(
         "username", "name_th", "unit__code", "last_at", "last_method", "is_pending"
     )
     for row in rows.iterator(chunk_size=2000):
-        yield [
-            row["username"],
-            row["name_th"],
-            row["unit__code"] or "",
-            BeDateTime(row["last_at"]) if row["last_at"] else "",
-            METHOD_TH.get(row["last_method"], row["last_method"] or ""),
-            "กำลังลงทะเบียน" if row["is_pending"] else "ยังไม่เริ่ม",
-        ]
+        yield [*_officer_cells(row), "กำลังลงทะเบียน" if row["is_pending"] else "ยังไม่เริ่ม"]
 
 
 def _after_rows(
@@ -346,11 +350,7 @@ def _after_rows(
             else "ยังไม่มีรหัสลงทะเบียน"
         )
         yield [
-            row["username"],
-            row["name_th"],
-            row["unit__code"] or "",
-            BeDateTime(row["last_at"]) if row["last_at"] else "",
-            METHOD_TH.get(row["last_method"], row["last_method"] or ""),
+            *_officer_cells(row),
             state,
             BeDateTime(row["code_expires_at"])
             if row["code_expires_at"] and not row["is_registered"]

@@ -181,9 +181,8 @@ def officer_facts(officer: Officer, *, at: dt.datetime, token: SoftToken | None)
         if pending is not None and email_code_sent_at is not None and pending > email_code_sent_at:
             email_code_sent_at = None  # the QR step came after that code
         late_code_expires_at = (
-            RegistrationCode.objects.filter(
-                officer=officer, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=at
-            )
+            RegistrationCode.objects.usable(at)
+            .filter(officer=officer)
             .order_by("-expires_at")
             .values_list("expires_at", flat=True)
             .first()

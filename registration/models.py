@@ -1,3 +1,4 @@
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -43,6 +44,12 @@ class Delivery(models.TextChoices):
     IN_PERSON = "in_person", _("Show it to me once, to hand over in person")
 
 
+class RegistrationCodeQuerySet(models.QuerySet["RegistrationCode"]):
+    def usable(self, at: dt.datetime) -> "RegistrationCodeQuerySet":
+        """The codes an officer could still type at `at`: not used, not revoked, not expired."""
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=at)
+
+
 class RegistrationCode(models.Model):
     """A one-time code an administrator issues so that one officer may register outside the
     window (late registration, up to 7 days) or again after a token reset (24 hours). Stored
@@ -60,6 +67,8 @@ class RegistrationCode(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RegistrationCodeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("registration code")

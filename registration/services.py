@@ -158,9 +158,7 @@ def register_again(
 
 def find_registration_code(officer: Officer, typed: str, *, at: dt.datetime) -> RegistrationCode:
     code = normalise_code(typed).upper()
-    for candidate in RegistrationCode.objects.filter(
-        officer=officer, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=at
-    ):
+    for candidate in RegistrationCode.objects.usable(at).filter(officer=officer):
         if _matches(candidate.code_hash, code, REGISTRATION_CODE_PURPOSE):
             return candidate
     raise RegistrationError(

@@ -79,7 +79,7 @@ def verify_fresh_code(
 
 def _clock_advice(officer: Officer, code: str, at: dt.datetime, hint: ClockHint) -> str | None:
     if hint is ClockHint.NONE or (token := active_soft_token(officer.pk)) is None:
-        return None
+        return None  # (checked here too: no query for the token when nothing may be said)
     return clock_skew_message(token.secret, code, at=at, hint=hint)
 
 
